@@ -1,0 +1,25 @@
+"""Exit statuses of every dialer command; the README's table is written from this."""
+
+from __future__ import annotations
+
+OK = 0  # finished: every row placed (suppressed duplicates and do-not-call rows aside)
+BAD_INPUT = 2  # the campaign, list, flags or credentials are unusable; nothing was dialed
+ACCOUNT_REFUSED = 3  # the switch answered 401 or 402: the run stopped at once
+NEEDS_ATTENTION = 4  # finished, but some rows are rejected, failed or unknown
+ALREADY_RUNNING = 5  # another run holds this campaign's lock; nothing was dialed
+STOPPED = 6  # stopped by a signal; run the same command again to carry on
+WINDOW_CLOSED = 7  # the calling window is closed (or no row can be dialed before it closes)
+RESULTS_UNWRITABLE = 8  # the results file could not be written or read: no further call was placed
+TIME_LIMIT = 9  # --until or --max-duration reached; run again to carry on
+
+DESCRIPTIONS = {
+    OK: "finished, every row placed (duplicates and do-not-call rows suppressed)",
+    BAD_INPUT: "bad input: campaign, list, flags or credentials unusable; nothing dialed",
+    ACCOUNT_REFUSED: "the switch refused the account (401/402); the run stopped at once",
+    NEEDS_ATTENTION: "finished, but rows were rejected, failed or unknown: see `dialer status`",
+    ALREADY_RUNNING: "another run is working on this campaign; nothing dialed",
+    STOPPED: "stopped by a signal; resumable: run the same command again",
+    WINDOW_CLOSED: "calling window closed; resumable: run again when it opens",
+    RESULTS_UNWRITABLE: "the results file could not be written or read; resumable once fixed",
+    TIME_LIMIT: "--until or --max-duration reached; resumable",
+}
