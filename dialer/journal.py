@@ -1,0 +1,154 @@
+"""The results file is the journal: one JSON line per event, written through structlog.
+
+Lines are written with one unbuffered ``write`` each (O_APPEND), so a crash leaves at most one torn
+line at the end. Durability is explicit: ``commit()`` returns once every line written before it is
+on disk. Concurrent commits share one fsync (group commit), so durable intent does not cap throughput.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import structlog
+
+from dialer.replay import Replay, ResultsFileError, replay_lines
+
+
+class JournalError(Exception):
+    """A results line could not be written or made durable: no further call may be placed."""
+
+
+_FORBIDDEN = ("auth_password", "password", "auth_username")
+
+
+def _order_and_stamp(_logger: Any, _method: str, event_dict: dict) -> dict:
+    """ts and event first, so a person reading the file sees when and what before the details."""
+    for key in _FORBIDDEN:
+        event_dict.pop(key, None)
+    return {
+        "ts": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        "event": event_dict.pop("event"),
+        **event_dict,
+    }
+
+
+class Journal:
+    def __init__(self, path: Path, run_id: str) -> None:
+        self.path = path
+        self.run_id = run_id
+        self._file = None
+        self._log = None
+        self._written = 0  # lines handed to the OS
+        self._durable = 0  # lines known to be on disk
+        self._sync_task: asyncio.Task | None = None
+        self.broken: JournalError | None = None
+
+    def open(self) -> None:
+        """Open for appending, first cutting off a line torn by an earlier crash."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - lives as long as the run
+            _drop_torn_tail(self._file)
+        except OSError as exc:
+            raise JournalError(f"{self.path}: cannot open the results file: {exc.strerror}") from None
+        self._log = structlog.wrap_logger(
+            structlog.BytesLogger(self._file),
+            processors=[_order_and_stamp, structlog.processors.JSONRenderer(serializer=orjson.dumps)],
+            wrapper_class=structlog.make_filtering_bound_logger(0),
+            cache_logger_on_first_use=True,
+        ).bind(run=self.run_id)
+
+    def record(self, event: str, **fields: Any) -> None:
+        """Append one line. Raises JournalError (and stays broken) if it cannot be written."""
+        if self.broken is not None:
+            raise self.broken
+        try:
+            self._log.info(event, **fields)
+        except OSError as exc:
+            self.broken = JournalError(f"{self.path}: cannot write the results file: {exc.strerror}")
+            raise self.broken from None
+        self._written += 1
+
+    async def commit(self) -> None:
+        """Return once every line recorded so far is on disk (one fsync shared by all waiters)."""
+        target = self._written
+        while self._durable < target:
+            if self.broken is not None:
+                raise self.broken
+            if self._sync_task is None or self._sync_task.done():
+                self._sync_task = asyncio.ensure_future(self._sync())
+            await asyncio.shield(self._sync_task)
+
+    async def _sync(self) -> None:
+        upto = self._written
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, os.fsync, self._file.fileno())
+        except OSError as exc:
+            self.broken = JournalError(f"{self.path}: cannot save the results file to disk: {exc.strerror}")
+            raise self.broken from None
+        self._durable = max(self._durable, upto)
+
+    def close(self) -> None:
+        if self._file is not None:
+            try:
+                if self.broken is None:
+                    os.fsync(self._file.fileno())
+            except OSError:
+                pass
+            self._file.close()
+            self._file = None
+
+
+def _drop_torn_tail(f: Any) -> None:
+    size = os.fstat(f.fileno()).st_size
+    if size == 0:
+        return
+    with open(f.name, "rb") as reader:
+        reader.seek(max(0, size - 65536))
+        tail = reader.read()
+    if tail.endswith(b"\n"):
+        return
+    cut = tail.rfind(b"\n")
+    # The torn line was never completely written, so its request was never sent (intent is made
+    # durable before sending): removing it loses nothing.
+    keep = size - len(tail) + cut + 1 if cut >= 0 else 0
+    os.ftruncate(f.fileno(), keep)
+
+
+def read_results(path: Path) -> Replay:
+    """Replay a results file; a missing file is an empty history, an unreadable one an error."""
+    try:
+        with open(path, "rb") as f:
+            return replay_lines(f, name=str(path))
+    except FileNotFoundError:
+        return Replay()
+    except OSError as exc:
+        raise ResultsFileError(f"{path}: cannot read the results file: {exc.strerror}") from None
+
+
+def iter_results(path: Path) -> Iterator[dict]:
+    """Every parsed line of a results file, in order; a torn last line is skipped."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ResultsFileError(f"{path}: cannot read the results file: {exc.strerror}") from None
+    with f:
+        for number, raw in enumerate(f, start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                if raw.endswith(b"\n"):
+                    raise ResultsFileError(f"{path}: line {number} is not valid JSON") from None
+                return
+            if isinstance(line, dict):
+                yield line

@@ -1,0 +1,113 @@
+"""Which rows to dial next, given the list and the replayed results file: a pure function.
+
+A row is known by its spreadsheet row number *and* its (snumber, cnumber) pair. The number alone
+would be wrong after a list is re-sorted or re-exported; so a row whose pair differs from what the
+results file recorded under its number is treated as a new row, and any row whose pair was already
+dialed under another number is suppressed as a duplicate of that earlier row: nobody is called twice
+because a CRM export changed order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from dialer import outcomes as o
+from dialer.calllist.model import CallList, RowProblem
+from dialer.replay import Replay, RowRecord
+
+
+@dataclass(frozen=True)
+class ListRowState:
+    """One list row as things stand: its state and where that state comes from."""
+
+    row: int
+    snumber: str
+    cnumber: str
+    state: str  # one of outcomes.ROW_STATES
+    record: RowRecord | None  # its history in the results file, when it matches this row
+    problem: RowProblem | None  # why it is not dialed, when the list or an earlier run says so
+
+
+@dataclass
+class Plan:
+    to_dial: list[int] = field(default_factory=list)  # in list order
+    redial_unknown: list[int] = field(default_factory=list)  # unknown rows the operator chose to redial
+    problems_to_record: list[RowProblem] = field(default_factory=list)  # not yet in the results file
+    changed_rows: list[int] = field(default_factory=list)  # the list's pair differs from the results'
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(o.ROW_STATES, 0))
+
+
+def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowState]:
+    """Every row of the list with its current state, in row order."""
+    claimed = replay.placed_or_pending_pairs()
+    table = call_list.table
+    snumbers = table["snumber"].tolist() if len(table) else []
+    cnumbers = table["cnumber"].tolist() if len(table) else []
+    problems = {p.row: p for p in call_list.problems}
+    rows = table.index.tolist()
+    for row, snumber, cnumber in zip(rows, snumbers, cnumbers, strict=True):
+        yield _table_row_state(row, snumber, cnumber, replay.rows.get(row), claimed)
+    for row, problem in problems.items():
+        yield _problem_row_state(problem, replay.rows.get(row))
+
+
+def _table_row_state(
+    row: int, snumber: str, cnumber: str, rec: RowRecord | None, claimed: dict[tuple[str, str], int]
+) -> ListRowState:
+    if rec is not None and (rec.snumber, rec.cnumber) == (snumber, cnumber):
+        if rec.state in (o.REJECTED, o.SUPPRESSED) and not rec.sent:
+            # An earlier run's verdict on the list, not the switch's: the list was re-checked now.
+            rec = None
+        else:
+            return ListRowState(row, snumber, cnumber, rec.state, rec, None)
+    earlier = claimed.get((snumber, cnumber))
+    if earlier is not None and earlier != row:
+        problem = RowProblem(
+            row=row,
+            outcome=o.SUPPRESSED,
+            code="duplicate",
+            reason=f"same snumber and cnumber as row {earlier}, already dialed in an earlier run",
+            snumber=snumber,
+            cnumber=cnumber,
+            duplicate_of=earlier,
+        )
+        return ListRowState(row, snumber, cnumber, o.SUPPRESSED, None, problem)
+    return ListRowState(row, snumber, cnumber, o.NOT_DIALED, None, None)
+
+
+def _problem_row_state(problem: RowProblem, rec: RowRecord | None) -> ListRowState:
+    if rec is not None and rec.sent and (rec.snumber, rec.cnumber) == (problem.snumber, problem.cnumber):
+        # Dialed before the list marked it; what happened then is what counts.
+        return ListRowState(problem.row, problem.snumber, problem.cnumber, rec.state, rec, None)
+    return ListRowState(problem.row, problem.snumber, problem.cnumber, problem.outcome, None, problem)
+
+
+def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -> Plan:
+    """What this run must do: rows to dial, problems to record, and counts of where things stand."""
+    out = Plan()
+    for st in list_row_states(call_list, replay):
+        rec = replay.rows.get(st.row)
+        if rec is not None and rec.sent and st.record is None and st.problem is None:
+            out.changed_rows.append(st.row)
+        if st.problem is not None:
+            if not _already_recorded(st.problem, rec):
+                out.problems_to_record.append(st.problem)
+        elif st.state in (o.NOT_DIALED, o.FAILED):
+            out.to_dial.append(st.row)
+        elif st.state == o.UNKNOWN and redial_unknown:
+            out.redial_unknown.append(st.row)
+            out.to_dial.append(st.row)
+        out.counts[st.state] += 1
+    out.to_dial.sort()
+    return out
+
+
+def _already_recorded(problem: RowProblem, rec: RowRecord | None) -> bool:
+    return (
+        rec is not None
+        and not rec.sent
+        and rec.state == problem.outcome
+        and rec.reason == problem.reason
+        and (rec.snumber, rec.cnumber) == (problem.snumber, problem.cnumber)
+    )

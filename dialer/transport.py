@@ -1,0 +1,129 @@
+"""The one place the network is touched: POST a form to calls/make and hand back the raw answer.
+
+Why POST with a form body: aiohttp silently re-sends an idempotent request (GET) once when a reused
+keep-alive connection drops after it was written, which for calls/make means a second call to a real
+person; POST is never re-sent. POST also keeps the password out of URLs, proxies and access logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import quote, urlencode
+
+import aiohttp
+
+from dialer.policy import DROPPED, NOT_CONNECTED, TIMEOUT
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class RawReply:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+class TransportFailure(Exception):
+    """No HTTP answer. ``kind`` says whether the request can have reached the switch."""
+
+    def __init__(self, kind: str, error: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {error} {detail}".strip())
+        self.kind = kind
+        self.error = error
+        self.detail = detail
+
+
+class Transport(Protocol):
+    async def post_form(self, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply: ...
+
+    async def close(self) -> None: ...
+
+
+def encode_form(form: Sequence[tuple[str, str]]) -> bytes:
+    """Percent-encode every byte that is not unreserved, spaces included (%20, never '+')."""
+    return urlencode(form, quote_via=quote, safe="").encode("ascii")
+
+
+class AiohttpTransport:
+    """One ClientSession for the whole run; the pool holds as many connections as requests in flight."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int,
+        connect_timeout: float = 10.0,
+        keepalive_timeout: float = 3.0,
+    ) -> None:
+        self.url = url
+        self._connect_timeout = connect_timeout
+        # Idle connections are closed before a typical server keep-alive (Apache: 5 s) would close
+        # them, so a request is rarely written onto a connection the server is dropping.
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=max_connections, keepalive_timeout=keepalive_timeout, ttl_dns_cache=300
+            ),
+            headers={"Content-Type": FORM_TYPE, "Accept": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=None),
+            raise_for_status=False,
+        )
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+
+    def _timeout(self, read_timeout: float) -> aiohttp.ClientTimeout:
+        timeout = self._timeouts.get(read_timeout)
+        if timeout is None:
+            timeout = self._timeouts[read_timeout] = aiohttp.ClientTimeout(
+                total=None,
+                connect=self._connect_timeout,
+                sock_connect=self._connect_timeout,
+                sock_read=read_timeout,
+            )
+        return timeout
+
+    async def post_form(self, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
+        try:
+            async with self._session.post(
+                self.url, data=encode_form(form), timeout=self._timeout(read_timeout), allow_redirects=False
+            ) as resp:
+                body = await resp.read()
+                return RawReply(resp.status, dict(resp.headers), body)
+        except (
+            aiohttp.ClientConnectorError,
+            aiohttp.ConnectionTimeoutError,
+            # Raised when writing the request to a connection already closing: it never left.
+            aiohttp.ClientConnectionResetError,
+        ) as exc:
+            raise TransportFailure(NOT_CONNECTED, type(exc).__name__, _safe(exc)) from None
+        except (TimeoutError, aiohttp.SocketTimeoutError) as exc:
+            raise TransportFailure(TIMEOUT, "timeout", type(exc).__name__) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise TransportFailure(DROPPED, type(exc).__name__, _safe(exc)) from None
+
+    async def close(self) -> None:
+        await self._session.close()
+
+
+def _safe(exc: BaseException) -> str:
+    # aiohttp's messages name the host and port, never the body: safe to record.
+    return str(exc)[:200]
+
+
+Handler = Callable[[Sequence[tuple[str, str]]], Awaitable[RawReply]]
+
+
+class MockTransport:
+    """A transport whose switch is a plain async function: the runner's logic without a network."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self.requests: list[list[tuple[str, str]]] = []
+
+    async def post_form(self, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
+        self.requests.append(list(form))
+        return await self._handler(form)
+
+    async def close(self) -> None:
+        return None
