@@ -1,0 +1,81 @@
+"""Progress while a run goes: a live bar on a terminal, a plain line every so often otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Protocol
+
+from tqdm import tqdm
+
+
+class TallyLike(Protocol):
+    placed: int
+    rejected: int
+    failed: int
+    unknown: int
+    retries: int
+    sent: int
+
+
+class Progress:
+    def __init__(
+        self,
+        total: int,
+        *,
+        bar: bool,
+        quiet: bool = False,
+        log: Any = None,
+        every: float = 10.0,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self.total = total
+        self.quiet = quiet
+        self.log = log
+        self.every = every
+        self.clock = clock
+        self.started = clock()
+        self._last_line = self.started
+        self._bar = (
+            tqdm(total=total, unit="row", dynamic_ncols=True, file=sys.stderr, smoothing=0.1)
+            if bar and not quiet
+            else None
+        )
+        self._shown = 0
+
+    @staticmethod
+    def done(t: TallyLike) -> int:
+        return t.placed + t.rejected + t.failed + t.unknown
+
+    def update(self, t: TallyLike, force: bool = False) -> None:
+        done = self.done(t)
+        if self._bar is not None:
+            self._bar.update(done - self._shown)
+            self._shown = done
+            self._bar.set_postfix(
+                placed=t.placed, failed=t.failed, unknown=t.unknown, rejected=t.rejected, refresh=False
+            )
+            return
+        now = self.clock()
+        if self.quiet or self.log is None or (not force and now - self._last_line < self.every):
+            return
+        self._last_line = now
+        elapsed = max(now - self.started, 1e-9)
+        rate = t.sent / elapsed
+        left = self.total - done
+        self.log.info(
+            "progress",
+            done=done,
+            total=self.total,
+            placed=t.placed,
+            rejected=t.rejected,
+            failed=t.failed,
+            unknown=t.unknown,
+            retries=t.retries,
+            rate=f"{rate:.1f}/s",
+            eta=f"{left / rate:.0f}s" if rate > 0 else "-",
+        )
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

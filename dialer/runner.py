@@ -1,0 +1,348 @@
+"""The run: claim rows, make each intent durable, pace, send, record, retry what placed nothing.
+
+One dispatcher task decides what is sent and when; one task per request in flight waits for the
+switch. Decisions (what a reply means, which rows remain) are pure functions elsewhere; this module
+only wires them to the clock, the journal and the transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dialer import exitcodes
+from dialer import outcomes as o
+from dialer.calllist.model import CallList
+from dialer.campaign import Campaign, Credentials
+from dialer.journal import Journal, JournalError
+from dialer.pacing import Pacer
+from dialer.policy import Verdict, classify_failure, classify_reply
+from dialer.progress import Progress
+from dialer.response import SwitchReply, parse_reply
+from dialer.rows import Item, RowAccess
+from dialer.rowwindows import RowWindows
+from dialer.transport import Transport, TransportFailure
+
+MAX_BATCH = 256  # intents made durable by one fsync at most
+
+
+@dataclass
+class Tally:
+    placed: int = 0
+    rejected: int = 0
+    failed: int = 0
+    unknown: int = 0
+    retries: int = 0
+    sent: int = 0
+    first_sent: float | None = None
+
+    def add(self, outcome: str) -> None:
+        if outcome == o.RETRY:
+            self.retries += 1
+        elif hasattr(self, outcome):
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+@dataclass
+class RunLimits:
+    deadline: float | None = None  # clock() value after which no row is claimed
+    deadline_reason: str = ""
+
+
+@dataclass
+class Runner:
+    campaign: Campaign
+    call_list: CallList
+    to_dial: list[int]
+    journal: Journal
+    transport: Transport
+    credentials: Credentials
+    windows: RowWindows | None = None
+    progress: Progress | None = None
+    limits: RunLimits = field(default_factory=RunLimits)
+    redial_unknown: frozenset[int] = frozenset()
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        p = self.campaign.pacing
+        self.pacer = Pacer(p.rate, p.period, stagger=p.stagger == "delay") if p.rate else None
+        self._queue: deque[int] = deque(self.to_dial)
+        self._retries: list[tuple[float, Item]] = []
+        self._slots = asyncio.Semaphore(p.concurrency)
+        self._in_flight: set[asyncio.Task] = set()
+        self._changed = asyncio.Event()
+        self.stop_status: int | None = None
+        self.stop_reason = ""
+        self.tally = Tally()
+        self._hard_stop = False
+        self.rows = RowAccess(self.call_list)
+
+    # -- stopping ---------------------------------------------------------------------------------
+
+    def request_stop(self, status: int = exitcodes.STOPPED, reason: str = "stop requested") -> None:
+        """First call: claim no new rows, let requests in flight finish. Second: stop now."""
+        if self.stop_status is not None and status == exitcodes.STOPPED:
+            self._hard_stop = True
+            for task in list(self._in_flight):
+                task.cancel()
+        if self.stop_status is None or status in (exitcodes.ACCOUNT_REFUSED, exitcodes.RESULTS_UNWRITABLE):
+            self.stop_status, self.stop_reason = status, reason
+        self._changed.set()
+
+    # -- the run ----------------------------------------------------------------------------------
+
+    async def run(self) -> int | None:
+        """Dial every row given; returns a stop status, or None when every row ran its course."""
+        try:
+            await self._dispatch()
+        except JournalError as exc:
+            self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
+        if self._in_flight and not self._hard_stop:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        if self.progress:
+            self.progress.update(self.tally, force=True)
+        return self.stop_status
+
+    async def _dispatch(self) -> None:
+        while True:
+            batch = await self._claim()
+            if not batch:
+                return
+            for item in batch:
+                self._record_intent(item)
+            await self.journal.commit()
+            for index, item in enumerate(batch):
+                if self.stop_status is not None:
+                    self._withdraw(batch[index:])
+                    return
+                delay = await self.pacer.slot() if self.pacer else 0
+                if self.stop_status is not None:
+                    self._withdraw(batch[index:])
+                    return
+                task = asyncio.create_task(self._attempt(item, delay))
+                self._in_flight.add(task)
+                task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._in_flight.discard(task)
+        self._slots.release()
+        self._changed.set()
+
+    async def _claim(self) -> list[Item]:
+        """Up to one batch of items ready to send now, holding one concurrency slot each."""
+        await self._slots.acquire()
+        items = await self._ready_items(self._batch_limit())
+        if not items:
+            self._slots.release()
+            return []
+        taken = 1
+        while taken < len(items) and not self._slots.locked():
+            await self._slots.acquire()
+            taken += 1
+        for item in items[taken:]:  # no slot for them yet: back to the front of the line
+            self._requeue(item)
+        return items[:taken]
+
+    def _batch_limit(self) -> int:
+        if self.pacer is None:
+            return MAX_BATCH
+        # Intents are durable before their slot comes: keep at most ~50 ms of them waiting, so a
+        # crash leaves few rows "unknown" that were never actually sent.
+        return max(1, min(MAX_BATCH, int(0.05 / self.pacer.spacing)))
+
+    async def _ready_items(self, limit: int) -> list[Item]:
+        while True:
+            if self.stop_status is not None:
+                return []
+            if self.limits.deadline is not None and self.clock() >= self.limits.deadline:
+                self.request_stop(exitcodes.TIME_LIMIT, self.limits.deadline_reason)
+                return []
+            items = self._take(limit)
+            if items:
+                return items
+            wake_in = self._next_wake()
+            if wake_in is None:
+                return []
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=wake_in)
+
+    def _take(self, limit: int) -> list[Item]:
+        now = self.clock()
+        items: list[Item] = []
+        while self._retries and self._retries[0][0] <= now and len(items) < limit:
+            items.append(heapq.heappop(self._retries)[1])
+        if self.windows is not None:
+            items.extend(self.windows.take_open(self._queue, limit - len(items)))
+        else:
+            while self._queue and len(items) < limit:
+                items.append(Item(self._queue.popleft()))
+        return items
+
+    def _next_wake(self) -> float | None:
+        """Seconds until something may become ready; None when nothing ever will."""
+        candidates: list[float] = []
+        if self._retries:
+            candidates.append(max(0.0, self._retries[0][0] - self.clock()))
+        if self.windows is not None and (self.windows.waiting or self._queue):
+            wait = self.windows.seconds_until_next(self._in_flight_count())
+            if wait is None:
+                self.request_stop(exitcodes.WINDOW_CLOSED, self.windows.closed_reason)
+                return None
+            candidates.append(wait)
+        if self._in_flight:
+            candidates.append(60.0)  # woken by _changed when a request finishes
+        if not candidates:
+            return None
+        return min(candidates)
+
+    def _in_flight_count(self) -> int:
+        return len(self._in_flight)
+
+    def _requeue(self, item: Item) -> None:
+        if item.attempt == 1:
+            self._queue.appendleft(item.row)
+        else:
+            heapq.heappush(self._retries, (self.clock(), item))
+
+    # -- one attempt ------------------------------------------------------------------------------
+
+    def _row_fields(self, row: int) -> dict:
+        return self.rows.line_fields(row)
+
+    def _record_intent(self, item: Item) -> None:
+        if item.row in self.redial_unknown and item.attempt == 1:
+            self.journal.record(o.EV_REDIAL_UNKNOWN, **self._row_fields(item.row), reason="--redial-unknown")
+        self.journal.record(
+            o.EV_DIAL,
+            **self._row_fields(item.row),
+            attempt=item.attempt,
+            outcome=o.SENDING,
+            code=None,
+            callid=None,
+        )
+
+    def _withdraw(self, items: list[Item]) -> None:
+        for item in items:
+            self._slots.release()
+            self.journal.record(
+                o.EV_WITHDRAWN,
+                **self._row_fields(item.row),
+                attempt=item.attempt,
+                outcome=o.WITHDRAWN,
+                code=None,
+                callid=None,
+                reason=f"not sent: {self.stop_reason}",
+            )
+
+    def request_params(self, row: int, delay: int) -> dict[str, str]:
+        """What calls/make is sent for a row: the list's values, with wait kept above any delay."""
+        params = self.rows.params(row)
+        if delay:
+            params["delay"] = str(delay + int(params.get("delay", "0") or 0))
+        total_delay = int(params.get("delay", "0") or 0)
+        wait = int(params.get("wait", "0") or 0)
+        if wait and total_delay:
+            # The API page: "If both delay and wait are used, wait should be greater than the
+            # delay." Adding the delay keeps the tracking time the campaign asked for.
+            params["wait"] = str(wait + total_delay)
+        return params
+
+    def read_timeout(self, params: dict[str, str]) -> float:
+        return int(params.get("wait", "0") or 0) + self.campaign.timeout_margin
+
+    async def _attempt(self, item: Item, delay: int) -> None:
+        params = self.request_params(item.row, delay)
+        form = [
+            ("auth_username", self.credentials.username),
+            ("auth_password", self.credentials.password),
+            *params.items(),
+        ]
+        started = self.clock()
+        self.tally.sent += 1
+        if self.tally.first_sent is None:
+            self.tally.first_sent = started
+        reply: SwitchReply | None = None
+        error_detail = ""
+        try:
+            raw = await self.transport.post_form(form, self.read_timeout(params))
+            reply = parse_reply(raw.status, raw.headers, raw.body)
+            verdict = classify_reply(reply)
+        except TransportFailure as failure:
+            verdict = classify_failure(failure.kind, failure.error)
+            error_detail = failure.detail
+        verdict = self._settle(item, verdict)
+        self._record_result(item, verdict, reply, params, started, error_detail)
+        if verdict.stop_run:
+            self.request_stop(exitcodes.ACCOUNT_REFUSED, verdict.reason)
+
+    def _settle(self, item: Item, verdict: Verdict) -> Verdict:
+        """Schedule a retry when one is allowed; otherwise a retry verdict becomes a failure."""
+        if verdict.outcome != o.RETRY:
+            return verdict
+        if item.attempt >= self.campaign.retry.attempts:
+            reason = f"{verdict.reason} (gave up after {item.attempt} attempts)"
+            return Verdict(o.FAILED, verdict.code, reason)
+        if self.stop_status is None:
+            r = self.campaign.retry
+            backoff = min(r.max_backoff, r.backoff * 2 ** (item.attempt - 1)) * self.rng.uniform(0.5, 1.5)
+            backoff = max(backoff, verdict.retry_after or 0.0)
+            heapq.heappush(self._retries, (self.clock() + backoff, Item(item.row, item.attempt + 1)))
+            self._changed.set()
+        return verdict
+
+    def _record_result(
+        self,
+        item: Item,
+        verdict: Verdict,
+        reply: SwitchReply | None,
+        params: dict[str, str],
+        started: float,
+        error_detail: str,
+    ) -> None:
+        fields = self._row_fields(item.row)
+        extra = {}
+        if reply is not None:
+            extra = {
+                "http_status": reply.http_status,
+                "key": reply.key,
+                "message": reply.message,
+                "machine": reply.machine,
+                "server": reply.server,
+            }
+        elif error_detail:
+            extra = {"error": error_detail}
+        if "delay" in params:
+            extra["delay"] = params["delay"]
+        if "wait" in params:
+            extra["wait"] = params["wait"]
+        try:
+            self.journal.record(
+                o.EV_RESULT,
+                **fields,
+                attempt=item.attempt,
+                outcome=verdict.outcome,
+                code=verdict.code,
+                callid=reply.callid if reply else None,
+                reason=verdict.reason,
+                elapsed_ms=round((self.clock() - started) * 1000, 1),
+                **extra,
+            )
+        except JournalError as exc:
+            self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
+            return
+        self.tally.add(verdict.outcome)
+        if self.progress:
+            self.progress.update(self.tally)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

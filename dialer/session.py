@@ -1,0 +1,266 @@
+"""One `dialer run`, start to finish: lock, load, replay, plan, dial, record, and an exit status."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dialer import __version__, exitcodes
+from dialer import outcomes as o
+from dialer.calllist import ListError, load_call_list
+from dialer.calllist.model import CallList, RowProblem
+from dialer.campaign import Campaign, Credentials
+from dialer.journal import Journal, JournalError, read_results
+from dialer.lock import AlreadyRunning, CampaignLock
+from dialer.planner import plan
+from dialer.progress import Progress
+from dialer.replay import ResultsFileError
+from dialer.rows import RowAccess
+from dialer.rowwindows import RowWindows
+from dialer.runner import RunLimits, Runner, utc_now
+from dialer.transport import AiohttpTransport, Transport
+from dialer.windows import CallingWindow, WindowError, ZoneResolver
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    redial_unknown: bool = False
+    wait_for_window: bool = False
+    until: datetime | None = None  # an aware instant after which no row is claimed
+    max_duration: float | None = None  # seconds
+    progress_bar: bool = False
+    quiet: bool = False
+
+
+class Session:
+    def __init__(
+        self,
+        campaign: Campaign,
+        credentials: Credentials,
+        options: RunOptions,
+        log: Any,
+        transport: Transport | None = None,
+    ) -> None:
+        self.campaign = campaign
+        self.credentials = credentials
+        self.options = options
+        self.log = log
+        self._transport = transport
+        self.run_id = f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+    async def run(self) -> int:
+        lock = CampaignLock(self.campaign.lock_path)
+        try:
+            lock.acquire()
+        except AlreadyRunning as exc:
+            self.log.error("already running", detail=str(exc))
+            return exitcodes.ALREADY_RUNNING
+        except OSError as exc:
+            self.log.error("cannot lock the campaign", path=str(self.campaign.lock_path), error=exc.strerror)
+            return exitcodes.RESULTS_UNWRITABLE
+        try:
+            return await self._locked_run()
+        finally:
+            lock.release()
+
+    async def _locked_run(self) -> int:
+        c = self.campaign
+        try:
+            window = CallingWindow.from_config(c.window)
+            call_list = await asyncio.to_thread(load_call_list, c.list_path, c.list)
+            replay = await asyncio.to_thread(read_results, c.results)
+        except (ListError, WindowError) as exc:
+            self.log.error("bad input", detail=str(exc))
+            return exitcodes.BAD_INPUT
+        except ResultsFileError as exc:
+            self.log.error("results file unreadable", detail=str(exc))
+            return exitcodes.RESULTS_UNWRITABLE
+        the_plan = plan(call_list, replay, redial_unknown=self.options.redial_unknown)
+        self._warn(replay, the_plan)
+        journal = Journal(c.results, self.run_id)
+        try:
+            journal.open()
+            self._record_start(journal, call_list, the_plan)
+            await journal.commit()
+            if len(call_list.table) == 0:
+                self.log.error("nothing to dial: no valid row in the list", list=str(c.list_path))
+                self._record_end(journal, exitcodes.BAD_INPUT, "no valid row in the list", the_plan.counts)
+                return exitcodes.BAD_INPUT
+            status, reason = await self._dial(journal, call_list, the_plan, window)
+            counts = plan(call_list, read_results(c.results)).counts
+            if status is None:
+                status, reason = finished_status(counts), "finished"
+            self._record_end(journal, status, reason, counts)
+            return status
+        except JournalError as exc:
+            self.log.error("results file unwritable: no further call placed", detail=str(exc))
+            return exitcodes.RESULTS_UNWRITABLE
+        except ResultsFileError as exc:
+            self.log.error("results file unreadable", detail=str(exc))
+            return exitcodes.RESULTS_UNWRITABLE
+        finally:
+            journal.close()
+
+    async def _dial(
+        self, journal: Journal, call_list: CallList, the_plan: Any, window: CallingWindow | None
+    ) -> tuple[int | None, str]:
+        c = self.campaign
+        transport = self._transport or AiohttpTransport(c.url, max_connections=c.pacing.concurrency)
+        progress = Progress(
+            len(the_plan.to_dial), bar=self.options.progress_bar, quiet=self.options.quiet, log=self.log
+        )
+        runner = Runner(
+            campaign=c,
+            call_list=call_list,
+            to_dial=the_plan.to_dial,
+            journal=journal,
+            transport=transport,
+            credentials=self.credentials,
+            progress=progress,
+            limits=self._limits(),
+            redial_unknown=frozenset(the_plan.redial_unknown),
+        )
+        if window is not None:
+            runner.windows = RowWindows(
+                window,
+                ZoneResolver(c.list.default_region),
+                runner.rows,
+                utc_now,
+                reject=lambda row, why: self._reject_row(journal, runner.rows, row, why),
+                wait_for_window=self.options.wait_for_window,
+            )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._on_signal, runner, sig)
+        try:
+            status = await runner.run()
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            progress.close()
+            if self._transport is None:
+                await transport.close()
+        if status is not None:
+            self.log.warning("run stopped", status=status, reason=runner.stop_reason)
+        return status, runner.stop_reason
+
+    def _on_signal(self, runner: Runner, sig: signal.Signals) -> None:
+        first = runner.stop_status is None
+        self.log.warning(
+            "signal: finishing requests in flight, claiming no new rows" if first else "signal: stopping now",
+            signal=sig.name,
+        )
+        runner.request_stop(exitcodes.STOPPED, f"{sig.name} received")
+
+    def _limits(self) -> RunLimits:
+        bounds: list[tuple[float, str]] = []
+        now = time.monotonic()
+        if self.options.max_duration is not None:
+            bounds.append((now + self.options.max_duration, f"--max-duration {self.options.max_duration:g}s"))
+        if self.options.until is not None:
+            seconds = (self.options.until - utc_now()).total_seconds()
+            bounds.append((now + seconds, f"--until {self.options.until:%H:%M %Z}"))
+        if not bounds:
+            return RunLimits()
+        deadline, reason = min(bounds)
+        return RunLimits(deadline=deadline, deadline_reason=f"{reason} reached")
+
+    def _warn(self, replay: Any, the_plan: Any) -> None:
+        if replay.torn_tail:
+            self.log.warning("results file ended in a torn line (a crash); it was ignored")
+        if the_plan.changed_rows:
+            shown = ", ".join(map(str, the_plan.changed_rows[:10]))
+            self.log.warning(
+                "the list changed since the last run: rows now hold other numbers; "
+                "numbers already dialed are not dialed again",
+                rows=shown,
+                count=len(the_plan.changed_rows),
+            )
+        unknown = the_plan.counts[o.UNKNOWN]
+        if unknown and not self.options.redial_unknown:
+            self.log.warning(
+                "rows with unknown outcome are not redialed; see `dialer status`", unknown=unknown
+            )
+
+    def _record_start(self, journal: Journal, call_list: CallList, the_plan: Any) -> None:
+        c = self.campaign
+        journal.record(
+            o.EV_RUN_STARTED,
+            source=str(c.source),
+            list=str(c.list_path),
+            results=str(c.results),
+            url=c.url,
+            version=__version__,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            rows=call_list.total_rows,
+            valid=len(call_list.table),
+            to_dial=len(the_plan.to_dial),
+            redial_unknown=len(the_plan.redial_unknown),
+            settings={
+                "rate": c.pacing.rate,
+                "period": c.pacing.period,
+                "concurrency": c.pacing.concurrency,
+                "stagger": c.pacing.stagger,
+                "attempts": c.retry.attempts,
+                "defaults": c.list.defaults,
+                "window": c.window,
+            },
+        )
+        for problem in the_plan.problems_to_record:
+            record_problem(journal, problem)
+        self.log.info(
+            "run started",
+            campaign=c.name,
+            results=str(c.results),
+            rows=call_list.total_rows,
+            to_dial=len(the_plan.to_dial),
+            already=the_plan.counts,
+        )
+
+    def _reject_row(self, journal: Journal, rows: RowAccess, row: int, why: str) -> None:
+        journal.record(
+            o.EV_ROW_REJECTED,
+            **rows.line_fields(row),
+            attempt=0,
+            outcome=o.REJECTED,
+            code="invalid",
+            callid=None,
+            reason=why,
+        )
+
+    def _record_end(self, journal: Journal, status: int, reason: str, counts: dict[str, int]) -> None:
+        journal.record(o.EV_RUN_ENDED, status=status, reason=reason, counts=counts)
+        self.log.info("run ended", status=status, meaning=exitcodes.DESCRIPTIONS[status], **counts)
+
+
+def finished_status(counts: dict[str, int]) -> int:
+    """0 only when every row was placed (or deliberately suppressed)."""
+    settled = counts[o.PLACED] + counts[o.SUPPRESSED]
+    return exitcodes.OK if settled == sum(counts.values()) else exitcodes.NEEDS_ATTENTION
+
+
+def record_problem(journal: Journal, problem: RowProblem) -> None:
+    event = o.EV_ROW_REJECTED if problem.outcome == o.REJECTED else o.EV_ROW_SUPPRESSED
+    fields: dict[str, Any] = {
+        "row": problem.row,
+        "snumber": problem.snumber,
+        "cnumber": problem.cnumber,
+        "attempt": 0,
+        "outcome": problem.outcome,
+        "code": problem.code,
+        "callid": None,
+        "reason": problem.reason,
+    }
+    if problem.column:
+        fields["column"] = problem.column
+    if problem.duplicate_of is not None:
+        fields["duplicate_of"] = problem.duplicate_of
+    journal.record(event, **fields)
