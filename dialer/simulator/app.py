@@ -1,0 +1,137 @@
+"""calls/make as an aiohttp application: arrival log, checks, fault injection, placement."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from dialer.simulator import answers
+from dialer.simulator.checks import refusal_for
+from dialer.simulator.config import (
+    HANG,
+    NON_JSON,
+    RESET_AFTER,
+    RESET_BEFORE,
+    SERVER_ERROR,
+    TOO_MANY,
+    UNAVAILABLE,
+    SimulatorConfig,
+)
+from dialer.simulator.query import parse_pairs
+from dialer.simulator.state import SimState
+
+SIM_STATE = web.AppKey("sim_state", SimState)
+PATHS = ("/api/json/calls/make/", "/api/json/calls/make")
+_FORM = "application/x-www-form-urlencoded"
+_ARRIVAL = web.RequestKey("sim_arrival", dict[str, object])
+_ARRIVAL_LOGGED = web.RequestKey("sim_arrival_logged", bool)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def build_app(config: SimulatorConfig) -> web.Application:
+    app = web.Application(middlewares=[_record_arrival])
+    state = SimState(config)
+    app[SIM_STATE] = state
+    for path in PATHS:
+        app.router.add_get(path, _calls_make, allow_head=False)
+        app.router.add_post(path, _calls_make)
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        state.open_logs()
+        yield
+        state.close_logs()
+
+    async def on_shutdown(app: web.Application) -> None:
+        state.stop()
+
+    app.cleanup_ctx.append(lifetime)
+    app.on_shutdown.append(on_shutdown)
+    return app
+
+
+@web.middleware
+async def _record_arrival(request: web.Request, handler: Handler) -> web.StreamResponse:
+    # Taken before the body is read: this is when the request reached the switch.
+    record: dict[str, object] = {
+        "t": time.time(),
+        "mono": time.monotonic(),
+        "method": request.method,
+        "snumber": None,
+        "cnumber": None,
+        "fault": None,
+        "code": None,
+    }
+    state = request.app[SIM_STATE]
+    state.arrivals.append(record)
+    request[_ARRIVAL] = record
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        record["code"] = exc.status
+        raise
+    finally:
+        _log_arrival(request)
+
+
+def _log_arrival(request: web.Request) -> None:
+    if not request.get(_ARRIVAL_LOGGED):
+        request[_ARRIVAL_LOGGED] = True
+        request.app[SIM_STATE].log_arrival(request[_ARRIVAL])
+
+
+async def _read_params(request: web.Request) -> tuple[dict[str, str], list[str]]:
+    params: dict[str, str] = {}
+    repeated: list[str] = []
+    parse_pairs(request.raw_path.partition("?")[2], params, repeated)
+    if request.body_exists and request.content_type == _FORM:
+        body = await request.read()
+        parse_pairs(body.decode("utf-8", errors="replace"), params, repeated)
+    return params, repeated
+
+
+async def _calls_make(request: web.Request) -> web.StreamResponse:
+    state = request.app[SIM_STATE]
+    config = state.config
+    record = request[_ARRIVAL]
+    params, repeated = await _read_params(request)
+    record["snumber"] = params.get("snumber")
+    record["cnumber"] = params.get("cnumber")
+    refusal = refusal_for(params, repeated, config)
+    if refusal is not None:
+        record["code"] = refusal.code
+        return answers.envelope(refusal.code, refusal.key, refusal.message, None, config.code_as_number)
+    fault = state.faults.pick(params["snumber"])
+    record["fault"] = fault
+    if fault is None:
+        callid = await state.accept(params, None)
+        code = 204 if callid is None else 200
+        record["code"] = code
+        return answers.envelope(code, "", "OK", callid, config.code_as_number)
+    return await _faulty(request, state, params, fault)
+
+
+async def _faulty(
+    request: web.Request, state: SimState, params: dict[str, str], fault: str
+) -> web.StreamResponse:
+    record = request[_ARRIVAL]
+    if fault == RESET_BEFORE:
+        return answers.drop_connection(request)
+    if fault in (UNAVAILABLE, TOO_MANY):
+        record["code"] = int(fault)
+        return answers.busy(int(fault), state.config.retry_after)
+    await state.accept(params, fault)
+    if fault == SERVER_ERROR:
+        record["code"] = 500
+        return answers.html(500, "500 Internal Server Error")
+    if fault == NON_JSON:
+        record["code"] = 200
+        return answers.html(200, "Service temporarily unavailable")
+    if fault == HANG:
+        # Logged now: a hanging request's line must not wait an hour for the handler to finish.
+        _log_arrival(request)
+        await state.pause(state.config.hang_seconds)
+    assert fault in (RESET_AFTER, HANG), fault
+    return answers.drop_connection(request)

@@ -1,0 +1,95 @@
+"""The switch's memory: calls it placed, requests it saw, and placements still to come."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from dialer.params import AUTH_FIELDS
+from dialer.simulator.config import SimulatorConfig
+from dialer.simulator.faults import FaultPicker
+from dialer.simulator.logs import JsonLines
+
+MACHINE = 1
+SERVER = "sim01"
+
+
+class SimState:
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.config = config
+        self.placed: list[dict[str, Any]] = []
+        self.arrivals: list[dict[str, Any]] = []
+        self.faults = FaultPicker(config)
+        self._placed_log = JsonLines(None)
+        self._arrivals_log = JsonLines(None)
+        self._sequence = 0
+        self._pending: set[asyncio.Task[None]] = set()
+        self._stopping: asyncio.Event | None = None
+
+    def open_logs(self) -> None:
+        self._placed_log = JsonLines(self.config.placed_log)
+        self._arrivals_log = JsonLines(self.config.arrivals_log)
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Wake hanging and waiting requests and drop placements not yet made: the switch is going down."""
+        if self._stopping is not None:
+            self._stopping.set()
+        for task in self._pending:
+            task.cancel()
+
+    def close_logs(self) -> None:
+        self._placed_log.close()
+        self._arrivals_log.close()
+
+    def log_arrival(self, record: dict[str, Any]) -> None:
+        self._arrivals_log.write(record)
+
+    def place(self, params: dict[str, str], fault: str | None) -> str:
+        now = time.time()
+        self._sequence += 1
+        callid = f"{int(now)}.{self._sequence}"
+        record = {
+            "t": now,
+            "mono": time.monotonic(),
+            "callid": callid,
+            "snumber": params["snumber"],
+            "cnumber": params["cnumber"],
+            # The password must never be written anywhere, and the username is not part of the call.
+            "params": {name: value for name, value in params.items() if name not in AUTH_FIELDS},
+            "fault": fault,
+        }
+        self.placed.append(record)
+        self._placed_log.write(record)
+        return callid
+
+    async def accept(self, params: dict[str, str], fault: str | None) -> str | None:
+        """Place the call as calls/make would; the callid if it was placed within ``wait``, else None."""
+        seconds = int(params.get("delay", 0)) + self.config.place_latency
+        wait = int(params.get("wait", 0))
+        if seconds <= 0 and wait == 0:
+            # No task when nothing is delayed: the benchmarks' hot path.
+            self.place(params, fault)
+            return None
+        if wait > 0 and seconds <= wait:
+            await self.pause(seconds)
+            return self.place(params, fault)
+        task = asyncio.get_running_loop().create_task(self._place_later(seconds, params, fault))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        await self.pause(wait)
+        return None
+
+    async def _place_later(self, seconds: float, params: dict[str, str], fault: str | None) -> None:
+        await asyncio.sleep(seconds)
+        self.place(params, fault)
+
+    async def pause(self, seconds: float) -> None:
+        """Sleep, cut short when the simulator stops so shutdown never waits on a hang."""
+        if seconds <= 0:
+            return
+        assert self._stopping is not None, "the app has not started"
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
