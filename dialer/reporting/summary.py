@@ -1,0 +1,283 @@
+"""Where a campaign stands, as plain data: a pure function of the list rows' states and the results lines.
+
+Counts come from the planner's ``list_row_states`` (the same states a run acts on); times, rates,
+codes and errors come from the results lines themselves. A *request* is a ``dial`` intent that was
+not ``withdrawn``: it left for the switch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dialer import exitcodes
+from dialer import outcomes as o
+from dialer.planner import ListRowState
+from dialer.replay import Replay
+
+# States an operator has to look at, in the order the report lists them.
+ATTENTION_STATES = (o.UNKNOWN, o.FAILED, o.REJECTED)
+
+UNKNOWN_NOTE = (
+    "unknown rows may have been placed (the request left but no answer came back); "
+    "they are not redialed unless you run again with --redial-unknown"
+)
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """One run of the campaign, from its results lines."""
+
+    run: str
+    started: str | None  # ts of run_started
+    ended: str | None  # ts of run_ended (None: still running, or it died)
+    status: int | None  # run_ended's exit status
+    reason: str | None
+    requests: int
+    first_request: str | None
+    last_request: str | None
+    rate: float | None  # requests per second between its first and last request
+    seconds: float = 0.0  # from its first request to its last
+
+
+@dataclass(frozen=True)
+class RowLine:
+    """One list row as the status and the report list it."""
+
+    row: int
+    state: str
+    snumber: str
+    cnumber: str
+    code: str | None
+    message: str | None
+    attempts: int
+    time: str | None  # ts of its last line in the results file
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    outcome: str  # an attempt outcome (per attempt) or a row state (per row)
+    code: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class LastError:
+    ts: str | None
+    run: str | None
+    event: str  # run_error or run_ended
+    error: str  # run_error's error, or "exit status N"
+    message: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int  # list rows
+    counts: dict[str, int]  # every outcomes.ROW_STATES key, in that order
+    requests: int
+    first_request: str | None
+    last_request: str | None
+    rate_last_run: float | None  # requests/s in the last run that sent any
+    rate_overall: float | None  # requests/s over every run's sending time (gaps between runs left out)
+    runs: list[RunStats]
+    unknown: list[RowLine]
+    attention: list[RowLine]  # unknown, failed and rejected rows, by state then row
+    last_error: LastError | None
+    attempt_codes: list[CodeCount]  # per attempt: result lines by (outcome, code)
+    row_codes: list[CodeCount]  # per row: final state and code of every row that has one
+    placed_per_minute: list[tuple[str, int]]  # ("2026-11-26T20:01Z", calls placed), sorted
+    not_in_list: dict[str, int] = field(default_factory=dict)  # sent rows whose list row is gone
+    torn_tail: bool = False
+
+
+def parse_ts(ts: str | None) -> datetime | None:
+    """An ISO-8601 results timestamp as an aware UTC datetime; None if absent or unreadable."""
+    if not ts or not isinstance(ts, str):
+        return None
+    try:
+        value = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def rate(requests: int, first: str | None, last: str | None) -> float | None:
+    """Requests per second from the first request to the last: (n - 1) gaps over the time between."""
+    start, end = parse_ts(first), parse_ts(last)
+    if requests < 2 or start is None or end is None:
+        return None
+    seconds = (end - start).total_seconds()
+    return (requests - 1) / seconds if seconds > 0 else None
+
+
+def row_line(st: ListRowState) -> RowLine:
+    rec, problem = st.record, st.problem
+    if rec is not None:
+        return RowLine(
+            row=st.row,
+            state=st.state,
+            snumber=st.snumber,
+            cnumber=st.cnumber,
+            code=rec.code,
+            message=rec.message or rec.reason,
+            attempts=rec.attempts,
+            time=rec.last_ts,
+        )
+    return RowLine(
+        row=st.row,
+        state=st.state,
+        snumber=st.snumber,
+        cnumber=st.cnumber,
+        code=problem.code if problem else None,
+        message=problem.reason if problem else None,
+        attempts=0,
+        time=None,
+    )
+
+
+class _RunAcc:
+    """Accumulates one run's lines."""
+
+    def __init__(self, run: str) -> None:
+        self.run = run
+        self.started: str | None = None
+        self.ended: str | None = None
+        self.status: int | None = None
+        self.reason: str | None = None
+        self.sent: dict[tuple[object, object], list[str]] = defaultdict(list)
+
+    def stats(self) -> RunStats:
+        requests = sum(len(ts_list) for ts_list in self.sent.values())
+        times = sorted(
+            (when, t) for ts_list in self.sent.values() for t in ts_list if (when := parse_ts(t)) is not None
+        )
+        first, last = (times[0][1], times[-1][1]) if times else (None, None)
+        return RunStats(
+            run=self.run,
+            started=self.started,
+            ended=self.ended,
+            status=self.status,
+            reason=self.reason,
+            requests=requests,
+            first_request=first,
+            last_request=last,
+            rate=rate(requests, first, last),
+            seconds=(times[-1][0] - times[0][0]).total_seconds() if times else 0.0,
+        )
+
+
+class _LineAcc:
+    """Everything the summary takes from the results lines, in one pass."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, _RunAcc] = {}
+        self.current: str = ""
+        self.last_error: LastError | None = None
+        self.attempt_codes: Counter[tuple[str, str | None]] = Counter()
+        self.placed: Counter[str] = Counter()
+
+    def run_of(self, line: dict) -> _RunAcc:
+        run = str(line.get("run") or self.current)
+        acc = self.runs.get(run)
+        if acc is None:
+            acc = self.runs[run] = _RunAcc(run)
+        return acc
+
+    def add(self, line: dict) -> None:
+        event = line.get("event")
+        acc = self.run_of(line)
+        ts = line.get("ts")
+        if event == o.EV_RUN_STARTED:
+            self.current = acc.run
+            acc.started = ts
+        elif event == o.EV_DIAL:
+            acc.sent[(line.get("row"), line.get("attempt"))].append(ts)
+        elif event == o.EV_WITHDRAWN:
+            withdrawn = acc.sent.get((line.get("row"), line.get("attempt")))
+            if withdrawn:
+                withdrawn.pop()
+        elif event == o.EV_RESULT:
+            self.add_result(line)
+        elif event in (o.EV_RUN_ENDED, o.EV_RUN_ERROR):
+            self.add_run_outcome(acc, line)
+
+    def add_result(self, line: dict) -> None:
+        code = line.get("code")
+        outcome = str(line.get("outcome"))
+        self.attempt_codes[(outcome, None if code is None else str(code))] += 1
+        when = parse_ts(line.get("ts"))
+        if outcome == o.PLACED and when is not None:
+            self.placed[when.strftime("%Y-%m-%dT%H:%MZ")] += 1
+
+    def add_run_outcome(self, acc: _RunAcc, line: dict) -> None:
+        ts, run = line.get("ts"), acc.run
+        if line.get("event") == o.EV_RUN_ERROR:
+            self.last_error = LastError(
+                ts, run, o.EV_RUN_ERROR, str(line.get("error") or "error"), str(line.get("message") or "")
+            )
+            return
+        acc.ended, acc.reason = ts, line.get("reason")
+        status = line.get("status")
+        acc.status = status if isinstance(status, int) else None
+        if acc.status:
+            what = exitcodes.DESCRIPTIONS.get(acc.status, "")
+            message = "; ".join(part for part in (str(acc.reason or ""), what) if part)
+            self.last_error = LastError(ts, run, o.EV_RUN_ENDED, f"exit status {acc.status}", message)
+
+
+def _state_order(state: str) -> int:
+    return ATTENTION_STATES.index(state) if state in ATTENTION_STATES else len(ATTENTION_STATES)
+
+
+def _sorted_codes(counter: Counter[tuple[str, str | None]]) -> list[CodeCount]:
+    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or ""))
+    return [CodeCount(outcome, code, n) for (outcome, code), n in items]
+
+
+def _not_in_list(states: Sequence[ListRowState], replay: Replay) -> dict[str, int]:
+    matched = {id(st.record) for st in states if st.record is not None}
+    out: Counter[str] = Counter(
+        rec.state for rec in replay.rows.values() if rec.sent and id(rec) not in matched
+    )
+    return dict(sorted(out.items()))
+
+
+def summarise(states: Iterable[ListRowState], replay: Replay, lines: Iterable[dict]) -> Summary:
+    """The summary of a campaign: ``states`` from planner.list_row_states, ``lines`` the parsed results."""
+    states = sorted(states, key=lambda st: st.row)
+    acc = _LineAcc()
+    for line in lines:
+        acc.add(line)
+    runs = [r.stats() for r in acc.runs.values() if r.started or r.sent or r.ended]
+    sending = [r for r in runs if r.requests]
+    rows = [row_line(st) for st in states]
+    counts = dict.fromkeys(o.ROW_STATES, 0)
+    for st in states:
+        counts[st.state] = counts.get(st.state, 0) + 1
+    seconds = sum(r.seconds for r in sending)
+    gaps = sum(r.requests - 1 for r in sending if r.seconds > 0)
+    all_times = sorted(
+        (when, t) for r in sending for t in (r.first_request, r.last_request) if (when := parse_ts(t))
+    )
+    return Summary(
+        total=len(states),
+        counts=counts,
+        requests=sum(r.requests for r in runs),
+        first_request=all_times[0][1] if all_times else None,
+        last_request=all_times[-1][1] if all_times else None,
+        rate_last_run=sending[-1].rate if sending else None,
+        rate_overall=gaps / seconds if seconds > 0 else None,
+        runs=runs,
+        unknown=[r for r in rows if r.state == o.UNKNOWN],
+        attention=sorted(
+            (r for r in rows if r.state in ATTENTION_STATES), key=lambda r: (_state_order(r.state), r.row)
+        ),
+        last_error=acc.last_error,
+        attempt_codes=_sorted_codes(acc.attempt_codes),
+        row_codes=_sorted_codes(Counter((r.state, r.code) for r in rows if r.state != o.NOT_DIALED)),
+        placed_per_minute=sorted(acc.placed.items()),
+        not_in_list=_not_in_list(states, replay),
+        torn_tail=replay.torn_tail,
+    )
