@@ -17,6 +17,7 @@ import aiohttp
 from dialer.policy import DROPPED, NOT_CONNECTED, TIMEOUT
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+BODY_NOT_WRITTEN = "Can not write request body"
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,13 @@ class AiohttpTransport:
             ) as resp:
                 body = await resp.read()
                 return RawReply(resp.status, dict(resp.headers), body)
-        except (
-            aiohttp.ClientConnectorError,
-            aiohttp.ConnectionTimeoutError,
-            # Raised when writing the request to a connection already closing: it never left.
-            aiohttp.ClientConnectionResetError,
-        ) as exc:
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise TransportFailure(NOT_CONNECTED, type(exc).__name__, _safe(exc)) from None
+        except aiohttp.ClientOSError as exc:
+            # aiohttp's wording when the body (which carries every parameter) could not be written:
+            # the switch cannot have acted on a request it never received.
+            kind = NOT_CONNECTED if BODY_NOT_WRITTEN in str(exc) else DROPPED
+            raise TransportFailure(kind, type(exc).__name__, _safe(exc)) from None
         except (TimeoutError, aiohttp.SocketTimeoutError) as exc:
             raise TransportFailure(TIMEOUT, "timeout", type(exc).__name__) from None
         except (aiohttp.ClientError, OSError) as exc:
