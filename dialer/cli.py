@@ -7,6 +7,7 @@ Flags override the campaign file. No flag takes a password: it comes from the en
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 import sys
 from datetime import datetime, time, timedelta
@@ -24,7 +25,29 @@ from dialer.windows import WindowError, parse_window_flags
 EXIT_HELP = "\n".join(f"  {code}  {text}" for code, text in exitcodes.DESCRIPTIONS.items())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """Subcommands imported only when used: `dialer run` does not load the report or the simulator."""
+
+    lazy = {
+        "validate": "dialer.calllist.validate:validate",
+        "status": "dialer.reporting.cli:status",
+        "report": "dialer.reporting.cli:report",
+        "simulate": "dialer.simulator.cli:simulate",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, attr = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(package_name="dialer")
 def main() -> None:
     """Bulk dialing through Enswitch's calls/make: paced, tracked, recorded and resumable."""
@@ -109,15 +132,3 @@ def run(source: Path, **flags: object) -> None:
 
 
 run.help = (run.help or "") + "\n" + EXIT_HELP
-
-
-def _register_subcommands() -> None:
-    from dialer.calllist.validate import validate
-    from dialer.reporting.cli import report, status
-    from dialer.simulator.cli import simulate
-
-    for command in (validate, status, report, simulate):
-        main.add_command(command)
-
-
-_register_subcommands()
