@@ -107,7 +107,7 @@ def _from_toml(path: Path) -> Campaign:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CampaignError(f"{path}: cannot read campaign file: {exc}") from None
-    base = path.parent
+    base = Path(os.path.normpath(path.parent))
     head = _table(doc, "campaign", path)
     if "list" not in head:
         raise CampaignError(f"{path}: [campaign] needs 'list', the call list to dial")
@@ -135,8 +135,8 @@ def _from_toml(path: Path) -> Campaign:
     campaign = Campaign(
         name=name,
         source=path,
-        list_path=(base / str(head["list"])),
-        results=(base / str(results)) if results else path.with_name(path.stem + ".results.jsonl"),
+        list_path=_under(base, head["list"]),
+        results=_under(base, results) if results else path.with_name(path.stem + ".results.jsonl"),
         url=normalise_url(str(head.get("url", DEFAULT_URL))),
         list=list_opts,
         pacing=pacing,
@@ -144,11 +144,16 @@ def _from_toml(path: Path) -> Campaign:
         timeout_margin=timeout_margin,
         username_env=str(auth_t.get("username_env", "ENSWITCH_USERNAME")),
         password_env=str(auth_t.get("password_env", "ENSWITCH_PASSWORD")),
-        password_file=(base / str(auth_t["password_file"])) if "password_file" in auth_t else None,
+        password_file=_under(base, auth_t["password_file"]) if "password_file" in auth_t else None,
         window=dict(_table(doc, "window", path)),
     )
     check_campaign(campaign)
     return campaign
+
+
+def _under(base: Path, value: Any) -> Path:
+    """A path from the campaign file, relative to the file's own folder."""
+    return Path(os.path.normpath(base / str(value)))
 
 
 def _table(doc: dict, key: str, path: Path) -> dict:
@@ -183,7 +188,7 @@ def _list_options(list_t: dict, doc: dict, base: Path, path: Path) -> ListOption
         encoding=list_t.get("encoding"),
         delimiter=list_t.get("delimiter"),
         default_region=str(list_t.get("default_region", "US")),
-        do_not_call=tuple(base / str(p) for p in dnc),
+        do_not_call=tuple(_under(base, p) for p in dnc),
     )
 
 
