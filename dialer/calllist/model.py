@@ -61,6 +61,10 @@ class CallList:
     total_rows: int  # data rows, blank rows excluded
     blank_rows: int = 0
     original: pd.DataFrame | None = None  # every data row's original cells, if keep_original
+    # Added by the loader: for each ``table`` row, the called number's canonical form (E.164 when
+    # phonenumbers can read it, else its digits), for time zones and reports. The called number is
+    # cnumber when stype is "phone" (snumber is then the agent's line), else snumber.
+    called: pd.Series | None = None
 
     def row_params(self, row: int) -> dict[str, str]:
         """The parameters to send for one row: only those set."""
