@@ -1,0 +1,252 @@
+"""Load a call list: read it, check every row, drop duplicates and do-not-call numbers.
+
+Order of judgement, each row getting at most one problem: invalid (rejected) first; then, among
+valid rows, do-not-call (suppressed); then duplicates among the rest (suppressed, pointing at a
+row that is dialed). Duplicates are (snumber, cnumber) pairs equal on their canonical forms, which
+catches every pair equal after cleaning and also "2125551234" against "+1 212 555 1234".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dialer import outcomes
+from dialer.calllist.columns import ColumnMap, label, map_columns
+from dialer.calllist.donotcall import load_do_not_call
+from dialer.calllist.model import CallList, ListError, ListOptions, RowProblem
+from dialer.calllist.numbers import canonical_numbers, known_region
+from dialer.calllist.reading import read_table
+from dialer.calllist.values import EMPTY, check_column, check_value
+from dialer.params import PARAMETERS, REQUIRED
+
+
+@dataclass
+class _Invalid:
+    """Rejected rows: one reason each (the first in column order) and the column at fault."""
+
+    reason: pd.Series  # by row number
+    header: pd.Series  # by row number; None for a problem with the whole row
+
+
+def load_call_list(path: Path, options: ListOptions) -> CallList:
+    """Read and check ``path``. Raises ListError (one sentence naming the file) if it is unusable."""
+    path = Path(path)
+    region = options.default_region.upper()
+    if not known_region(region):
+        raise ListError(f"{path}: default region {options.default_region!r} is not a known region code")
+    defaults = _check_defaults(path, options.defaults)
+    raw = read_table(path, sheet=options.sheet, encoding=options.encoding, delimiter=options.delimiter)
+    cmap = map_columns(path, raw.headers, options)
+    do_not_call = load_do_not_call(options.do_not_call, region)
+    cells = raw.cells.loc[~raw.blank.to_numpy(), [h for h in raw.headers if h not in cmap.ignored]]
+    del raw.cells
+
+    values, invalid = _check_rows(cells, cmap, defaults, raw.overflow)
+    rejected = cells.index.isin(invalid.reason.index)
+    valid_index = cells.index[~rejected]
+    snumber = canonical_numbers(values["snumber"].loc[valid_index], region)
+    cnumber = canonical_numbers(values["cnumber"].loc[valid_index], region)
+    phone = (values["stype"].loc[valid_index] == "phone").to_numpy() if "stype" in values else False
+    dnc_column, dnc_file = _on_do_not_call(snumber, cnumber, phone, do_not_call)
+    remaining = dnc_column.isna().to_numpy()
+    duplicate_of = _duplicates(snumber[remaining], cnumber[remaining])
+    keep = snumber.index[remaining].difference(duplicate_of.index, sort=False)
+
+    parameters = [p for p in PARAMETERS if p in values]
+    columns = {p: values[p].loc[keep] for p in parameters} | {h: cells[h].loc[keep] for h in cmap.extras}
+    table = pd.DataFrame(columns, index=keep)
+    called = pd.Series(np.where(phone, cnumber, snumber), index=snumber.index, dtype="str").loc[keep]
+    problems = _problems(cells, values, cmap, invalid, dnc_column, dnc_file, duplicate_of)
+    return CallList(
+        source=path,
+        table=table,
+        parameters=parameters,
+        extras=list(cmap.extras),
+        problems=problems,
+        headers=list(cells.columns),
+        total_rows=len(cells),
+        blank_rows=int(raw.blank.sum()),
+        original=cells if options.keep_original else None,
+        called=called,
+    )
+
+
+def _check_defaults(path: Path, defaults: dict[str, str]) -> dict[str, str]:
+    checked = {}
+    for param, value in defaults.items():
+        if param not in PARAMETERS:
+            raise ListError(f"{path}: the campaign default {param!r} is not a calls/make parameter")
+        cleaned, reason = check_value(str(value), PARAMETERS[param].kind)
+        if reason:
+            raise ListError(f"{path}: the campaign default {reason.format(label=param)} (it is {value!r})")
+        checked[param] = cleaned
+    return checked
+
+
+def _check_rows(
+    cells: pd.DataFrame, cmap: ColumnMap, defaults: dict[str, str], overflow: pd.Series
+) -> tuple[dict[str, pd.Series], _Invalid]:
+    """Every parameter's values as sent (defaults applied) and the invalid rows."""
+    values: dict[str, pd.Series] = {}
+    found: list[tuple[pd.Series, str | None]] = []
+    if len(overflow):
+        width = len(cells.columns) + len(cmap.ignored)
+        reasons = overflow.map(lambda extra: _overflow_reason(width, extra))
+        found.append((reasons.loc[reasons.index.isin(cells.index)], None))
+    for header in cells.columns:
+        param = _param_of(cmap, header)
+        if param is None:
+            continue
+        checked = check_column(cells[header], PARAMETERS[param].kind)
+        values[param] = checked.values
+        name = label(param, header)
+        found.append((checked.problems.map(lambda r, name=name: r.format(label=name)), header))
+    for param, default in defaults.items():
+        column = values.get(param)
+        if column is None:
+            values[param] = pd.Series(default, index=cells.index, dtype="str")
+        else:
+            values[param] = column.mask(column == "", default)
+    for param in REQUIRED:
+        empty = values[param].index[(values[param] == "").to_numpy()]
+        header = cmap.params.get(param)
+        reason = EMPTY.format(label=label(param, header) if header else param)
+        found.append((pd.Series(reason, index=empty, dtype=object), header))
+    return values, _first_problems(found)
+
+
+def _param_of(cmap: ColumnMap, header: str) -> str | None:
+    for param, h in cmap.params.items():
+        if h == header:
+            return param
+    return None
+
+
+def _overflow_reason(width: int, extra: list[str]) -> str:
+    return (
+        f"the row has {len(extra)} more cell(s) than the header's {width} columns, so a value probably "
+        "holds an unquoted delimiter"
+    )
+
+
+def _first_problems(found: list[tuple[pd.Series, str | None]]) -> _Invalid:
+    reasons = [s for s, _ in found if len(s)]
+    if not reasons:
+        empty = pd.Series([], dtype=object)
+        return _Invalid(empty, empty)
+    # "" for a whole-row problem: pandas would turn None into NaN
+    headers = [pd.Series(h or "", index=s.index, dtype=object) for s, h in found if len(s)]
+    reason = pd.concat(reasons)
+    header = pd.concat(headers)
+    # concat keeps column order, so the first of a row's duplicates is its first problem
+    first = ~reason.index.duplicated(keep="first")
+    return _Invalid(reason[first].sort_index(), header[first].sort_index())
+
+
+def _on_do_not_call(
+    snumber: pd.Series, cnumber: pd.Series, phone: np.ndarray | bool, do_not_call: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """Which rows dial a listed number: cnumber always, snumber unless it is the agent's line.
+
+    Both legs are external calls when stype is not "phone", and a listed person must not be
+    called on either; with stype "phone" snumber is a line in the switch, not a person.
+    """
+    column = pd.Series(None, index=snumber.index, dtype=object)
+    source = pd.Series(None, index=snumber.index, dtype=object)
+    if do_not_call.empty:
+        return column, source
+    s_hit = snumber.isin(do_not_call.index).to_numpy() & ~np.asarray(phone)
+    c_hit = cnumber.isin(do_not_call.index).to_numpy() & ~s_hit
+    column[s_hit] = "snumber"
+    column[c_hit] = "cnumber"
+    source[s_hit] = do_not_call.reindex(snumber[s_hit]).to_numpy()
+    source[c_hit] = do_not_call.reindex(cnumber[c_hit]).to_numpy()
+    return column, source
+
+
+def _duplicates(snumber: pd.Series, cnumber: pd.Series) -> pd.Series:
+    """Row number of each repeated pair -> the row number of its first occurrence."""
+    s_codes, _ = pd.factorize(snumber)
+    c_codes, c_uniques = pd.factorize(cnumber)
+    pair = s_codes.astype(np.int64) * max(len(c_uniques), 1) + c_codes
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    first_of = first[inverse]
+    dup = np.flatnonzero(first_of != np.arange(len(pair)))
+    return pd.Series(snumber.index[first_of[dup]], index=snumber.index[dup])
+
+
+def _problems(
+    cells: pd.DataFrame,
+    values: dict[str, pd.Series],
+    cmap: ColumnMap,
+    invalid: _Invalid,
+    dnc_column: pd.Series,
+    dnc_file: pd.Series,
+    duplicate_of: pd.Series,
+) -> list[RowProblem]:
+    dnc_rows = dnc_column.index[dnc_column.notna().to_numpy()]
+    rows = invalid.reason.index.union(dnc_rows).union(duplicate_of.index)
+    originals = cells.loc[rows].to_dict("index")
+    snumber = _reported_numbers(values, cells, cmap, "snumber", rows)
+    cnumber = _reported_numbers(values, cells, cmap, "cnumber", rows)
+    problems = []
+    for row in invalid.reason.index:
+        problems.append(
+            RowProblem(
+                row=int(row),
+                outcome=outcomes.REJECTED,
+                code="invalid",
+                reason=invalid.reason[row],
+                column=invalid.header[row] or None,
+                snumber=snumber[row],
+                cnumber=cnumber[row],
+                values=originals[row],
+            )
+        )
+    for row in dnc_rows:
+        param = dnc_column[row]
+        header = cmap.params.get(param)
+        problems.append(
+            RowProblem(
+                row=int(row),
+                outcome=outcomes.SUPPRESSED,
+                code="do-not-call",
+                reason=f"{label(param, header) if header else param} is on the do-not-call list "
+                f"{dnc_file[row]}",
+                column=header,
+                snumber=snumber[row],
+                cnumber=cnumber[row],
+                values=originals[row],
+            )
+        )
+    for row, first in duplicate_of.items():
+        problems.append(
+            RowProblem(
+                row=int(row),
+                outcome=outcomes.SUPPRESSED,
+                code="duplicate",
+                reason=f"the same snumber and cnumber as row {first}, which is dialed once",
+                snumber=snumber[row],
+                cnumber=cnumber[row],
+                duplicate_of=int(first),
+                values=originals[row],
+            )
+        )
+    problems.sort(key=lambda p: p.row)
+    return problems
+
+
+def _reported_numbers(
+    values: dict[str, pd.Series], cells: pd.DataFrame, cmap: ColumnMap, param: str, rows: pd.Index
+) -> dict[int, str]:
+    """Cleaned where the cell was valid, else as written."""
+    sent = values[param].loc[rows]
+    header = cmap.params.get(param)
+    if header is None:
+        return sent.to_dict()
+    written = cells[header].loc[rows]
+    return sent.mask(sent == "", written).to_dict()

@@ -1,0 +1,109 @@
+"""Check and clean one column's cells by the parameter's kind, once per distinct value.
+
+A list column holds few distinct values (flags, caller IDs, the agent's number) or up to one per
+row (the called number). Either way each distinct value is checked once with vectorised string
+operations and the verdict is spread back over the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dialer.params import Kind
+
+_SCIENTIFIC = r"[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
+# A number written as a float ("2125551234.0"): exact, so the zeros can go. Checked before dots
+# are removed as separators, or it would dial 21255512340.
+_FLOAT_RENDERING = r"^(\+?[0-9]+)\.0+$"
+_SEPARATORS = r"[\s\-.()]+"
+_DIALABLE = r"\+?[0-9*#]+"
+
+SCIENTIFIC = (
+    "{label} is in scientific notation (like 2.1E+09), so digits were lost; format the column as "
+    "text in the spreadsheet and export it again"
+)
+NOT_DIALABLE = (
+    "{label} is not a dialable number: only digits, *, # and a leading + are allowed (spaces, "
+    "dashes, dots and brackets are removed)"
+)
+NOT_FLAG = "{label} must be 0 or 1"
+NOT_INTEGER = "{label} must be a whole number, 0 or more"
+NOT_STYPE = '{label} must be "phone" or empty'
+EMPTY = "{label} is empty and the campaign has no default for it"
+
+
+@dataclass
+class Checked:
+    values: pd.Series  # as it will be sent; "" where unset or invalid
+    problems: pd.Series  # index: the rows with an invalid cell; value: the reason template
+
+
+def check_column(cells: pd.Series, kind: Kind) -> Checked:
+    """Clean ``cells`` as ``kind``; reasons are templates with a ``{label}`` field."""
+    codes, uniques = pd.factorize(cells)
+    cleaned, reasons = CHECKS[kind](pd.Series(uniques, dtype="str"))
+    values = pd.Series(cleaned.take(codes), index=cells.index, dtype="str")
+    bad = np.flatnonzero(pd.notna(reasons)[codes])
+    problems = pd.Series(reasons[codes[bad]], index=cells.index[bad], dtype=object)
+    return Checked(values, problems)
+
+
+def check_value(value: str, kind: Kind) -> tuple[str, str | None]:
+    """One value (a campaign default): its cleaned form and the reason it is invalid, if it is."""
+    cleaned, reasons = CHECKS[kind](pd.Series([value], dtype="str"))
+    return cleaned[0], reasons[0]
+
+
+def _number(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    cleaned = u.to_numpy(dtype=object, copy=True)
+    reasons = np.full(len(u), None, dtype=object)
+    # Most numbers are already plain digits: only the others pay for the regex replaces.
+    rest = np.flatnonzero(~(u.str.isdigit() & u.str.isascii()).to_numpy(dtype=bool))
+    if rest.size:
+        r = u.iloc[rest].str.strip()
+        scientific = r.str.fullmatch(_SCIENTIFIC).to_numpy(dtype=bool)
+        r = r.str.replace(_FLOAT_RENDERING, r"\1", regex=True).str.replace(_SEPARATORS, "", regex=True)
+        ok = (r.str.fullmatch(_DIALABLE) | (r == "")).to_numpy(dtype=bool) & ~scientific
+        cleaned[rest] = r.to_numpy(dtype=object)
+        reasons[rest[scientific]] = SCIENTIFIC
+        reasons[rest[~ok & ~scientific]] = NOT_DIALABLE
+        cleaned[rest[~ok]] = ""
+    return cleaned, reasons
+
+
+def _pattern(pattern: str, reason: str, fix: Callable[[pd.Series], pd.Series]):
+    """A checker for small vocabularies (flags, integers, stype): strip, match, normalise."""
+
+    def check(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        s = u.str.strip()
+        ok = (s.str.fullmatch(pattern) | (s == "")).to_numpy(dtype=bool)
+        cleaned = fix(s).to_numpy(dtype=object)
+        cleaned[~ok] = ""
+        reasons = np.where(ok, None, reason).astype(object)
+        return cleaned, reasons
+
+    return check
+
+
+def _string(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    # Sent exactly as written: spaces, quotes, '&' and ';' included. Only "nothing" is unset.
+    cleaned = u.to_numpy(dtype=object, copy=True)
+    cleaned[(u.str.strip() == "").to_numpy(dtype=bool)] = ""
+    return cleaned, np.full(len(u), None, dtype=object)
+
+
+CHECKS = {
+    Kind.NUMBER: _number,
+    Kind.FLAG: _pattern(r"[01](?:\.0+)?", NOT_FLAG, lambda s: s.str.slice(0, 1)),
+    Kind.INTEGER: _pattern(
+        r"[0-9]+(?:\.0+)?",
+        NOT_INTEGER,
+        lambda s: s.str.replace(r"\.0+$", "", regex=True).str.replace(r"^0+(?=[0-9])", "", regex=True),
+    ),
+    Kind.STYPE: _pattern(r"(?i:phone)", NOT_STYPE, lambda s: s.str.lower()),
+    Kind.STRING: _string,
+}
