@@ -1,0 +1,114 @@
+"""`dialer validate`: load and check a list without dialing; totals, a rejects file, an exit status."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from dialer import exitcodes, outcomes
+from dialer.calllist.loader import load_call_list
+from dialer.calllist.model import CallList, ListError
+from dialer.campaign import CampaignError, load_campaign
+
+REJECTS_COLUMNS = ["row", "outcome", "code", "column", "reason", "duplicate_of"]
+
+
+@click.command("validate")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--sheet", help="Spreadsheet sheet, by name or 0-based number (default: the first).")
+@click.option("--encoding", help="Text encoding of a CSV list (default: detected).")
+@click.option("--delimiter", help="CSV delimiter, e.g. ';' or 'tab' (default: detected).")
+@click.option(
+    "--do-not-call",
+    "do_not_call",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A file of numbers never to call (repeatable).",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path),
+    help="Where to write the rejected and suppressed rows (default: <list>.rejects.csv beside the list).",
+)
+@click.option(
+    "--max-rejects",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Exit 4 (needs attention) when more rows than this are rejected.",
+)
+def validate(source, sheet, encoding, delimiter, do_not_call, rejects, max_rejects):
+    """Check SOURCE (a campaign .toml or a call list) without dialing anything."""
+    overrides = {
+        "sheet": sheet,
+        "encoding": encoding,
+        "delimiter": delimiter,
+        "do_not_call": list(do_not_call),
+    }
+    try:
+        campaign = load_campaign(source, overrides)
+        calls = load_call_list(campaign.list_path, replace(campaign.list, keep_original=False))
+    except (ListError, CampaignError) as exc:
+        _fail(str(exc))
+    rejects = rejects or campaign.list_path.with_name(campaign.list_path.stem + ".rejects.csv")
+    if rejects.resolve() == campaign.list_path.resolve():
+        _fail(f"{rejects}: the rejects file would overwrite the list")
+    try:
+        write_rejects(rejects, calls)
+    except OSError as exc:
+        _fail(f"{rejects}: cannot write the rejects file: {exc.strerror or exc}")
+    rejected = _print_summary(calls, rejects)
+    if calls.total_rows == 0 or rejected == calls.total_rows:
+        _fail(f"{calls.source}: no row can be dialed")
+    if rejected > max_rejects:
+        click.echo(f"{rejected} rows rejected, more than --max-rejects {max_rejects}", err=True)
+        _exit(exitcodes.NEEDS_ATTENTION)
+    _exit(exitcodes.OK)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"dialer validate: {' '.join(message.split())}", err=True)
+    _exit(exitcodes.BAD_INPUT)
+
+
+def _exit(code: int) -> NoReturn:
+    click.get_current_context().exit(code)
+
+
+def write_rejects(path: Path, calls: CallList) -> None:
+    """Rejected and suppressed rows, in row order, with their original cells.
+
+    UTF-8 with a byte-order mark, so Excel shows accents and symbols as they were.
+    """
+    with open(path, "w", newline="", encoding="utf-8-sig") as out:
+        writer = csv.writer(out)
+        header_names = [h if h not in REJECTS_COLUMNS else f"{h} (list)" for h in calls.headers]
+        writer.writerow(REJECTS_COLUMNS + header_names)
+        for p in calls.problems:
+            fixed = [p.row, p.outcome, p.code, p.column or "", p.reason, p.duplicate_of or ""]
+            writer.writerow(fixed + [p.values.get(h, "") for h in calls.headers])
+
+
+def _print_summary(calls: CallList, rejects: Path) -> int:
+    """Print the totals; the number of rejected rows."""
+    by_code = Counter(p.code for p in calls.problems)
+    reasons = Counter(p.reason for p in calls.problems if p.outcome == outcomes.REJECTED)
+    rejected = sum(reasons.values())
+    lines = [
+        f"{calls.source}: {calls.total_rows} rows",
+        f"  valid        {calls.total_rows - rejected}",
+        f"  to dial      {len(calls.table)}",
+        f"  rejected     {rejected}",
+        *(f"    {n:>8}  {reason}" for reason, n in reasons.most_common()),
+        f"  duplicates   {by_code['duplicate']}",
+        f"  do-not-call  {by_code['do-not-call']}",
+        f"  blank rows   {calls.blank_rows} (skipped)",
+        f"rejects file: {rejects} ({len(calls.problems)} rows)",
+    ]
+    click.echo("\n".join(lines))
+    return rejected
