@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from test_report_campaign import (
+
+from dialer import outcomes as o
+from dialer.planner import list_row_states
+from dialer.replay import Replay, replay_lines
+from dialer.reporting.summary import CodeCount, parse_ts, rate, summarise
+from tests.test_report_campaign import (
     EXPECTED_COUNTS,
     R1_REQUESTS,
     R1_SECONDS,
@@ -13,11 +18,6 @@ from test_report_campaign import (
     make_call_list,
     results_bytes,
 )
-
-from dialer import outcomes as o
-from dialer.planner import list_row_states
-from dialer.replay import Replay, replay_lines
-from dialer.reporting.summary import CodeCount, parse_ts, rate, summarise
 
 
 def _summary(lines: list[dict] | None = None):

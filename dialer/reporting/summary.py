@@ -231,8 +231,19 @@ def _state_order(state: str) -> int:
     return ATTENTION_STATES.index(state) if state in ATTENTION_STATES else len(ATTENTION_STATES)
 
 
+# Outcomes in the order tables list them: how far the call got, then the rows that need a decision.
+OUTCOME_ORDER = (o.PLACED, o.REJECTED, o.SUPPRESSED, o.RETRY, o.FAILED, o.UNKNOWN, o.NOT_DIALED)
+
+
 def _sorted_codes(counter: Counter[tuple[str, str | None]]) -> list[CodeCount]:
-    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or ""))
+    """By outcome (OUTCOME_ORDER), then most frequent first."""
+
+    def key(kv: tuple[tuple[str, str | None], int]) -> tuple[int, int, str]:
+        (outcome, code), n = kv
+        rank = OUTCOME_ORDER.index(outcome) if outcome in OUTCOME_ORDER else len(OUTCOME_ORDER)
+        return rank, -n, code or ""
+
+    items = sorted(counter.items(), key=key)
     return [CodeCount(outcome, code, n) for (outcome, code), n in items]
 
 
