@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from test_report_campaign import HEADERS, ORIGINAL, XSS, campaign_lines, make_call_list, results_bytes
-
 from dialer import outcomes as o
 from dialer.planner import list_row_states
 from dialer.replay import Replay, replay_lines
-from dialer.reporting.table import RESULT_COLUMNS, report_table, result_names
+from dialer.reporting.summary import row_line
+from dialer.reporting.table import RESULT_COLUMNS, report_table, result_names, row_details
+from tests.test_report_campaign import HEADERS, ORIGINAL, XSS, campaign_lines, make_call_list, results_bytes
 
 
 def _table(call_list=None):
@@ -65,3 +65,14 @@ def test_result_names_do_not_clash_with_list_headers():
     assert names["row"] == "row (dialer)"
     assert names["code"] == "code (dialer)"
     assert names["outcome"] == "outcome"
+
+
+def test_row_details_show_the_other_cells_without_repeating_numbers():
+    """A row's details are its non-number, non-empty cells by header, long ones shortened."""
+    cl = make_call_list()
+    cl.original.loc[5, "Name"] = "x" * 100
+    lines = [row_line(st) for st in list_row_states(cl, Replay()) if st.row in (4, 5, 11)]
+    details = row_details(cl, lines)
+    assert details[4] == f"callerid1: {XSS}; Name: Cat <b>Bold</b> & Co"
+    assert details[5] == "callerid1: Sales; Name: " + "x" * 59 + "…"
+    assert details[11] == "callerid1: Sales; Name: Ivy Po"

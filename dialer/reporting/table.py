@@ -8,7 +8,7 @@ import pandas as pd
 
 from dialer.calllist.model import CallList
 from dialer.planner import ListRowState
-from dialer.reporting.summary import row_line
+from dialer.reporting.summary import RowLine, row_line
 
 ROW_COLUMN = "row"
 RESULT_COLUMNS = ("outcome", "code", "message", "callid", "attempts", "time")
@@ -81,3 +81,23 @@ def report_table(call_list: CallList, states: Iterable[ListRowState]) -> pd.Data
     out.insert(0, names[ROW_COLUMN], rows)
     out[names["attempts"]] = out[names["attempts"]].astype(int)
     return out.reset_index(drop=True)
+
+
+def row_details(call_list: CallList, rows: Iterable[RowLine], *, width: int = 60) -> dict[int, str]:
+    """For each row, its other list cells as one line ("Name: Ann Lee; Account: 17"), so a person
+    sees who a row is. Cells repeating the row's snumber or cnumber, and empty ones, are left out."""
+    rows = list(rows)
+    cells = original_cells(call_list, [r.row for r in rows])
+    out = {}
+    for r, (_, values) in zip(rows, cells.iterrows(), strict=True):
+        parts = [
+            f"{header}: {_shorten(str(value), width)}"
+            for header, value in values.items()
+            if str(value) and str(value) not in (r.snumber, r.cnumber)
+        ]
+        out[r.row] = "; ".join(parts)
+    return out
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
