@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import orjson
 import pandas as pd
 
 from dialer import outcomes as o
+from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList, RowProblem
+from dialer.campaign import load_campaign
 from dialer.replay import replay_lines
 
 HEADERS = ["snumber", "cnumber", "callerid1", "Name"]
@@ -263,13 +266,40 @@ def results_bytes(lines: list[dict] | None = None) -> bytes:
     return b"".join(orjson.dumps(line) + b"\n" for line in (campaign_lines() if lines is None else lines))
 
 
-def write_campaign(directory: Path) -> tuple[Path, Path]:
-    """The list as a CSV and its results file, side by side as `dialer run calls.csv` leaves them."""
+@dataclass(frozen=True)
+class Files:
+    toml: Path
+    csv: Path
+    results: Path
+
+
+def write_campaign(directory: Path) -> Files:
+    """The campaign as `dialer run calls.toml` leaves it: list, do-not-call list, campaign, results."""
     csv = directory / "calls.csv"
     pd.DataFrame(list(ORIGINAL.values()), columns=HEADERS).to_csv(csv, index=False)
+    (directory / "dnc.csv").write_text("number\n+15550100013\n", encoding="utf-8")
+    toml = directory / "calls.toml"
+    toml.write_text(
+        '[campaign]\nname = "calls"\nlist = "calls.csv"\nresults = "calls.results.jsonl"\n'
+        '[list]\ndo_not_call = "dnc.csv"\n',
+        encoding="utf-8",
+    )
     results = directory / "calls.results.jsonl"
     results.write_bytes(results_bytes())
-    return csv, results
+    return Files(toml, csv, results)
+
+
+def test_real_loader_agrees_with_the_hand_made_call_list(tmp_path: Path):
+    """The loader reads the written campaign into the same rows, problems and original cells."""
+    files = write_campaign(tmp_path)
+    campaign = load_campaign(files.toml)
+    loaded = load_call_list(campaign.list_path, replace(campaign.list, keep_original=True))
+    made = make_call_list()
+    assert loaded.table.index.tolist() == made.table.index.tolist()
+    assert [(p.row, p.outcome, p.code) for p in loaded.problems] == [
+        (p.row, p.outcome, p.code) for p in made.problems
+    ]
+    assert loaded.original.loc[4, "callerid1"] == XSS
 
 
 def test_fixture_replays_to_the_expected_row_states():

@@ -1,0 +1,52 @@
+"""Reading what status and report look at: the campaign, its list and its results file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from dialer.calllist.model import CallList, ListOptions
+from dialer.campaign import Campaign, load_campaign
+from dialer.journal import iter_results, read_results
+from dialer.planner import ListRowState, list_row_states
+from dialer.replay import Replay
+
+
+def load_list(path: Path, options: ListOptions) -> CallList:
+    """The call-list loader (imported when first used, so this module loads without it)."""
+    from dialer.calllist import load_call_list
+
+    return load_call_list(path, options)
+
+
+@dataclass
+class Source:
+    campaign: Campaign
+    call_list: CallList
+    replay: Replay
+    states: list[ListRowState]  # every list row, in row order
+
+    @property
+    def results_exists(self) -> bool:
+        return self.campaign.results.exists()
+
+    def lines(self) -> Iterator[dict]:
+        """The results file's lines, parsed, read afresh (raises ResultsFileError)."""
+        return iter_results(self.campaign.results)
+
+
+def load_source(
+    source: Path, overrides: dict[str, Any] | None = None, *, keep_original: bool = False
+) -> Source:
+    """Campaign, list and replayed results of SOURCE.
+
+    Raises CampaignError, ListError, ResultsFileError or OSError, each naming its file.
+    """
+    campaign = load_campaign(Path(source), overrides)
+    options = replace(campaign.list, keep_original=True) if keep_original else campaign.list
+    call_list = load_list(campaign.list_path, options)
+    replay = read_results(campaign.results)
+    states = sorted(list_row_states(call_list, replay), key=lambda st: st.row)
+    return Source(campaign, call_list, replay, states)
