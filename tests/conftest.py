@@ -21,7 +21,8 @@ PASSWORD = "demo-secret"
 
 def dialer_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENSWITCH_")}
-    env.update(ENSWITCH_USERNAME=USERNAME, ENSWITCH_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1", **extra)
+    env.update({"ENSWITCH_USERNAME": USERNAME, "ENSWITCH_PASSWORD": PASSWORD, "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
     return env
 
 
