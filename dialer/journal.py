@@ -8,6 +8,7 @@ on disk. Concurrent commits share one fsync (group commit), so durable intent do
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -58,7 +59,7 @@ class Journal:
         except OSError as exc:
             raise JournalError(f"{self.path}: cannot open the results file: {exc.strerror}") from None
         self._log = structlog.wrap_logger(
-            structlog.BytesLogger(self._file),
+            structlog.BytesLogger(_WholeWrites(self._file)),
             processors=[_order_and_stamp, structlog.processors.JSONRenderer(serializer=orjson.dumps)],
             wrapper_class=structlog.make_filtering_bound_logger(0),
             cache_logger_on_first_use=True,
@@ -103,6 +104,29 @@ class Journal:
                 pass
             self._file.close()
             self._file = None
+
+
+class _WholeWrites:
+    """The file as structlog sees it: a line the OS takes only part of is an error, never a success.
+
+    A nearly full disk (or a file size limit) makes ``write`` store part of a line and report it
+    short; unbuffered files pass that on silently. An intent reported written but torn would be cut
+    off on the next open while its request had been sent: that row would be dialed twice.
+    """
+
+    def __init__(self, f: Any) -> None:
+        self._f = f
+
+    def write(self, data: bytes) -> None:
+        written = self._f.write(data)
+        while written < len(data):  # the rest, or the OSError that says why it does not fit
+            more = self._f.write(data[written:])
+            if not more:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            written += more
+
+    def flush(self) -> None:
+        return None
 
 
 def _drop_torn_tail(f: Any) -> None:
