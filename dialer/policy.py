@@ -38,16 +38,29 @@ def classify_reply(reply: SwitchReply) -> Verdict:
             f"switch said HTTP {reply.http_status}: not now",
             retry_after=reply.retry_after,
         )
-    if not reply.well_formed and reply.http_status in (401, 402):
+    return _classify_code(reply) if reply.well_formed else _classify_status_only(reply)
+
+
+def _classify_status_only(reply: SwitchReply) -> Verdict:
+    """No readable calls/make JSON: only an unambiguous HTTP status says anything for sure."""
+    status = reply.http_status
+    if status in (401, 402):
         # A proxy or the web server refused us before the API ran: nothing was placed, and
         # nothing will be until someone fixes the credentials.
-        return Verdict(o.FAILED, str(reply.http_status), "account refused by the web server", stop_run=True)
-    if not reply.well_formed:
-        return Verdict(
-            o.UNKNOWN,
-            f"http-{reply.http_status}",
-            f"HTTP {reply.http_status} without the expected JSON: the call may have been placed",
-        )
+        return Verdict(o.FAILED, str(status), "account refused by the web server", stop_run=True)
+    if status == 204:
+        # HTTP 204 cannot carry a body: a switch that mirrors its code in the status says "OK".
+        return Verdict(o.PLACED, "204", "call requested (HTTP 204, no body)")
+    if status in (400, 403):
+        return Verdict(o.REJECTED, str(status), f"switch refused the row with HTTP {status}")
+    return Verdict(
+        o.UNKNOWN,
+        f"http-{status}",
+        f"HTTP {status} without the expected JSON: the call may have been placed",
+    )
+
+
+def _classify_code(reply: SwitchReply) -> Verdict:
     code = reply.code or ""
     detail = _detail(reply)
     if code in ("200", "204"):

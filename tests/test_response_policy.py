@@ -85,6 +85,17 @@ def test_non_json_body_is_unknown(status):
     assert classify_reply(reply(status, b"<html/>")).outcome == o.UNKNOWN
 
 
+def test_http_204_without_a_body_is_placed():
+    """HTTP 204 can carry no body; the status alone says the call was requested."""
+    assert classify_reply(reply(204, b"")).outcome == o.PLACED
+
+
+@pytest.mark.parametrize("status", [400, 403])
+def test_refusal_status_without_json_is_rejected(status):
+    """400/403 from the web server itself: the row was refused, nothing placed, not retried."""
+    assert classify_reply(reply(status, b"<html>no</html>")).outcome == o.REJECTED
+
+
 def test_non_json_401_stops_the_run():
     """A web server's own 401 page still means the account cannot dial."""
     verdict = classify_reply(reply(401, b"<html>401</html>"))
