@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from dialer.calllist.values import distinct
+
 _E164 = r"\+[1-9][0-9]{6,14}"
 _NANP = r"(?:\+?1)?[2-9][0-9]{2}[2-9][0-9]{6}"
 _NOT_DIGIT = re.compile(r"[^0-9]")
@@ -30,8 +32,7 @@ def canonical_numbers(numbers: pd.Series, region: str) -> pd.Series:
     A value holding ``*`` or ``#`` is a feature code, not a telephone number, and stays as it is.
     """
     region = region.upper()
-    codes, uniques = pd.factorize(numbers)
-    u = pd.Series(uniques, dtype="str")
+    codes, u = distinct(numbers)
     out = np.empty(len(u), dtype=object)
     done = np.zeros(len(u), dtype=bool)
     if phonenumbers.country_code_for_region(region) == 1:
@@ -46,7 +47,7 @@ def canonical_numbers(numbers: pd.Series, region: str) -> pd.Series:
     out[rest[e164]] = u.iloc[rest[e164]].to_numpy(dtype=object)
     rest = rest[~e164]
     out[rest] = [canonical_number(v, region) for v in u.iloc[rest]]
-    return pd.Series(out.take(codes), index=numbers.index, dtype="str")
+    return pd.Series(out if codes is None else out.take(codes), index=numbers.index, dtype="str")
 
 
 def canonical_number(number: str, region: str) -> str:

@@ -96,7 +96,9 @@ def blank_rows(cells: pd.DataFrame) -> pd.Series:
         if where.size == 0:
             break
         values = cells[col].iloc[where]
-        candidate[where] = ((values == "") | values.str.isspace()).to_numpy()
+        empty = (values == "").to_numpy(dtype=bool)
+        filled = np.flatnonzero(~empty)
+        candidate[where[filled]] = values.iloc[filled].str.isspace().to_numpy(dtype=bool)
     return pd.Series(candidate, index=cells.index)
 
 

@@ -44,12 +44,27 @@ class Checked:
 
 def check_column(cells: pd.Series, kind: Kind) -> Checked:
     """Clean ``cells`` as ``kind``; reasons are templates with a ``{label}`` field."""
-    codes, uniques = pd.factorize(cells)
-    cleaned, reasons = CHECKS[kind](pd.Series(uniques, dtype="str"))
-    values = pd.Series(cleaned.take(codes), index=cells.index, dtype="str")
-    bad = np.flatnonzero(pd.notna(reasons)[codes])
-    problems = pd.Series(reasons[codes[bad]], index=cells.index[bad], dtype=object)
+    codes, uniques = distinct(cells)
+    cleaned, reasons = CHECKS[kind](uniques)
+    if codes is not None:
+        cleaned, reasons = cleaned.take(codes), reasons.take(codes)
+    values = pd.Series(cleaned, index=cells.index, dtype="str")
+    bad = np.flatnonzero(pd.notna(reasons))
+    problems = pd.Series(reasons[bad], index=cells.index[bad], dtype=object)
     return Checked(values, problems)
+
+
+def distinct(cells: pd.Series) -> tuple[np.ndarray | None, pd.Series]:
+    """The distinct values and, for each cell, its value's position among them.
+
+    A column of nearly all different values (the called numbers) gains nothing from finding its
+    distinct values and pays a hash of every cell for it, so it is worked on as it is (codes None).
+    """
+    head = cells.iloc[:10_000]
+    if len(cells) > 20_000 and head.nunique() > len(head) // 2:
+        return None, cells.reset_index(drop=True)
+    codes, uniques = pd.factorize(cells)
+    return codes, pd.Series(uniques, dtype="str")
 
 
 def check_value(value: str, kind: Kind) -> tuple[str, str | None]:
@@ -63,15 +78,21 @@ def _number(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     reasons = np.full(len(u), None, dtype=object)
     # Most numbers are already plain digits: only the others pay for the regex replaces.
     rest = np.flatnonzero(~(u.str.isdigit() & u.str.isascii()).to_numpy(dtype=bool))
-    if rest.size:
-        r = u.iloc[rest].str.strip()
-        scientific = r.str.fullmatch(_SCIENTIFIC).to_numpy(dtype=bool)
-        r = r.str.replace(_FLOAT_RENDERING, r"\1", regex=True).str.replace(_SEPARATORS, "", regex=True)
-        ok = (r.str.fullmatch(_DIALABLE) | (r == "")).to_numpy(dtype=bool) & ~scientific
-        cleaned[rest] = r.to_numpy(dtype=object)
-        reasons[rest[scientific]] = SCIENTIFIC
-        reasons[rest[~ok & ~scientific]] = NOT_DIALABLE
-        cleaned[rest[~ok]] = ""
+    if rest.size == 0:
+        return cleaned, reasons
+    r = u.iloc[rest]
+    dotted = r.str.contains(".", regex=False).to_numpy(dtype=bool)
+    if dotted.any():
+        r = r.copy()
+        r.iloc[dotted] = r.iloc[dotted].str.strip().str.replace(_FLOAT_RENDERING, r"\1", regex=True)
+    r = r.str.replace(_SEPARATORS, "", regex=True)
+    ok = (r.str.fullmatch(_DIALABLE) | (r == "")).to_numpy(dtype=bool)
+    cleaned[rest] = r.to_numpy(dtype=object)
+    bad = rest[~ok]
+    cleaned[bad] = ""
+    # Scientific notation is never dialable once cleaned ("E"), so only failures are looked at.
+    scientific = u.iloc[bad].str.strip().str.fullmatch(_SCIENTIFIC).to_numpy(dtype=bool)
+    reasons[bad] = np.where(scientific, SCIENTIFIC, NOT_DIALABLE)
     return cleaned, reasons
 
 
