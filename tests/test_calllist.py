@@ -332,3 +332,22 @@ def test_keep_original_keeps_every_data_row(tmp_path):
         2: {"snumber": "212-555-1234", "cnumber": "100"},
         4: {"snumber": "x", "cnumber": "100"},
     }
+
+
+def test_large_list_of_distinct_numbers(tmp_path):
+    """Past 20,000 rows of mostly distinct numbers the cells are checked without deduplicating first."""
+    rows = [["snumber", "cnumber"]] + [[f"(212) 5{i:06d}", "100"] for i in range(30_000)]
+    rows[101] = ["2.12E+09", "100"]
+    rows[202] = ["212 500 0001", "100"]
+    dnc = tmp_path / "dnc.txt"
+    dnc.write_text("+12125000300\n")
+    calls = load(tmp_path, rows, do_not_call=(dnc,))
+    assert len(calls.table) == 29_997
+    assert calls.table.loc[30_001, "snumber"] == "2125029999"
+    assert calls.called.loc[30_001] == "+12125029999"
+    assert [(p.row, p.code, p.duplicate_of) for p in calls.problems] == [
+        (102, "invalid", None),
+        (203, "duplicate", 3),
+        (302, "do-not-call", None),
+    ]
+    assert "scientific notation" in calls.problems[0].reason

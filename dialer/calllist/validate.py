@@ -66,7 +66,7 @@ def validate(source, sheet, encoding, delimiter, do_not_call, rejects, max_rejec
     if calls.total_rows == 0 or rejected == calls.total_rows:
         _fail(f"{calls.source}: no row can be dialed")
     if rejected > max_rejects:
-        click.echo(f"{rejected} rows rejected, more than --max-rejects {max_rejects}", err=True)
+        click.echo(f"{_rows(rejected)} rejected, more than --max-rejects {max_rejects}", err=True)
         _exit(exitcodes.NEEDS_ATTENTION)
     _exit(exitcodes.OK)
 
@@ -100,7 +100,7 @@ def _print_summary(calls: CallList, rejects: Path) -> int:
     reasons = Counter(p.reason for p in calls.problems if p.outcome == outcomes.REJECTED)
     rejected = sum(reasons.values())
     lines = [
-        f"{calls.source}: {calls.total_rows} rows",
+        f"{calls.source}: {_rows(calls.total_rows)}",
         f"  valid        {calls.total_rows - rejected}",
         f"  to dial      {len(calls.table)}",
         f"  rejected     {rejected}",
@@ -108,7 +108,11 @@ def _print_summary(calls: CallList, rejects: Path) -> int:
         f"  duplicates   {by_code['duplicate']}",
         f"  do-not-call  {by_code['do-not-call']}",
         f"  blank rows   {calls.blank_rows} (skipped)",
-        f"rejects file: {rejects} ({len(calls.problems)} rows)",
+        f"rejects file: {rejects} ({_rows(len(calls.problems))})",
     ]
     click.echo("\n".join(lines))
     return rejected
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
