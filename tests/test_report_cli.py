@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from dialer import exitcodes
 from dialer import outcomes as o
 from dialer.reporting.cli import report
-from dialer.reporting.writers import report_paths, spreadsheet_safe
+from dialer.reporting.writers import report_paths, spreadsheet_safe, write_html, write_xlsx
 from tests.test_report_campaign import EXPECTED_COUNTS, ORIGINAL, XSS, results_bytes, write_campaign
 
 
@@ -157,16 +157,35 @@ def test_bad_campaign_is_bad_input(tmp_path: Path):
     assert result.output.count("\n") == 1 and "bad.toml" in result.output
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
 def test_unwritable_out_is_bad_input(tmp_path: Path):
-    """A report directory that cannot be written: BAD_INPUT and one line, no traceback."""
+    """A report path under a file (not a directory): BAD_INPUT and one line naming it, no traceback."""
     files = write_campaign(tmp_path)
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        result = _run(files.toml, "--out", f"{locked}/")
-    finally:
-        locked.chmod(0o700)
+    (tmp_path / "blocker").write_text("", encoding="utf-8")
+    result = _run(files.toml, "--out", tmp_path / "blocker" / "june")
     assert result.exit_code == exitcodes.BAD_INPUT
-    assert result.output.count("\n") == 1 and "locked" in result.output
+    assert (
+        result.output.count("\n") == 1
+        and "blocker" in result.output
+        and "cannot write the report" in result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_write_xlsx_strips_control_characters_and_keeps_types(tmp_path: Path):
+    """Control characters xlsx forbids are dropped; numbers stay numbers, '=' text stays text."""
+    table = pd.DataFrame({"row": [2, 3], "Name": ["bell\x07here", "=1+1"], "attempts": [1, 0]})
+    path = tmp_path / "t.xlsx"
+    write_xlsx(table, path)
+    back = pd.read_excel(path, engine="openpyxl")
+    assert back["Name"].tolist() == ["bellhere", "=1+1"]
+    assert back["attempts"].tolist() == [1, 0]
+
+
+def test_report_files_get_ordinary_permissions(tmp_path: Path):
+    """Report files are created like any new file (umask 022: 0644), not private like a temp file."""
+    old = os.umask(0o022)
+    try:
+        write_html("<p>x</p>", tmp_path / "r.html")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o644

@@ -114,6 +114,27 @@ def status(
         click.echo(status_text(summary, info), nl=False)
 
 
+def _write_reports(src: Source, paths: dict[str, Path]) -> None:
+    if "csv" in paths or "xlsx" in paths:
+        table = report_table(src.call_list, src.states)
+        if "csv" in paths:
+            write_csv(table, paths["csv"])
+        if "xlsx" in paths:
+            write_xlsx(table, paths["xlsx"])
+    if "html" in paths:
+        summary = summarise(src.states, src.replay, src.lines())
+        c = src.campaign
+        info = PageInfo(
+            title=c.name,
+            list_path=str(c.list_path),
+            results_path=str(c.results),
+            generated=datetime.now(UTC).isoformat(timespec="seconds"),
+            version=__version__,
+        )
+        details = row_details(src.call_list, summary.attention[:MAX_ATTENTION_ROWS])
+        write_html(render_html(summary, info, details), paths["html"])
+
+
 @click.command("report")
 @source_options
 @click.option(
@@ -146,22 +167,10 @@ def report(
     )
     formats = FORMATS if fmt == "all" else (fmt,)
     paths = report_paths(src.campaign.results, out, formats)
-    table = report_table(src.call_list, src.states)
-    if "csv" in paths:
-        write_csv(table, paths["csv"])
-    if "xlsx" in paths:
-        write_xlsx(table, paths["xlsx"])
-    if "html" in paths:
-        summary = summarise(src.states, src.replay, src.lines())
-        c = src.campaign
-        info = PageInfo(
-            title=c.name,
-            list_path=str(c.list_path),
-            results_path=str(c.results),
-            generated=datetime.now(UTC).isoformat(timespec="seconds"),
-            version=__version__,
-        )
-        details = row_details(src.call_list, summary.attention[:MAX_ATTENTION_ROWS])
-        write_html(render_html(summary, info, details), paths["html"])
+    try:
+        _write_reports(src, paths)
+    except OSError as exc:
+        where = exc.filename or (out or src.campaign.results.parent)
+        _fail(f"{where}: cannot write the report: {exc.strerror or exc}", exitcodes.BAD_INPUT)
     for path in paths.values():
         click.echo(str(path))

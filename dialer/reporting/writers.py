@@ -55,10 +55,17 @@ def _atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> Non
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(tmp, 0o666 & ~_umask())  # as an ordinary new file would be, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
@@ -68,19 +75,25 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
     _atomic_write(path, lambda f: f.write(data))
 
 
-def _xlsx_cell(ws: object, value: object, *, bold: bool = False) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_XLSX_MAX_CELL]
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # text stays text: '=…' is not a formula, '+1555…' keeps its plus
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+def _xlsx_value(ws: object, value: object) -> object:
+    """A value openpyxl writes as it is: text without the control characters xlsx forbids, and text
+    that openpyxl would take for a formula ('=…') wrapped in a cell typed as a string."""
+    if hasattr(value, "item"):  # numpy scalars as Python values
+        value = value.item()
+    if not isinstance(value, str):
+        return value
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = value[:_XLSX_MAX_CELL]
+    if value.startswith("="):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def write_xlsx(table: pd.DataFrame, path: Path, *, sheet: str = "report") -> None:
-    """One sheet: a bold, frozen header row with filters, then one row per list row."""
+    """One sheet: a bold, frozen header row with filters, then one row per list row, text as text."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
     ws.freeze_panes = "A2"
@@ -89,15 +102,15 @@ def write_xlsx(table: pd.DataFrame, path: Path, *, sheet: str = "report") -> Non
         ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
     if len(table.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
-    ws.append([_xlsx_cell(ws, str(c), bold=True) for c in table.columns])
+    header = []
+    for name in table.columns:
+        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", str(name)))
+        cell.data_type, cell.font = "s", Font(bold=True)
+        header.append(cell)
+    ws.append(header)
     for values in table.itertuples(index=False, name=None):
-        ws.append([_xlsx_cell(ws, _plain(v)) for v in values])
+        ws.append([_xlsx_value(ws, v) for v in values])
     _atomic_write(path, wb.save)
-
-
-def _plain(value: object) -> object:
-    """numpy scalars as Python values, for openpyxl."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def write_html(page: str, path: Path) -> None:
