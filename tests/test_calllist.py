@@ -110,6 +110,7 @@ def test_float_renderings_repaired_only_when_exact(tmp_path):
         ["212.555.1234", "101"],
         ["2.125551234E+09", "100"],
         ["2125551234.5", "100"],
+        ["555.1234", "102"],
     ]
     calls = load(tmp_path, rows)
     assert calls.row_params(2) == {"snumber": "2125551234", "cnumber": "100"}
@@ -119,8 +120,9 @@ def test_float_renderings_repaired_only_when_exact(tmp_path):
     assert problems[4].code == "invalid"
     assert "scientific notation" in problems[4].reason
     assert problems[4].values == {"snumber": "2.125551234E+09", "cnumber": "100"}
-    # 2125551234.5 is not exact: its dot is taken as a separator, as in 212.555.1234
-    assert calls.row_params(5)["snumber"] == "21255512345"
+    assert calls.row_params(6) == {"snumber": "5551234", "cnumber": "102"}
+    # not exact: taking its dot as a separator would dial 21255512345
+    assert problems[5].reason.startswith("snumber is a decimal number")
 
 
 @pytest.mark.parametrize(

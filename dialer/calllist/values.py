@@ -19,6 +19,9 @@ _SCIENTIFIC = r"[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
 # A number written as a float ("2125551234.0"): exact, so the zeros can go. Checked before dots
 # are removed as separators, or it would dial 21255512340.
 _FLOAT_RENDERING = r"^(\+?[0-9]+)\.0+$"
+# Not exact ("2125551234.5"): taking its dot as a separator would dial a different number. A dot
+# after seven or more digits is no grouping a person writes (212.555.1234, 555.1234 are).
+_DECIMAL = r"\+?[0-9]{7,}\.[0-9]+"
 _SEPARATORS = r"[\s\-.()]+"
 _DIALABLE = r"\+?[0-9*#]+"
 
@@ -29,6 +32,10 @@ SCIENTIFIC = (
 NOT_DIALABLE = (
     "{label} is not a dialable number: only digits, *, # and a leading + are allowed (spaces, "
     "dashes, dots and brackets are removed)"
+)
+DECIMAL = (
+    "{label} is a decimal number (like 2125551234.5), not a telephone number; format the column as "
+    "text in the spreadsheet and export it again"
 )
 NOT_FLAG = "{label} must be 0 or 1"
 NOT_INTEGER = "{label} must be a whole number, 0 or more"
@@ -81,18 +88,21 @@ def _number(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if rest.size == 0:
         return cleaned, reasons
     r = u.iloc[rest]
-    dotted = r.str.contains(".", regex=False).to_numpy(dtype=bool)
-    if dotted.any():
+    decimal = np.zeros(rest.size, dtype=bool)
+    dotted = np.flatnonzero(r.str.contains(".", regex=False).to_numpy(dtype=bool))
+    if dotted.size:
         r = r.copy()
-        r.iloc[dotted] = r.iloc[dotted].str.strip().str.replace(_FLOAT_RENDERING, r"\1", regex=True)
+        repaired = r.iloc[dotted].str.strip().str.replace(_FLOAT_RENDERING, r"\1", regex=True)
+        r.iloc[dotted] = repaired
+        decimal[dotted] = repaired.str.fullmatch(_DECIMAL).to_numpy(dtype=bool)
     r = r.str.replace(_SEPARATORS, "", regex=True)
-    ok = (r.str.fullmatch(_DIALABLE) | (r == "")).to_numpy(dtype=bool)
+    ok = (r.str.fullmatch(_DIALABLE) | (r == "")).to_numpy(dtype=bool) & ~decimal
     cleaned[rest] = r.to_numpy(dtype=object)
     bad = rest[~ok]
     cleaned[bad] = ""
     # Scientific notation is never dialable once cleaned ("E"), so only failures are looked at.
     scientific = u.iloc[bad].str.strip().str.fullmatch(_SCIENTIFIC).to_numpy(dtype=bool)
-    reasons[bad] = np.where(scientific, SCIENTIFIC, NOT_DIALABLE)
+    reasons[bad] = np.where(scientific, SCIENTIFIC, np.where(decimal[~ok], DECIMAL, NOT_DIALABLE))
     return cleaned, reasons
 
 
