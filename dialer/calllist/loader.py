@@ -29,7 +29,7 @@ class _Invalid:
     """Rejected rows: one reason each (the first in column order) and the column at fault."""
 
     reason: pd.Series  # by row number
-    header: pd.Series  # by row number; None for a problem with the whole row
+    header: pd.Series  # by row number; "" for a problem with the whole row (extra cells)
 
 
 def load_call_list(path: Path, options: ListOptions) -> CallList:
@@ -43,7 +43,7 @@ def load_call_list(path: Path, options: ListOptions) -> CallList:
     cmap = map_columns(path, raw.headers, options)
     do_not_call = load_do_not_call(options.do_not_call, region)
     cells = raw.cells.loc[~raw.blank.to_numpy(), [h for h in raw.headers if h not in cmap.ignored]]
-    del raw.cells
+    del raw.cells  # the full grid, blank rows and credentials included: free it before the checks copy
 
     values, invalid = _check_rows(cells, cmap, defaults, raw.overflow)
     rejected = cells.index.isin(invalid.reason.index)
