@@ -231,7 +231,8 @@ class _LineAcc:
         acc.status = status if isinstance(status, int) else None
         if acc.status:
             what = exitcodes.DESCRIPTIONS.get(acc.status, "")
-            message = "; ".join(part for part in (str(acc.reason or ""), what) if part)
+            reason = str(acc.reason or "")
+            message = what if what.startswith(reason) else "; ".join(p for p in (reason, what) if p)
             self.last_error = LastError(ts, run, o.EV_RUN_ENDED, f"exit status {acc.status}", message)
 
 
