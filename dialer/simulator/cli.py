@@ -152,7 +152,11 @@ def simulate(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    asyncio.run(_serve(config))
+    try:
+        asyncio.run(_serve(config))
+    except OSError as exc:  # e.g. the port is taken: one line, not a traceback
+        click.echo(f"dialer simulate: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
 
 
 async def _serve(config: SimulatorConfig) -> None:
