@@ -88,6 +88,7 @@ class Session:
         try:
             journal.open()
             self._record_start(journal, call_list, the_plan)
+            record_interrupted(journal, replay)
             await journal.commit()
             if len(call_list.table) == 0:
                 self.log.error("nothing to dial: no valid row in the list", list=str(c.list_path))
@@ -245,6 +246,24 @@ def finished_status(counts: dict[str, int]) -> int:
     """0 only when every row was placed (or deliberately suppressed)."""
     settled = counts[o.PLACED] + counts[o.SUPPRESSED]
     return exitcodes.OK if settled == sum(counts.values()) else exitcodes.NEEDS_ATTENTION
+
+
+def record_interrupted(journal: Journal, replay: Any) -> None:
+    """Give each request an earlier run left without an answer (kill -9, a second signal, a full disk)
+    its outcome line: unknown, so the file says so to anyone reading it, not only to a replay."""
+    for rec in replay.rows.values():
+        if rec.in_flight:
+            journal.record(
+                o.EV_RESULT,
+                row=rec.row,
+                snumber=rec.snumber,
+                cnumber=rec.cnumber,
+                attempt=rec.attempts,
+                outcome=o.UNKNOWN,
+                code="interrupted",
+                callid=None,
+                reason="the run ended before the switch answered: the call may have been placed",
+            )
 
 
 def record_problem(journal: Journal, problem: RowProblem) -> None:
