@@ -56,8 +56,7 @@ def _table_row_state(
     row: int, snumber: str, cnumber: str, rec: RowRecord | None, claimed: dict[tuple[str, str], int]
 ) -> ListRowState:
     if rec is not None and (rec.snumber, rec.cnumber) == (snumber, cnumber):
-        if rec.state in (o.REJECTED, o.SUPPRESSED) and not rec.sent:
-            # An earlier run's verdict on the list, not the switch's: the list was re-checked now.
+        if not _history_counts(rec):
             rec = None
         else:
             return ListRowState(row, snumber, cnumber, rec.state, rec, None)
@@ -84,23 +83,57 @@ def _problem_row_state(problem: RowProblem, rec: RowRecord | None) -> ListRowSta
 
 
 def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -> Plan:
-    """What this run must do: rows to dial, problems to record, and counts of where things stand."""
+    """What this run must do: rows to dial, problems to record, and counts of where things stand.
+
+    The same judgement as ``list_row_states``, with a fast lane for the common case of a resumed
+    campaign: a row whose results-file history matches it is settled by that history alone.
+    """
     out = Plan()
-    for st in list_row_states(call_list, replay):
-        rec = replay.rows.get(st.row)
-        if rec is not None and rec.sent and st.record is None and st.problem is None:
-            out.changed_rows.append(st.row)
-        if st.problem is not None:
-            if not _already_recorded(st.problem, rec):
-                out.problems_to_record.append(st.problem)
-        elif st.state in (o.NOT_DIALED, o.FAILED):
-            out.to_dial.append(st.row)
-        elif st.state == o.UNKNOWN and redial_unknown:
-            out.redial_unknown.append(st.row)
-            out.to_dial.append(st.row)
-        out.counts[st.state] += 1
-    out.to_dial.sort()
+    history = replay.rows
+    table = call_list.table
+    snumbers = table["snumber"].tolist() if len(table) else []
+    cnumbers = table["cnumber"].tolist() if len(table) else []
+    others: list[tuple[int, str, str]] = []  # rows the full judgement decides
+    counts, to_dial = out.counts, out.to_dial
+    for row, snumber, cnumber in zip(table.index.tolist(), snumbers, cnumbers, strict=True):
+        rec = history.get(row)
+        if rec is None or rec.snumber != snumber or rec.cnumber != cnumber or not _history_counts(rec):
+            others.append((row, snumber, cnumber))
+            continue
+        state = rec.state
+        if state == o.NOT_DIALED or state == o.FAILED:
+            to_dial.append(row)
+        elif state == o.UNKNOWN and redial_unknown:
+            out.redial_unknown.append(row)
+            to_dial.append(row)
+        counts[state] += 1
+    claimed = replay.placed_or_pending_pairs({snumber for _, snumber, _ in others})
+    for row, snumber, cnumber in others:
+        _add(out, _table_row_state(row, snumber, cnumber, history.get(row), claimed), history, redial_unknown)
+    for problem in {p.row: p for p in call_list.problems}.values():
+        _add(out, _problem_row_state(problem, history.get(problem.row)), history, redial_unknown)
+    to_dial.sort()
     return out
+
+
+def _history_counts(rec: RowRecord) -> bool:
+    """False for an earlier run's verdict on the list (not the switch's): the list is re-checked now."""
+    return rec.sent or rec.state not in (o.REJECTED, o.SUPPRESSED)
+
+
+def _add(out: Plan, st: ListRowState, history: dict[int, RowRecord], redial_unknown: bool) -> None:
+    rec = history.get(st.row)
+    if rec is not None and rec.sent and st.record is None and st.problem is None:
+        out.changed_rows.append(st.row)
+    if st.problem is not None:
+        if not _already_recorded(st.problem, rec):
+            out.problems_to_record.append(st.problem)
+    elif st.state in (o.NOT_DIALED, o.FAILED):
+        out.to_dial.append(st.row)
+    elif st.state == o.UNKNOWN and redial_unknown:
+        out.redial_unknown.append(st.row)
+        out.to_dial.append(st.row)
+    out.counts[st.state] += 1
 
 
 def _already_recorded(problem: RowProblem, rec: RowRecord | None) -> bool:

@@ -12,7 +12,7 @@ for speed: one handler per event, slotted records, and the values that repeat ac
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -55,10 +55,20 @@ class Replay:
     lines: int = 0
     torn_tail: bool = False  # the last line was cut short by a crash and ignored
 
-    def placed_or_pending_pairs(self) -> dict[tuple[str, str], int]:
-        """(snumber, cnumber) of every row whose call may exist, mapped to its row."""
+    def placed_or_pending_pairs(self, snumbers: Container[str] | None = None) -> dict[tuple[str, str], int]:
+        """(snumber, cnumber) of every row whose call may exist, mapped to its row.
+
+        ``snumbers``: only pairs with one of these snumbers (the same answer for those pairs, without
+        building a key for every row of a long campaign).
+        """
         final = o.FINAL_STATES
-        return {(r.snumber, r.cnumber): r.row for r in self.rows.values() if r.sent and r.state in final}
+        if snumbers is None:
+            return {(r.snumber, r.cnumber): r.row for r in self.rows.values() if r.sent and r.state in final}
+        return {
+            (r.snumber, r.cnumber): r.row
+            for r in self.rows.values()
+            if r.sent and r.snumber in snumbers and r.state in final
+        }
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(o.ROW_STATES, 0)
