@@ -109,7 +109,7 @@ def run(source: Path, **flags: object) -> None:
     \b
     Exit status:
     """
-    log = console()
+    log = console(quiet=bool(flags["quiet"]))
     try:
         window = parse_window_flags(
             flags.pop("window_hours"), flags.pop("days"), flags.pop("timezone"), flags["wait_for_window"]

@@ -6,6 +6,7 @@ or a scheduler's log.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -21,8 +22,8 @@ def _drop_secrets(_logger: Any, _method: str, event_dict: dict) -> dict:
     return event_dict
 
 
-def console(stream: Any = None) -> Any:
-    """A logger that writes ``ts level event key=value ...`` lines to stderr."""
+def console(stream: Any = None, *, quiet: bool = False) -> Any:
+    """A logger that writes ``ts level event key=value ...`` lines to stderr; errors only when quiet."""
     return structlog.wrap_logger(
         structlog.PrintLogger(stream or sys.stderr),
         processors=[
@@ -33,5 +34,5 @@ def console(stream: Any = None) -> Any:
                 key_order=["ts", "level", "event"], drop_missing=True, sort_keys=False
             ),
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(0),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR if quiet else logging.INFO),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from typing import Any, Protocol
@@ -37,7 +38,9 @@ class Progress:
         self.started = clock()
         self._last_line = self.started
         self._bar = (
-            tqdm(total=total, unit="row", dynamic_ncols=True, file=sys.stderr, smoothing=0.1)
+            # A terminal that reports a 0x0 size (some ptys, `script`, a fresh tmux pane) makes
+            # tqdm hide its bar: give it a usable size.
+            tqdm(total=total, unit="row", file=sys.stderr, smoothing=0.1, **_terminal_size())
             if bar and not quiet
             else None
         )
@@ -79,3 +82,8 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def _terminal_size() -> dict[str, int]:
+    size = shutil.get_terminal_size((100, 24))
+    return {"ncols": size.columns or 100, "nrows": size.lines or 24}

@@ -1,0 +1,87 @@
+"""What an operator sees: a bar on a terminal, plain lines otherwise, nothing with --quiet;
+and a partly bad list, whose bad rows never reach the switch."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import time
+
+from dialer import exitcodes
+
+from .conftest import dialer_cmd, dialer_env, numbered_list, read_lines, run_dialer, write_csv
+
+
+def test_progress_is_plain_lines_when_not_a_terminal(tmp_path, simulator):
+    """Under cron (no terminal) progress is key=value lines, with no bar's carriage returns."""
+    sim = simulator()
+    done = run_dialer("run", str(numbered_list(tmp_path / "l.csv", 5)), "--url", sim.url)
+    assert done.returncode == exitcodes.OK
+    assert "event='progress'" in done.stderr and "placed=5" in done.stderr
+    assert "\r" not in done.stderr
+
+
+def test_quiet_prints_only_errors(tmp_path, simulator):
+    """--quiet: a successful run says nothing at all."""
+    sim = simulator()
+    done = run_dialer("run", str(numbered_list(tmp_path / "l.csv", 5)), "--url", sim.url, "--quiet")
+    assert done.returncode == exitcodes.OK
+    assert done.stderr == "" and done.stdout == ""
+
+
+def test_progress_bar_on_a_terminal(tmp_path, simulator):
+    """On a terminal a live bar shows rows done and the counts."""
+    sim = simulator()
+    source = numbered_list(tmp_path / "l.csv", 20)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        dialer_cmd("run", str(source), "--url", sim.url, "--rate", "20"),
+        env=dialer_env(COLUMNS="120"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    screen = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(leader)
+    assert proc.wait(timeout=30) == exitcodes.OK
+    text = screen.decode(errors="replace")
+    assert "\r" in text and "20/20" in text and "placed=20" in text
+
+
+def test_partly_bad_list_dials_only_its_valid_rows_once(tmp_path, simulator):
+    """Bad rows are recorded with row, column and reason and never sent; good rows placed once."""
+    sim = simulator()
+    rows = [
+        ["2125550001", "100", "1"],
+        ["2.125550002E+09", "100", ""],  # Excel lost digits
+        ["2125550003", "100", "yes"],  # not a flag
+        ["", "", ""],  # blank: skipped silently
+        ["(212) 555-0005", "100", ""],
+        ["212.555.0005", "100", ""],  # the same number again
+        ["2125550007.0", "100", "0"],  # an exact float rendering, repaired
+    ]
+    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber", "answer1"], rows)
+    done = run_dialer("run", str(source), "--url", sim.url)
+    assert done.returncode == exitcodes.NEEDS_ATTENTION
+    assert "Traceback" not in done.stderr
+    sent = sorted((p["snumber"], p["params"].get("answer1")) for p in sim.placed())
+    assert sent == [("2125550001", "1"), ("2125550005", None), ("2125550007", "0")]
+    lines = read_lines(tmp_path / "list.results.jsonl")
+    problems = {r["row"]: (r["outcome"], r.get("column")) for r in lines if r["event"].startswith("row_")}
+    assert problems == {3: ("rejected", "snumber"), 4: ("rejected", "answer1"), 7: ("suppressed", None)}
