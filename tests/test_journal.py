@@ -1,0 +1,260 @@
+"""The results file as a journal: durable intent, group commit, torn tails, untrustworthy files."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import io
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+import pytest
+
+from dialer import exitcodes
+from dialer import outcomes as o
+from dialer.campaign import Credentials, load_campaign
+from dialer.console import console
+from dialer.journal import Journal, JournalError, read_results
+from dialer.replay import ResultsFileError
+from dialer.session import RunOptions, Session
+from dialer.transport import MockTransport, RawReply
+from tests.conftest import PASSWORD, USERNAME, numbered_list, read_lines, run_dialer
+
+pytestmark = pytest.mark.timeout(60)
+
+OK_BODY = b'{"responses":[{"code":"200","key":"","message":"OK"}],"data":{"callid":"1.1"}}'
+
+
+def dial_line(row: int) -> bytes:
+    return orjson.dumps({"event": "dial", "row": row, "snumber": "1", "cnumber": "2", "attempt": 1}) + b"\n"
+
+
+class FsyncSpy:
+    """Stands in for os.fsync: counts calls and remembers how much of each file was on disk."""
+
+    def __init__(self, real=os.fsync) -> None:
+        self.real = real
+        self.calls = 0
+        self.synced: dict[int, int] = {}  # inode -> bytes known durable
+
+    def __call__(self, fd: int) -> None:
+        size = os.fstat(fd).st_size
+        self.real(fd)
+        self.calls += 1
+        inode = os.fstat(fd).st_ino
+        self.synced[inode] = max(self.synced.get(inode, 0), size)
+
+
+def in_process_session(list_path: Path, transport: MockTransport, **flags: object) -> Session:
+    campaign = load_campaign(list_path, {"url": "http://127.0.0.1:9/", **flags})
+    campaign = replace(campaign, retry=replace(campaign.retry, backoff=0.01))
+    return Session(
+        campaign,
+        Credentials(USERNAME, PASSWORD),
+        RunOptions(quiet=True),
+        console(io.StringIO()),
+        transport=transport,
+    )
+
+
+async def test_intent_is_on_disk_before_its_request_leaves(tmp_path, monkeypatch):
+    """When the switch receives a request, that row's dial line is already fsynced (retries too)."""
+    spy = FsyncSpy()
+    monkeypatch.setattr(os, "fsync", spy)
+    list_path = numbered_list(tmp_path / "list.csv", 60)
+    results = list_path.with_name("list.results.jsonl")
+    seen: dict[str, int] = {}
+    not_durable: list[tuple[str, int]] = []
+
+    async def switch(form):
+        fields = dict(form)
+        attempt = seen[fields["snumber"]] = seen.get(fields["snumber"], 0) + 1
+        durable = results.read_bytes()[: spy.synced.get(results.stat().st_ino, 0)]
+        intents = [orjson.loads(raw) for raw in durable.splitlines()]
+        if not any(
+            i["event"] == o.EV_DIAL and i["snumber"] == fields["snumber"] and i["attempt"] == attempt
+            for i in intents
+        ):
+            not_durable.append((fields["snumber"], attempt))
+        await asyncio.sleep(0.001)
+        if attempt == 1 and int(fields["snumber"]) % 5 == 0:
+            return RawReply(503, {"Retry-After": "0"}, b"busy")
+        return RawReply(200, {}, OK_BODY)
+
+    transport = MockTransport(switch)
+    status = await in_process_session(list_path, transport, concurrency=8, attempts=2).run()
+    assert status == exitcodes.OK
+    assert len(transport.requests) == 60 + 12
+    assert not_durable == []
+    # Group commit: intents of several requests share an fsync.
+    assert spy.calls < len(transport.requests)
+
+
+async def test_concurrent_commits_share_one_fsync(tmp_path, monkeypatch):
+    """A hundred writers committing at once cost a few fsyncs, and each returns only once durable."""
+    spy = FsyncSpy()
+    monkeypatch.setattr(os, "fsync", spy)
+    journal = Journal(tmp_path / "r.jsonl", "run")
+    journal.open()
+    durable_at_return: list[bool] = []
+
+    async def writer(row: int) -> None:
+        journal.record(o.EV_DIAL, row=row, snumber="1", cnumber="2", attempt=1, outcome=o.SENDING)
+        mine = journal._written
+        await journal.commit()
+        durable_at_return.append(journal._durable >= mine)
+
+    await asyncio.gather(*(writer(r) for r in range(100)))
+    journal.close()
+    assert durable_at_return == [True] * 100
+    assert 1 <= spy.calls <= 4
+    assert len(read_lines(tmp_path / "r.jsonl")) == 100
+
+
+SHORT_WRITER = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from pathlib import Path
+    from dialer.journal import Journal, JournalError
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), hard))
+    journal = Journal(Path(sys.argv[1]), "run")
+    journal.open()
+    recorded = 0
+    for row in range(200):
+        try:
+            journal.record("dial", row=row, snumber="2125550000", cnumber="100", attempt=1)
+        except JournalError as exc:
+            try:
+                journal.record("dial", row=999, snumber="2125550000", cnumber="100", attempt=1)
+                print("recorded after an error", flush=True)
+            except JournalError:
+                pass
+            print(recorded, exc, flush=True)
+            break
+        recorded += 1
+    """
+)
+
+
+@pytest.mark.parametrize("limit", [1000, 1001, 1050, 1099])
+def test_a_line_that_lands_short_on_disk_is_an_error(tmp_path, limit):
+    """A write cut short by a full disk raises (never 'recorded'); reopening cuts the torn part off."""
+    path = tmp_path / "r.jsonl"
+    out = subprocess.run(
+        [sys.executable, "-c", SHORT_WRITER, str(path), str(limit)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 0, out.stderr
+    recorded, _, message = out.stdout.strip().partition(" ")
+    assert "File too large" in message
+    data = path.read_bytes()
+    complete = data[: data.rfind(b"\n") + 1]
+    # Every line the journal said it recorded is whole on disk; no more than that.
+    assert [line["row"] for line in map(orjson.loads, complete.splitlines())] == list(range(int(recorded)))
+    journal = Journal(path, "again")
+    journal.open()
+    journal.close()
+    assert path.read_bytes() == complete
+
+
+async def test_fsync_failure_breaks_the_journal(tmp_path, monkeypatch):
+    """If the disk cannot save the file, commit raises and every later record raises too."""
+
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    journal = Journal(tmp_path / "r.jsonl", "run")
+    journal.open()
+    journal.record(o.EV_DIAL, row=2)
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(JournalError, match="cannot save"):
+        await journal.commit()
+    with pytest.raises(JournalError):
+        journal.record(o.EV_DIAL, row=3)
+    journal.close()
+
+
+def test_torn_last_line_is_cut_off_on_open(tmp_path):
+    """A line torn by a crash is flagged on replay and removed when the journal is reopened."""
+    path = tmp_path / "r.jsonl"
+    whole = dial_line(2) + dial_line(3)
+    path.write_bytes(whole + dial_line(4)[:25])
+    replay = read_results(path)
+    assert replay.torn_tail and sorted(replay.rows) == [2, 3]
+    journal = Journal(path, "run")
+    journal.open()
+    journal.record(o.EV_DIAL, row=5)
+    journal.close()
+    assert path.read_bytes().startswith(whole)
+    assert [line["row"] for line in read_lines(path)] == [2, 3, 5]
+
+
+def test_corrupt_line_in_the_middle_is_an_error(tmp_path):
+    """A bad line that is not the last cannot be a crash's torn write: the file is not trusted."""
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(dial_line(2) + b'{"event": "dial", "row": 3, "snu\n' + dial_line(4))
+    with pytest.raises(ResultsFileError, match="line 2"):
+        read_results(path)
+
+
+def test_run_refuses_a_results_file_corrupt_in_the_middle(tmp_path, simulator):
+    """`dialer run` exits 8, dials nothing and leaves the file as it was; it does not start afresh."""
+    sim = simulator()
+    list_path = numbered_list(tmp_path / "list.csv", 5)
+    results = tmp_path / "list.results.jsonl"
+    before = dial_line(2) + b"garbage\n" + dial_line(3)
+    results.write_bytes(before)
+    done = run_dialer("run", str(list_path), "--url", sim.url, "--quiet", timeout=30)
+    assert done.returncode == exitcodes.RESULTS_UNWRITABLE, done.stderr
+    assert "line 2" in done.stderr
+    assert sim.arrivals() == []
+    assert results.read_bytes() == before
+
+
+async def test_run_refuses_a_results_file_it_may_not_read(tmp_path, monkeypatch):
+    """Permission denied on the results file: status 8 and no request, not a fresh start."""
+    list_path = numbered_list(tmp_path / "list.csv", 5)
+    results = list_path.with_name("list.results.jsonl")
+    results.write_bytes(dial_line(2))
+    real_open = open
+
+    def guarded_open(file, *args, **kwargs):
+        if Path(file) == results:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("dialer.journal.open", guarded_open, raising=False)
+
+    async def switch(form):
+        return RawReply(200, {}, OK_BODY)
+
+    transport = MockTransport(switch)
+    status = await in_process_session(list_path, transport).run()
+    assert status == exitcodes.RESULTS_UNWRITABLE
+    assert transport.requests == []
+    assert results.read_bytes() == dial_line(2)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_run_refuses_an_unreadable_results_file(tmp_path, simulator):
+    """chmod 000 on the results file: exit 8, nothing dialed (as an ordinary user)."""
+    sim = simulator()
+    list_path = numbered_list(tmp_path / "list.csv", 3)
+    results = tmp_path / "list.results.jsonl"
+    results.write_bytes(dial_line(2))
+    results.chmod(0)
+    try:
+        done = run_dialer("run", str(list_path), "--url", sim.url, "--quiet", timeout=30)
+    finally:
+        results.chmod(0o644)
+    assert done.returncode == exitcodes.RESULTS_UNWRITABLE, done.stderr
+    assert sim.arrivals() == []
