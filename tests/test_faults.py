@@ -1,0 +1,309 @@
+"""Every fault the simulator injects, alone and mixed, judged from the switch's arrivals and placed calls."""
+
+from __future__ import annotations
+
+import resource
+import signal
+import socket
+from collections import Counter, defaultdict
+
+import pytest
+
+from dialer import exitcodes
+from dialer import outcomes as o
+from tests.conftest import dialer_env, numbered_list, read_lines, run_dialer
+from tests.faultkit import (
+    assert_every_arrival_had_an_intent,
+    assert_every_row_has_an_outcome,
+    assert_placed_at_most_once,
+    campaign_toml,
+    finish,
+    row_states,
+    snumber_of,
+    start_dialer,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+# What each fault means for the row it hits: its results lines' outcomes, and whether the switch
+# placed the call. Only the refusals that placed nothing (503, 429) are tried again.
+SINGLE_FAULTS = {
+    "reset-before": ([o.UNKNOWN], False),
+    "reset-after": ([o.UNKNOWN], True),
+    "503": ([o.RETRY, o.PLACED], True),
+    "429": ([o.RETRY, o.PLACED], True),
+    "500": ([o.UNKNOWN], True),
+    "hang": ([o.UNKNOWN], True),
+    "non-json": ([o.UNKNOWN], True),
+}
+
+
+def outcomes_by_row(lines: list[dict]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for line in lines:
+        if line.get("event") == o.EV_RESULT:
+            out[line["row"]].append(line["outcome"])
+    return out
+
+
+def arrivals_by_number(arrivals: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for a in sorted(arrivals, key=lambda a: a["t"]):
+        out[a["snumber"]].append(a)
+    return out
+
+
+@pytest.mark.parametrize("kind", list(SINGLE_FAULTS))
+def test_one_fault_kind(tmp_path, simulator, kind):
+    """Rows hit by one fault kind end as the policy says; only 503/429 are retried; no double call."""
+    faulted = [snumber_of(i) for i in (0, 2, 4)]
+    sim = simulator(*[a for s in faulted for a in ("--script", f"{s}={kind}")], "--hang-seconds", "6")
+    list_path = numbered_list(tmp_path / "list.csv", 6)
+    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=1)
+    done = run_dialer("run", str(camp), "--wait", "1", "--concurrency", "6", "--quiet", timeout=40)
+    expected, placed_at_switch = SINGLE_FAULTS[kind]
+    want_status = exitcodes.OK if placed_at_switch and expected[-1] == o.PLACED else exitcodes.NEEDS_ATTENTION
+    assert done.returncode == want_status, done.stderr
+    lines = read_lines(tmp_path / "camp.results.jsonl")
+    by_row = outcomes_by_row(lines)
+    arrivals = arrivals_by_number(sim.arrivals())
+    placed = Counter(p["snumber"] for p in sim.placed())
+    for i in range(6):
+        number, row = snumber_of(i), i + 2
+        if number in faulted:
+            assert by_row[row] == expected, f"row {row}: {by_row[row]}"
+            assert len(arrivals[number]) == len(expected), f"row {row} was sent {len(arrivals[number])} times"
+            assert placed[number] == int(placed_at_switch)
+        else:
+            assert by_row[row] == [o.PLACED] and placed[number] == 1 and len(arrivals[number]) == 1
+    assert_every_arrival_had_an_intent(sim.arrivals(), lines)
+    results = [ln for ln in lines if ln.get("event") == o.EV_RESULT and ln["snumber"] in faulted]
+    if kind in ("503", "429"):
+        # The retry waits at least the switch's Retry-After (1 s here).
+        for number in faulted:
+            first, second = arrivals[number]
+            assert second["t"] - first["t"] >= 0.95
+    if kind == "hang":
+        # Read timeout = wait (1 s) + timeout_margin (1 s).
+        assert all(r["code"] == "timeout" and 1800 <= r["elapsed_ms"] < 4500 for r in results), results
+    if kind == "reset-before":
+        # The switch read the whole request before resetting: the client cannot tell it from a reset
+        # after placing, so the row is unknown, not retried.
+        assert all(r["code"] == "ClientOSError" for r in results), results
+
+
+@pytest.mark.slow
+def test_mixed_faults_on_400_rows(tmp_path, simulator):
+    """~20% faulted across six kinds: no row placed twice, 503 rows retried to placement, all recorded."""
+    kinds = ["reset-before", "reset-after", "503", "500", "hang", "non-json"]
+    # Ten rows refused twice with 503 by script, then answered: each must be placed at its 3rd attempt.
+    scripted = [snumber_of(i) for i in range(0, 400, 40)]
+    sim = simulator(
+        *[a for k in kinds for a in ("--fault", f"{k}=0.0333")],
+        *[a for s in scripted for a in ("--script", f"{s}=503,503,ok")],
+        "--seed",
+        "7",
+        "--hang-seconds",
+        "4",
+        "--retry-after",
+        "0.5",
+    )
+    list_path = numbered_list(tmp_path / "list.csv", 400)
+    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=1)
+    done = run_dialer("run", str(camp), "--wait", "1", "--concurrency", "20", "--attempts", "3", "--quiet")
+    assert done.returncode == exitcodes.NEEDS_ATTENTION, done.stderr
+    results = tmp_path / "camp.results.jsonl"
+    lines = read_lines(results)
+    arrivals = sim.arrivals()
+    placed = sim.placed()
+    assert_placed_at_most_once(placed)
+    assert_every_arrival_had_an_intent(arrivals, lines)
+    assert_every_row_has_an_outcome(lines, range(2, 402))
+    random_draws = [a["fault"] for a in arrivals if a["snumber"] not in scripted]
+    faults = Counter(random_draws)
+    assert all(faults[k] >= 3 for k in kinds), faults
+    assert 0.14 < sum(faults[k] for k in kinds) / len(random_draws) < 0.30, faults
+    # Each row's results lines say exactly what the switch did with each of its requests.
+    meaning = {None: o.PLACED, "503": o.RETRY, "reset-before": o.UNKNOWN}
+    by_row = outcomes_by_row(lines)
+    by_number = arrivals_by_number(arrivals)
+    placed_numbers = Counter(p["snumber"] for p in placed)
+    for i in range(400):
+        number, row = snumber_of(i), i + 2
+        want = [meaning.get(a["fault"], o.UNKNOWN) for a in by_number[number]]
+        if want[-1] == o.RETRY:
+            assert len(want) == 3, f"row {row}: a 503 not retried"
+            want[-1] = o.FAILED
+        assert by_row[row] == want, f"row {row}: results {by_row[row]}, switch {by_number[number]}"
+        if o.RETRY in want and want[-1] == o.PLACED:
+            assert placed_numbers[number] == 1
+    for number in scripted:
+        assert [a["fault"] for a in by_number[number]] == ["503", "503", None]
+        assert placed_numbers[number] == 1
+    # `dialer status` lists every unknown row.
+    unknown = [r for r, s in row_states(results).items() if s == o.UNKNOWN]
+    status = run_dialer("status", str(camp), timeout=30)
+    assert f"Unknown rows ({len(unknown)})" in status.stdout
+    assert all(snumber_of(r - 2) in status.stdout for r in unknown)
+
+
+def test_503_on_every_attempt_fails_after_attempts_and_resume_redials(tmp_path, simulator):
+    """A row refused on every attempt: one line per attempt, failed, and dialed again by a resume."""
+    number = snumber_of(1)
+    sim = simulator("--script", f"{number}=503,503,503", "--retry-after", "0.1")
+    list_path = numbered_list(tmp_path / "list.csv", 3)
+    camp = campaign_toml(tmp_path, list_path, sim.url, backoff=0.1)
+    args = ("run", str(camp), "--attempts", "3", "--quiet")
+    first = run_dialer(*args, timeout=40)
+    assert first.returncode == exitcodes.NEEDS_ATTENTION, first.stderr
+    lines = read_lines(tmp_path / "camp.results.jsonl")
+    mine = [ln for ln in lines if ln.get("row") == 3]
+    assert [(ln["event"], ln["attempt"], ln["outcome"]) for ln in mine] == [
+        (o.EV_DIAL, 1, o.SENDING),
+        (o.EV_RESULT, 1, o.RETRY),
+        (o.EV_DIAL, 2, o.SENDING),
+        (o.EV_RESULT, 2, o.RETRY),
+        (o.EV_DIAL, 3, o.SENDING),
+        (o.EV_RESULT, 3, o.FAILED),
+    ]
+    assert number not in {p["snumber"] for p in sim.placed()}
+    second = run_dialer(*args, timeout=40)
+    assert second.returncode == exitcodes.OK, second.stderr
+    assert Counter(a["snumber"] for a in sim.arrivals()) == {snumber_of(0): 1, number: 4, snumber_of(2): 1}
+    assert_placed_at_most_once(sim.placed())
+    assert len(sim.placed()) == 3
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_connection_refused_is_retried_then_dialed_on_resume(tmp_path, simulator):
+    """No switch listening: each attempt is recorded and retried, nothing placed; a resume dials all."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api/json/calls/make/"
+    list_path = numbered_list(tmp_path / "list.csv", 4)
+    camp = campaign_toml(tmp_path, list_path, url, backoff=0.1)
+    args = ("run", str(camp), "--attempts", "2", "--quiet")
+    first = run_dialer(*args, timeout=40)
+    assert first.returncode == exitcodes.NEEDS_ATTENTION, first.stderr
+    lines = read_lines(tmp_path / "camp.results.jsonl")
+    results = [(ln["row"], ln["attempt"], ln["outcome"]) for ln in lines if ln.get("event") == o.EV_RESULT]
+    expected = [(r, a, o.RETRY if a == 1 else o.FAILED) for r in range(2, 6) for a in (1, 2)]
+    assert sorted(results) == expected
+    assert all(ln["code"] == "ClientConnectorError" for ln in lines if ln.get("event") == o.EV_RESULT)
+    sim = simulator("--port", str(port))
+    second = run_dialer(*args, timeout=40)
+    assert second.returncode == exitcodes.OK, second.stderr
+    assert len(sim.arrivals()) == 4
+    assert sorted(p["snumber"] for p in sim.placed()) == [snumber_of(i) for i in range(4)]
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "code"), [("demo", "wrong", "401"), ("viewer", "viewer-secret", "402")]
+)
+def test_account_refused_stops_at_once(tmp_path, simulator, username, password, code):
+    """401/402: exit 3, and the switch gets nothing after the refusal beyond what was already in flight."""
+    sim = simulator()
+    list_path = numbered_list(tmp_path / "list.csv", 40)
+    env = dialer_env(ENSWITCH_USERNAME=username, ENSWITCH_PASSWORD=password)
+    done = run_dialer("run", str(list_path), "--url", sim.url, "--rate", "20", "--concurrency", "5", env=env)
+    assert done.returncode == exitcodes.ACCOUNT_REFUSED, done.stderr
+    lines = read_lines(tmp_path / "list.results.jsonl")
+    refusal = next(i for i, ln in enumerate(lines) if ln.get("event") == o.EV_RESULT and ln["code"] == code)
+    in_flight = Counter(ln["snumber"] for ln in lines[:refusal] if ln.get("event") == o.EV_DIAL)
+    for ln in lines[:refusal]:
+        if ln.get("event") == o.EV_WITHDRAWN:
+            in_flight[ln["snumber"]] -= 1
+    arrived = Counter(a["snumber"] for a in sim.arrivals())
+    assert arrived and all(n <= in_flight[s] for s, n in arrived.items()), (arrived, in_flight)
+    assert len(arrived) <= 5
+    assert sim.placed() == []
+    assert code in done.stderr
+    # Once the account is fixed, a resume dials every row, the refused ones included, once each.
+    resumed = run_dialer("run", str(list_path), "--url", sim.url, "--concurrency", "5", "--quiet")
+    assert resumed.returncode == exitcodes.OK, resumed.stderr
+    assert_placed_at_most_once(sim.placed())
+    assert len(sim.placed()) == 40
+
+
+def test_redial_unknown_from_the_switch_side(tmp_path, simulator):
+    """Unknown rows are left alone by a resume, listed by status, and redialed once with --redial-unknown."""
+    before, after = snumber_of(1), snumber_of(3)  # reset before / after placing
+    sim = simulator("--script", f"{before}=reset-before", "--script", f"{after}=reset-after")
+    list_path = numbered_list(tmp_path / "list.csv", 5)
+    results = tmp_path / "list.results.jsonl"
+    args = ("run", str(list_path), "--url", sim.url, "--quiet")
+    assert run_dialer(*args, timeout=30).returncode == exitcodes.NEEDS_ATTENTION
+    assert row_states(results) == {2: o.PLACED, 3: o.UNKNOWN, 4: o.PLACED, 5: o.UNKNOWN, 6: o.PLACED}
+    arrivals = len(sim.arrivals())
+    again = run_dialer(*args, timeout=30)
+    assert again.returncode == exitcodes.NEEDS_ATTENTION
+    assert len(sim.arrivals()) == arrivals, "a plain resume redialed an unknown row"
+    status = run_dialer("status", str(list_path), timeout=30)
+    assert "Unknown rows (2)" in status.stdout and before in status.stdout and after in status.stdout
+    redial = run_dialer(*args, "--redial-unknown", timeout=30)
+    assert redial.returncode == exitcodes.OK, redial.stderr
+    new = Counter(a["snumber"] for a in sim.arrivals()[arrivals:])
+    assert new == {before: 1, after: 1}
+    lines = read_lines(results)
+    assert sorted(ln["row"] for ln in lines if ln.get("event") == o.EV_REDIAL_UNKNOWN) == [3, 5]
+    # The reset after placing had placed the call: the operator's redial places it a second time.
+    assert Counter(p["snumber"] for p in sim.placed()) == {
+        snumber_of(0): 1,
+        before: 1,
+        snumber_of(2): 1,
+        after: 2,
+        snumber_of(4): 1,
+    }
+
+
+def limit_file_size(limit: int):
+    def preexec() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # stays ignored across exec: EFBIG, not death
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    return preexec
+
+
+def test_full_disk_before_anything_is_sent(tmp_path, simulator):
+    """Not even the run's first line fits: exit 8 and the switch receives nothing."""
+    sim = simulator()
+    list_path = numbered_list(tmp_path / "list.csv", 5)
+    status, err = finish(
+        start_dialer("run", str(list_path), "--url", sim.url, preexec_fn=limit_file_size(100))
+    )
+    assert status == exitcodes.RESULTS_UNWRITABLE, err
+    assert "File too large" in err
+    assert sim.arrivals() == []
+
+
+# Spaced closer than a dial line is long, so at least one limit falls inside an intent.
+@pytest.mark.parametrize("limit", [9000, 9128, 9256, 9384])
+def test_full_disk_stops_dialing_and_resumes(tmp_path, simulator, limit):
+    """Results unwritable: exit 8, no request without a durable intent; a resume finishes, no double call."""
+    sim = simulator("--place-latency", "0.05")
+    list_path = numbered_list(tmp_path / "list.csv", 120)
+    results = tmp_path / "list.results.jsonl"
+    args = ("run", str(list_path), "--url", sim.url, "--rate", "200", "--concurrency", "5", "--wait", "2")
+    status, err = finish(start_dialer(*args, preexec_fn=limit_file_size(limit)))
+    assert status == exitcodes.RESULTS_UNWRITABLE, err
+    assert "File too large" in err
+    assert results.stat().st_size <= limit
+    lines = read_lines(results)
+    arrivals = sim.arrivals()
+    assert 0 < len(arrivals) < 120
+    assert_every_arrival_had_an_intent(arrivals, lines)
+    # Nothing was sent after the failure beyond what was already in flight.
+    answered = {ln["snumber"] for ln in lines if ln.get("event") == o.EV_RESULT}
+    assert len([a for a in arrivals if a["snumber"] not in answered]) <= 5
+    resumed = run_dialer(*args, "--quiet", timeout=40)
+    assert resumed.returncode in (exitcodes.OK, exitcodes.NEEDS_ATTENTION), resumed.stderr
+    lines = read_lines(results)
+    assert_placed_at_most_once(sim.placed())
+    assert_every_row_has_an_outcome(lines, range(2, 122))
+    states = row_states(results)
+    assert set(states.values()) <= {o.PLACED, o.UNKNOWN}
+    assert sum(s == o.UNKNOWN for s in states.values()) <= 5
