@@ -1,0 +1,163 @@
+"""Crashes and concurrent runs, judged from the switch's placed log: nobody is called twice."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import time
+
+import orjson
+import pytest
+
+from dialer import exitcodes
+from dialer import outcomes as o
+from tests.conftest import numbered_list, read_lines, run_dialer
+from tests.faultkit import (
+    assert_every_arrival_had_an_intent,
+    assert_every_row_has_an_outcome,
+    assert_placed_at_most_once,
+    count_events,
+    finish,
+    last_outcomes,
+    row_states,
+    start_dialer,
+    wait_for,
+)
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def run_args(list_path, url, *extra: str) -> list[str]:
+    return ["run", str(list_path), "--url", url, *extra]
+
+
+@pytest.mark.slow
+def test_three_kill9_at_random_moments_then_resume(tmp_path, simulator):
+    """300 rows, kill -9 three times mid-run, resume: no row placed twice, every row has its outcome."""
+    seed = int.from_bytes(os.urandom(4), "big")
+    rng = random.Random(seed)
+    sim = simulator("--place-latency", "0.3")
+    list_path = numbered_list(tmp_path / "list.csv", 300)
+    results = tmp_path / "list.results.jsonl"
+    args = run_args(list_path, sim.url, "--rate", "100", "--concurrency", "20", "--wait", "2")
+    for kill in range(3):
+        dials_before = count_events(results, o.EV_DIAL)
+        process = start_dialer(*args)
+        # Once this run has sent something, kill it at a random moment of the next 0.8 s.
+        wait_for(
+            lambda b=dials_before, p=process: count_events(results, o.EV_DIAL) > b or p.poll() is not None,
+            20,
+            "the run to send",
+        )
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=rng.uniform(0.0, 0.8))
+        process.send_signal(signal.SIGKILL)
+        status, _ = finish(process)
+        assert status == -signal.SIGKILL, f"seed {seed}: run {kill} ended by itself before the kill"
+    resumed = run_dialer(*args, timeout=60)
+    lines = read_lines(results)
+    placed = sim.placed()
+    rows = list(range(2, 302))
+    context = f"seed {seed}"
+    assert resumed.returncode in (exitcodes.OK, exitcodes.NEEDS_ATTENTION), f"{context}\n{resumed.stderr}"
+    assert_placed_at_most_once(placed)
+    assert_every_arrival_had_an_intent(sim.arrivals(), lines)
+    assert_every_row_has_an_outcome(lines, rows)
+    states = row_states(results)
+    assert set(states.values()) <= {o.PLACED, o.UNKNOWN}, context
+    # Rows never placed at the switch are all in the results file: unknown, with the reason.
+    placed_numbers = {p["snumber"] for p in placed}
+    last = last_outcomes(lines)
+    for line in lines:
+        if line.get("event") == o.EV_DIAL and line["snumber"] not in placed_numbers:
+            assert last[line["row"]] == o.UNKNOWN, f"{context}: row {line['row']}"
+    # Unknown rows are exactly those a kill left in flight; everything else was placed, once.
+    interrupted = {ln["row"] for ln in lines if ln.get("code") == "interrupted"}
+    assert {r for r, s in states.items() if s == o.UNKNOWN} == interrupted, context
+    assert len(placed) >= 300 - len(interrupted), context
+
+
+def test_second_run_at_once_exits_5_and_dials_nothing(tmp_path, simulator):
+    """While a run holds the campaign, another exits 5 at once, writes nothing and sends nothing."""
+    sim = simulator("--place-latency", "0.5")
+    list_path = numbered_list(tmp_path / "list.csv", 20)
+    results = tmp_path / "list.results.jsonl"
+    args = run_args(list_path, sim.url, "--concurrency", "5", "--wait", "2")
+    first = start_dialer(*args)
+    wait_for(lambda: count_events(results, o.EV_DIAL) > 0, 20, "the first run to send")
+    started = time.monotonic()
+    second = run_dialer(*args, timeout=20)
+    assert second.returncode == exitcodes.ALREADY_RUNNING, second.stderr
+    assert "already running" in second.stderr
+    assert time.monotonic() - started < 6 and first.poll() is None, "the second run waited for the first"
+    status, err = finish(first, timeout=40)
+    assert status == exitcodes.OK, err
+    assert count_events(results, o.EV_RUN_STARTED) == 1
+    assert_placed_at_most_once(sim.placed())
+    assert len(sim.arrivals()) == len(sim.placed()) == 20
+
+
+def test_result_line_torn_by_a_crash(tmp_path, simulator):
+    """A file cut mid-way through a result line: the row becomes unknown (it was sent), never redialed."""
+    sim = simulator()
+    list_path = numbered_list(tmp_path / "list.csv", 10)
+    results = tmp_path / "list.results.jsonl"
+    args = run_args(list_path, sim.url)
+    assert run_dialer(*args, timeout=30).returncode == exitcodes.OK
+    data = results.read_bytes()
+    last_result = data.rfind(b'"event":"result"')
+    start = data.rfind(b"\n", 0, last_result) + 1
+    torn_row = orjson.loads(data[start : data.index(b"\n", start)])["row"]
+    results.write_bytes(data[: start + 40])
+    resumed = run_dialer(*args, timeout=30)
+    assert resumed.returncode == exitcodes.NEEDS_ATTENTION, resumed.stderr
+    assert "torn line" in resumed.stderr
+    assert len(sim.arrivals()) == 10, "a resume sent a request again"
+    assert_placed_at_most_once(sim.placed())
+    lines = read_lines(results)  # raises if any line (the torn one included) were left broken
+    assert results.read_bytes().endswith(b"\n")
+    assert row_states(results)[torn_row] == o.UNKNOWN
+    assert_every_row_has_an_outcome(lines, range(2, 12))
+
+
+def test_intent_torn_by_a_crash(tmp_path, simulator):
+    """A crash while writing an intent: that request never left, so the resume dials the row, once."""
+    sim = simulator()
+    list_path = numbered_list(tmp_path / "list.csv", 10)
+    results = tmp_path / "list.results.jsonl"
+    assert run_dialer(*run_args(list_path, sim.url), timeout=30).returncode == exitcodes.OK
+    # The list grows by five rows; the crash tore the intent of the first new one (row 12).
+    longer = numbered_list(tmp_path / "list.csv", 15)
+    intent = next(ln for ln in read_lines(results) if ln.get("event") == o.EV_DIAL)
+    intent.update(row=12, snumber="2125550010")
+    with open(results, "ab") as f:
+        f.write(orjson.dumps(intent)[:50])
+    resumed = run_dialer(*run_args(longer, sim.url), timeout=30)
+    assert resumed.returncode == exitcodes.OK, resumed.stderr
+    assert "torn line" in resumed.stderr
+    assert_placed_at_most_once(sim.placed())
+    assert len(sim.placed()) == 15
+    assert_every_row_has_an_outcome(read_lines(results), range(2, 17))
+
+
+def test_killed_while_the_switch_waits_to_place(tmp_path, simulator):
+    """kill -9 with every request in flight: all rows unknown on resume, none redialed, each placed once."""
+    sim = simulator("--place-latency", "1")
+    list_path = numbered_list(tmp_path / "list.csv", 8)
+    results = tmp_path / "list.results.jsonl"
+    args = run_args(list_path, sim.url, "--concurrency", "8", "--wait", "3")
+    process = start_dialer(*args)
+    wait_for(lambda: count_events(results, o.EV_DIAL) == 8, 20, "eight requests in flight")
+    time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    assert finish(process)[0] == -signal.SIGKILL
+    wait_for(lambda: len(sim.placed()) == 8, 5, "the switch to place the calls it had accepted")
+    resumed = run_dialer(*args, timeout=30)
+    assert resumed.returncode == exitcodes.NEEDS_ATTENTION, resumed.stderr
+    assert "unknown" in resumed.stderr
+    assert len(sim.arrivals()) == 8
+    assert set(row_states(results).values()) == {o.UNKNOWN}
+    assert_every_row_has_an_outcome(read_lines(results), range(2, 10))
