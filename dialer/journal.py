@@ -63,6 +63,7 @@ class Journal:
         self._durable = 0  # lines known to be on disk
         self._sync_task: asyncio.Task | None = None
         self.broken: JournalError | None = None
+        self.opened_size = 0  # bytes in the file when it was opened (after a torn tail was cut)
 
     def open(self) -> None:
         """Open for appending, first cutting off a line torn by an earlier crash."""
@@ -70,6 +71,7 @@ class Journal:
         try:
             self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - lives as long as the run
             _drop_torn_tail(self._file)
+            self.opened_size = os.fstat(self._file.fileno()).st_size
         except OSError as exc:
             raise JournalError(f"{self.path}: cannot open the results file: {exc.strerror}") from None
         self._out = _WholeWrites(self._file)
@@ -155,13 +157,20 @@ def _drop_torn_tail(f: Any) -> None:
     os.ftruncate(f.fileno(), keep)
 
 
-def read_results(path: Path) -> Replay:
-    """Replay a results file; a missing file is an empty history, an unreadable one an error."""
+def read_results(path: Path, *, since: int = 0, into: Replay | None = None) -> Replay:
+    """Replay a results file; a missing file is an empty history, an unreadable one an error.
+
+    ``since`` and ``into``: fold only the lines from byte ``since`` on into ``into``, a replay of
+    the bytes before it (say ``Journal.opened_size``: what this run wrote, on top of what it read).
+    """
     try:
         with open(path, "rb") as f:
-            return replay_lines(f, name=str(path))
+            if since:
+                f.seek(since)
+            name = f"{path} (from byte {since})" if since else str(path)
+            return replay_lines(f, name=name, into=into)
     except FileNotFoundError:
-        return Replay()
+        return Replay() if into is None else into
     except OSError as exc:
         raise ResultsFileError(f"{path}: cannot read the results file: {exc.strerror}") from None
 

@@ -176,13 +176,14 @@ def _ignore(_line: dict) -> None:
     return None
 
 
-def replay_lines(lines: Iterable[bytes], *, name: str = "results file") -> Replay:
+def replay_lines(lines: Iterable[bytes], *, name: str = "results file", into: Replay | None = None) -> Replay:
     """Fold raw results lines (bytes, newline-terminated except perhaps the last) into a Replay.
 
     A last line without its newline that does not parse is a write torn by a crash: it is dropped
     and flagged. Any other line that does not parse makes the file untrustworthy: ResultsFileError.
+    ``into``: carry on folding into a replay of the lines before these (it is updated and returned).
     """
-    out = Replay()
+    out = Replay() if into is None else into
     with _collector_paused():
         _fold_lines(out, lines, name)
     return out
@@ -225,6 +226,6 @@ def _fold_lines(out: Replay, lines: Iterable[bytes], name: str) -> None:
         event = line.get("event")
         handler = handler_for(event, _ignore) if type(event) is str else _ignore
         handler(line)
-    out.lines = parsed
+    out.lines += parsed
     if pending_error is not None:
         out.torn_tail = True
