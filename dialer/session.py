@@ -95,7 +95,9 @@ class Session:
                 self._record_end(journal, exitcodes.BAD_INPUT, "no valid row in the list", the_plan.counts)
                 return exitcodes.BAD_INPUT
             status, reason = await self._dial(journal, call_list, the_plan, window)
-            counts = plan(call_list, read_results(c.results)).counts
+            # Only this run's lines are read back, folded on top of the replay it started from.
+            replay = read_results(c.results, since=journal.opened_size, into=replay)
+            counts = plan(call_list, replay).counts
             if status is None:
                 status, reason = finished_status(counts), "finished"
             self._record_end(journal, status, reason, counts)
