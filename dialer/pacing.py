@@ -15,15 +15,16 @@ polls every ``retry_interval``, and thousands of pollers burn a core):
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from fractions import Fraction
 
 from asyncio_throttle import Throttler
 
 SCHEDULE_HEADROOM = 0.01  # the schedule runs 1% under the limit
 GUARD_MARGIN = 0.005  # the guard's window is 0.5% (at most 50 ms) longer than the period
-CATCH_UP_SLOTS = 4  # after a stall, at most this many slots are sent back to back
+CATCH_UP_SLOTS = 4  # after a stall, at least this many missed slots are still sent (back to back)
 
 
 def guard_limits(rate: float, period: float) -> tuple[int, float]:
@@ -45,11 +46,13 @@ class Pacer:
         *,
         stagger: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.rate = rate
         self.period = period
         self.stagger = stagger
         self._clock = clock
+        self._sleep = sleep
         self.spacing = period / rate * (1 + SCHEDULE_HEADROOM)
         count, window = guard_limits(rate, period)
         margin = min(window * GUARD_MARGIN, 0.05)
@@ -58,6 +61,10 @@ class Pacer:
             period=window + margin,
             retry_interval=min(0.01, max(0.0005, self.spacing / 4)),
         )
+        # Slots missed in a stall (the process descheduled, a slow fsync) are still sent, back to
+        # back, up to the schedule's headroom: a window then holds at most about the limit.
+        # Beyond that they are dropped, so a long stall is never followed by a burst.
+        self.catch_up = max(CATCH_UP_SLOTS, math.floor(count * SCHEDULE_HEADROOM))
         self._next: float | None = None
 
     async def slot(self) -> int:
@@ -66,10 +73,10 @@ class Pacer:
 
     async def _spaced_slot(self) -> int:
         now = self._clock()
-        if self._next is None or now - self._next > CATCH_UP_SLOTS * self.spacing:
+        if self._next is None or now - self._next > self.catch_up * self.spacing:
             self._next = now
         if self._next > now:
-            await asyncio.sleep(self._next - now)
+            await self._sleep(self._next - now)
         await self.guard.acquire()
         self._next += self.spacing
         return 0
@@ -85,7 +92,7 @@ class Pacer:
             self._next = now
         early = self._next - self.period
         if early > now:
-            await asyncio.sleep(early - now)
+            await self._sleep(early - now)
         await self.guard.acquire()
         delay = max(0, round(self._next - self._clock()))
         self._next += self.spacing
