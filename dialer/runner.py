@@ -28,9 +28,10 @@ from dialer.progress import Progress
 from dialer.response import SwitchReply, parse_reply
 from dialer.rows import Item, RowAccess
 from dialer.rowwindows import RowWindows
-from dialer.transport import Transport, TransportFailure
+from dialer.transport import RawReply, Transport, TransportFailure
 
 MAX_BATCH = 256  # intents made durable by one fsync at most
+JUDGED_KEPT = 64  # distinct answers whose verdict is kept (a run without wait sees one or two)
 
 
 @dataclass
@@ -44,7 +45,9 @@ class Tally:
     first_sent: float | None = None
 
     def add(self, outcome: str) -> None:
-        if outcome == o.RETRY:
+        if outcome == o.PLACED:
+            self.placed += 1
+        elif outcome == o.RETRY:
             self.retries += 1
         elif hasattr(self, outcome):
             setattr(self, outcome, getattr(self, outcome) + 1)
@@ -84,6 +87,7 @@ class Runner:
         self.tally = Tally()
         self._hard_stop = False
         self.rows = RowAccess(self.call_list)
+        self._judged: dict[tuple[int, bytes], tuple[SwitchReply, Verdict]] = {}
 
     # -- stopping ---------------------------------------------------------------------------------
 
@@ -274,8 +278,7 @@ class Runner:
         error_detail = ""
         try:
             raw = await self.transport.post_form(form, self.read_timeout(params))
-            reply = parse_reply(raw.status, raw.headers, raw.body)
-            verdict = classify_reply(reply)
+            reply, verdict = self._judge(raw)
         except TransportFailure as failure:
             verdict = classify_failure(failure.kind, failure.error)
             error_detail = failure.detail
@@ -283,6 +286,23 @@ class Runner:
         self._record_result(item, verdict, reply, params, started, error_detail)
         if verdict.stop_run:
             self.request_stop(exitcodes.ACCOUNT_REFUSED, verdict.reason)
+
+    def _judge(self, raw: RawReply) -> tuple[SwitchReply, Verdict]:
+        """What an answer says. Both steps are pure, so an answer seen before (every "204 OK" of a
+        run without wait) is judged once; one with Retry-After is not kept (an HTTP date in it is
+        read against the clock)."""
+        if raw.headers.get("Retry-After") is not None:
+            reply = parse_reply(raw.status, raw.headers, raw.body)
+            return reply, classify_reply(reply)
+        key = (raw.status, raw.body)
+        judged = self._judged.get(key)
+        if judged is None:
+            reply = parse_reply(raw.status, raw.headers, raw.body)
+            judged = (reply, classify_reply(reply))
+            if len(self._judged) >= JUDGED_KEPT:
+                self._judged.clear()
+            self._judged[key] = judged
+        return judged
 
     def _settle(self, item: Item, verdict: Verdict) -> Verdict:
         """Schedule a retry when one is allowed; otherwise a retry verdict becomes a failure."""
@@ -308,34 +328,27 @@ class Runner:
         started: float,
         error_detail: str,
     ) -> None:
-        fields = self._row_fields(item.row)
-        extra = {}
+        line = self._row_fields(item.row)  # a fresh dict: the line is built in it, in file order
+        line["attempt"] = item.attempt
+        line["outcome"] = verdict.outcome
+        line["code"] = verdict.code
+        line["callid"] = reply.callid if reply else None
+        line["reason"] = verdict.reason
+        line["elapsed_ms"] = round((self.clock() - started) * 1000, 1)
         if reply is not None:
-            extra = {
-                "http_status": reply.http_status,
-                "key": reply.key,
-                "message": reply.message,
-                "machine": reply.machine,
-                "server": reply.server,
-            }
+            line["http_status"] = reply.http_status
+            line["key"] = reply.key
+            line["message"] = reply.message
+            line["machine"] = reply.machine
+            line["server"] = reply.server
         elif error_detail:
-            extra = {"error": error_detail}
+            line["error"] = error_detail
         if "delay" in params:
-            extra["delay"] = params["delay"]
+            line["delay"] = params["delay"]
         if "wait" in params:
-            extra["wait"] = params["wait"]
+            line["wait"] = params["wait"]
         try:
-            self.journal.record(
-                o.EV_RESULT,
-                **fields,
-                attempt=item.attempt,
-                outcome=verdict.outcome,
-                code=verdict.code,
-                callid=reply.callid if reply else None,
-                reason=verdict.reason,
-                elapsed_ms=round((self.clock() - started) * 1000, 1),
-                **extra,
-            )
+            self.journal.record(o.EV_RESULT, **line)
         except JournalError as exc:
             self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
             return
