@@ -1,0 +1,213 @@
+"""Pacing: the Pacer's schedule on a fake clock (pure logic), and what arrives at the simulator.
+
+Correctness only, never speed: the simulator tests count requests per window at the switch and look
+at their spacing; nothing here asserts a throughput.
+"""
+
+from __future__ import annotations
+
+import types
+
+import asyncio_throttle.throttler
+import pytest
+
+from dialer.calllist import load_call_list
+from dialer.calllist.model import CallList
+from dialer.campaign import Credentials, load_campaign
+from dialer.pacing import CATCH_UP_SLOTS, SCHEDULE_HEADROOM, Pacer, guard_limits
+from dialer.runner import Runner
+from dialer.transport import MockTransport
+
+from .conftest import most_in_window, numbered_list, run_dialer, write_csv
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class FakeTime:
+    """A clock that moves only when someone sleeps: the Pacer's and asyncio-throttle's."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+
+    def stall(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    fake = FakeTime()
+    # asyncio-throttle reads time.monotonic and sleeps with asyncio.sleep from its own module.
+    monkeypatch.setattr(asyncio_throttle.throttler, "time", types.SimpleNamespace(monotonic=fake.monotonic))
+    monkeypatch.setattr(asyncio_throttle.throttler, "asyncio", types.SimpleNamespace(sleep=fake.sleep))
+    return fake
+
+
+def pacer(fake: FakeTime, rate: float, period: float = 1.0, **kw: object) -> Pacer:
+    return Pacer(rate, period, clock=fake.monotonic, sleep=fake.sleep, **kw)
+
+
+async def take(p: Pacer, fake: FakeTime, count: int) -> list[tuple[float, int]]:
+    """(send time, delay) of the next ``count`` slots."""
+    out = []
+    for _ in range(count):
+        delay = await p.slot()
+        out.append((fake.now, delay))
+    return out
+
+
+# -- guard_limits ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "period", "expected"),
+    [
+        (50, 1.0, (50, 1.0)),
+        (1000, 1.0, (1000, 1.0)),
+        (200.0, 60.0, (200, 60.0)),
+        (0.5, 1.0, (1, 2.0)),  # half a request a second: one every two seconds
+        (2.5, 1.0, (5, 2.0)),
+        (1.25, 4.0, (5, 16.0)),
+    ],
+)
+def test_guard_limits_are_whole_requests_per_window(rate, period, expected):
+    """asyncio-throttle counts whole admissions: a fractional rate becomes a longer window."""
+    count, window = guard_limits(rate, period)
+    assert (count, window) == (expected[0], pytest.approx(expected[1]))
+    assert count / window == pytest.approx(rate / period)
+
+
+# -- the schedule on a fake clock -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", [50, 200, 1000])
+async def test_slots_are_evenly_spaced_never_a_burst(fake_time, rate):
+    """Spaced from the very first request (no burst at the top of a period); at most the limit in
+    any window; at least 98% of the limit over a long run."""
+    p = pacer(fake_time, rate)
+    times = [t for t, _ in await take(p, fake_time, 3 * rate)]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) == pytest.approx(p.spacing) and max(gaps) == pytest.approx(p.spacing)
+    assert times[9] - times[0] >= 9 * (1.0 / rate) * 0.9
+    assert most_in_window(times, 1.0) <= rate
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.98 * rate
+
+
+async def test_a_short_stall_is_caught_up_a_long_one_is_not_burst(fake_time):
+    """Slots missed in a stall are sent back to back up to the schedule's headroom, so little rate
+    is lost; after a longer stall the schedule restarts instead of sending a burst."""
+    p = pacer(fake_time, 1000)
+    assert p.catch_up == max(CATCH_UP_SLOTS, int(1000 * SCHEDULE_HEADROOM))
+    await take(p, fake_time, 100)
+    fake_time.stall(4.5 * p.spacing)  # within the allowance: every missed slot is still sent
+    before = fake_time.now
+    after_short = [t for t, _ in await take(p, fake_time, 20)]
+    assert sum(1 for t in after_short if t == before) == 4
+    fake_time.stall(0.5)  # half a second: 500 slots missed, far beyond the allowance
+    before = fake_time.now
+    after_long = [t for t, _ in await take(p, fake_time, 20)]
+    assert sum(1 for t in after_long if t == before) == 1
+    gaps = [b - a for a, b in zip(after_long, after_long[1:], strict=False)]
+    assert min(gaps) == pytest.approx(p.spacing)
+
+
+async def test_the_guard_holds_the_limit_even_if_the_schedule_runs_too_fast(fake_time):
+    """asyncio-throttle is the strict layer: a schedule three times too fast still gets at most
+    the limit into any window of the period."""
+    p = pacer(fake_time, 100)
+    p.spacing /= 3
+    times = [t for t, _ in await take(p, fake_time, 500)]
+    assert most_in_window(times, 1.0) <= 100
+    assert p.guard.retry_interval < 1.0 / 100  # polls finer than the spacing it guards
+
+
+async def test_stagger_sends_early_with_the_delay_that_places_each_call_at_its_slot(fake_time):
+    """--stagger delay: a request goes out up to a period early carrying its delay; the calls are
+    placed one spacing apart (to the second: delay is whole seconds), the requests never exceed
+    the limit in a window, and no request is sent more than a period before its slot."""
+    rate, period = 6, 6.0
+    p = pacer(fake_time, rate, period, stagger=True)
+    start = fake_time.now
+    sent = await take(p, fake_time, 4 * rate)
+    slots = [start + k * p.spacing for k in range(len(sent))]
+    placements = [t + delay for t, delay in sent]
+    for (t, delay), slot, placed in zip(sent, slots, placements, strict=True):
+        assert delay >= 0 and slot - t <= period + 1e-9
+        assert abs(placed - slot) <= 0.5 + 1e-9
+    assert any(delay > 0 for _, delay in sent)
+    assert most_in_window([t for t, _ in sent], period) <= rate
+    assert most_in_window(placements, period) <= rate + 1
+    gaps = [b - a for a, b in zip(placements, placements[1:], strict=False)]
+    assert min(gaps) >= p.spacing - 1.0 and max(gaps) <= p.spacing + 1.0
+
+
+def test_wait_is_kept_above_the_delay_when_both_are_sent(tmp_path):
+    """The API page: with delay and wait, wait should be greater than delay. The stagger delay is
+    added to the list's own delay, and wait grows by the total so its tracking time is kept."""
+    source = write_csv(
+        tmp_path / "list.csv",
+        ["snumber", "cnumber", "delay", "wait"],
+        [["2125550001", "100", "", "5"], ["2125550002", "100", "3", "5"], ["2125550003", "100", "", ""]],
+    )
+    campaign = load_campaign(source, {"rate": 1, "stagger": "delay"})
+    call_list: CallList = load_call_list(source, campaign.list)
+    runner = Runner(campaign, call_list, [], None, MockTransport(None), Credentials("u", "p"))
+    rows = call_list.table.index.tolist()
+    assert runner.request_params(rows[0], 0) == {"snumber": "2125550001", "cnumber": "100", "wait": "5"}
+    staggered = runner.request_params(rows[0], 4)
+    assert (staggered["delay"], staggered["wait"]) == ("4", "9")
+    both = runner.request_params(rows[1], 4)
+    assert (both["delay"], both["wait"]) == ("7", "12")
+    no_wait = runner.request_params(rows[2], 4)
+    assert no_wait["delay"] == "4" and "wait" not in no_wait
+    for params in (staggered, both):
+        assert int(params["wait"]) > int(params["delay"])
+
+
+# -- at the switch --------------------------------------------------------------------------------
+
+
+def test_arrivals_at_the_switch_keep_the_limit_and_are_spaced(tmp_path, simulator):
+    """--rate 40: no one-second window at the switch holds more than 40 (+1 tolerated), and the
+    first requests are spread out, not sent together at the top of the period."""
+    sim = simulator()
+    source = numbered_list(tmp_path / "list.csv", 120)
+    done = run_dialer("run", str(source), "--url", sim.url, "--rate", "40", "--concurrency", "20")
+    assert done.returncode == 0, done.stderr
+    arrivals = sorted(a["mono"] for a in sim.arrivals())
+    assert len(arrivals) == 120
+    assert most_in_window(arrivals, 1.0) <= 40 + 1
+    assert arrivals[9] - arrivals[0] >= 9 * (1.0 / 40) * 0.9
+    # mean over the run: the schedule runs 1% under the limit (a loose bound: no timing goal here)
+    assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) <= 40
+
+
+def test_stagger_places_calls_at_their_slots_with_delay_and_a_longer_wait(tmp_path, simulator):
+    """--stagger delay --rate 3 --period 3 --wait 2: requests go out early, each carrying the delay
+    that places its call at its slot; the simulator places the calls about a second apart and
+    every request that carried a delay carried a longer wait."""
+    sim = simulator()
+    source = numbered_list(tmp_path / "list.csv", 4)
+    done = run_dialer(
+        "run", str(source), "--url", sim.url, "--rate", "3", "--period", "3", "--wait", "2",
+        "--stagger", "delay", "--concurrency", "10",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    placed = sorted(sim.placed(), key=lambda p: p["mono"])
+    assert len(placed) == 4
+    delays = [int(p["params"].get("delay", "0")) for p in placed]
+    assert delays[:3] == [0, 1, 2]  # sent together, placed a second apart by their delays
+    for p, delay in zip(placed, delays, strict=True):
+        assert int(p["params"]["wait"]) == 2 + delay > delay
+    times = [p["mono"] for p in placed]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert all(0.8 <= gap <= 1.3 for gap in gaps), gaps
+    assert most_in_window(times, 3.0) <= 3 + 1
+    arrivals = sorted(a["mono"] for a in sim.arrivals())
+    assert most_in_window(arrivals, 3.0) <= 3 + 1
+    assert arrivals[2] - arrivals[0] < 0.5  # the first three went out early, together
