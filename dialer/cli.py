@@ -99,7 +99,7 @@ def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -
 @click.option("--wait-for-window", is_flag=True, help="Sleep until the window opens instead of exiting.")
 @click.option("--until", help="Claim no row after this time of day (HH:MM, window time zone).")
 @click.option("--max-duration", help="Claim no row after this long, e.g. 45m or 2h.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress output; errors only.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress or summary; warnings and errors only.")
 def run(source: Path, **flags: object) -> None:
     """Dial every row of SOURCE (a campaign .toml, or a CSV/xlsx/ods list).
 

@@ -23,7 +23,10 @@ def _drop_secrets(_logger: Any, _method: str, event_dict: dict) -> dict:
 
 
 def console(stream: Any = None, *, quiet: bool = False) -> Any:
-    """A logger that writes ``ts level event key=value ...`` lines to stderr; errors only when quiet."""
+    """A logger that writes ``ts level event key=value ...`` lines to stderr.
+
+    Quiet keeps warnings and errors: an account refusal or a stopped run must reach a cron mail.
+    """
     return structlog.wrap_logger(
         structlog.PrintLogger(stream or sys.stderr),
         processors=[
@@ -34,5 +37,5 @@ def console(stream: Any = None, *, quiet: bool = False) -> Any:
                 key_order=["ts", "level", "event"], drop_missing=True, sort_keys=False
             ),
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR if quiet else logging.INFO),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING if quiet else logging.INFO),
     )

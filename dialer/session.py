@@ -54,6 +54,8 @@ class Session:
         self.log = log
         self._transport = transport
         self.run_id = f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        self._runner: Runner | None = None
+        self._signalled: str | None = None  # a signal that came before there was a runner to tell
 
     async def run(self) -> int:
         lock = CampaignLock(self.campaign.lock_path)
@@ -65,9 +67,15 @@ class Session:
         except OSError as exc:
             self.log.error("cannot lock the campaign", path=str(self.campaign.lock_path), error=exc.strerror)
             return exitcodes.RESULTS_UNWRITABLE
+        # Handlers from the start, so a signal while a large list loads still ends in exit 6.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._on_signal, sig)
         try:
             return await self._locked_run()
         finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
             lock.release()
 
     async def _locked_run(self) -> int:
@@ -82,6 +90,9 @@ class Session:
         except ResultsFileError as exc:
             self.log.error("results file unreadable", detail=str(exc))
             return exitcodes.RESULTS_UNWRITABLE
+        if self._signalled:
+            self.log.warning("stopped before dialing", signal=self._signalled)
+            return exitcodes.STOPPED
         the_plan = plan(call_list, replay, redial_unknown=self.options.redial_unknown)
         self._warn(replay, the_plan)
         journal = Journal(c.results, self.run_id)
@@ -139,14 +150,12 @@ class Session:
                 reject=lambda row, why: self._reject_row(journal, runner.rows, row, why),
                 wait_for_window=self.options.wait_for_window,
             )
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self._on_signal, runner, sig)
+        self._runner = runner
+        if self._signalled:
+            runner.request_stop(exitcodes.STOPPED, f"{self._signalled} received")
         try:
             status = await runner.run()
         finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
             progress.close()
             if self._transport is None:
                 await transport.close()
@@ -154,7 +163,12 @@ class Session:
             self.log.warning("run stopped", status=status, reason=runner.stop_reason)
         return status, runner.stop_reason
 
-    def _on_signal(self, runner: Runner, sig: signal.Signals) -> None:
+    def _on_signal(self, sig: signal.Signals) -> None:
+        runner = self._runner
+        if runner is None:
+            self._signalled = sig.name
+            self.log.warning("signal: stopping before any row is dialed", signal=sig.name)
+            return
         first = runner.stop_status is None
         self.log.warning(
             "signal: finishing requests in flight, claiming no new rows" if first else "signal: stopping now",

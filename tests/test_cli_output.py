@@ -23,12 +23,22 @@ def test_progress_is_plain_lines_when_not_a_terminal(tmp_path, simulator):
     assert "\r" not in done.stderr
 
 
-def test_quiet_prints_only_errors(tmp_path, simulator):
-    """--quiet: a successful run says nothing at all."""
+def test_quiet_prints_only_warnings_and_errors(tmp_path, simulator):
+    """--quiet: a successful run says nothing at all; an account refusal still says why."""
     sim = simulator()
     done = run_dialer("run", str(numbered_list(tmp_path / "l.csv", 5)), "--url", sim.url, "--quiet")
     assert done.returncode == exitcodes.OK
     assert done.stderr == "" and done.stdout == ""
+    refused = run_dialer(
+        "run",
+        str(numbered_list(tmp_path / "m.csv", 2)),
+        "--url",
+        sim.url,
+        "--quiet",
+        env=dialer_env(ENSWITCH_PASSWORD="not-the-one"),
+    )
+    assert refused.returncode == exitcodes.ACCOUNT_REFUSED
+    assert "account refused" in refused.stderr and "progress" not in refused.stderr
 
 
 def test_progress_bar_on_a_terminal(tmp_path, simulator):
@@ -85,3 +95,27 @@ def test_partly_bad_list_dials_only_its_valid_rows_once(tmp_path, simulator):
     lines = read_lines(tmp_path / "list.results.jsonl")
     problems = {r["row"]: (r["outcome"], r.get("column")) for r in lines if r["event"].startswith("row_")}
     assert problems == {3: ("rejected", "snumber"), 4: ("rejected", "answer1"), 7: ("suppressed", None)}
+
+
+def test_signal_while_a_large_list_loads_exits_6_without_dialing(tmp_path, simulator):
+    """SIGTERM before the first row is claimed (the list still loading): exit 6, nothing sent."""
+    sim = simulator()
+    source = numbered_list(tmp_path / "big.csv", 9999)
+    with open(source, "a") as f:  # a list slow enough to load that the signal lands mid-load
+        f.writelines(f"31255{i:06d},100\n" for i in range(400_000))
+    proc = subprocess.Popen(
+        dialer_cmd("run", str(source), "--url", sim.url),
+        env=dialer_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = tmp_path / "big.results.jsonl.lock"
+    deadline = time.monotonic() + 30
+    while not lock.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    proc.send_signal(15)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == exitcodes.STOPPED, stderr
+    assert sim.arrivals() == []
