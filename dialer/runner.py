@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import heapq
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -105,12 +106,13 @@ class Runner:
 
     async def run(self) -> int | None:
         """Dial every row given; returns a stop status, or None when every row ran its course."""
-        try:
-            await self._dispatch()
-        except JournalError as exc:
-            self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
-        if self._in_flight and not self._hard_stop:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        with quiet_collector():
+            try:
+                await self._dispatch()
+            except JournalError as exc:
+                self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
+            if self._in_flight and not self._hard_stop:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
         if self.progress:
             self.progress.update(self.tally, force=True)
         return self.stop_status
@@ -359,3 +361,23 @@ class Runner:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def quiet_collector() -> Iterator[None]:
+    """Keep the cyclic garbage collector from pausing the event loop during a run.
+
+    Everything alive when the run starts (modules, the list, the replayed results file: a million
+    objects when a long campaign resumes) is frozen out of its sight, and full collections, which
+    re-scan every object still alive (thousands of requests in flight), are made ten times rarer:
+    measured at 1,000/s with 3,000 calls in flight, each found nothing and stalled the loop for
+    50 to 200 ms, and the dispatcher lost 5% of its slots.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
