@@ -97,7 +97,12 @@ def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -
     counts, to_dial = out.counts, out.to_dial
     for row, snumber, cnumber in zip(table.index.tolist(), snumbers, cnumbers, strict=True):
         rec = history.get(row)
-        if rec is None or rec.snumber != snumber or rec.cnumber != cnumber or not _history_counts(rec):
+        if (
+            rec is None
+            or rec.snumber != snumber
+            or rec.cnumber != cnumber
+            or not (rec.sent or rec.state not in _LIST_VERDICTS)  # _history_counts, inlined
+        ):
             others.append((row, snumber, cnumber))
             continue
         state = rec.state
@@ -107,18 +112,37 @@ def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -
             out.redial_unknown.append(row)
             to_dial.append(row)
         counts[state] += 1
-    claimed = replay.placed_or_pending_pairs({snumber for _, snumber, _ in others})
-    for row, snumber, cnumber in others:
-        _add(out, _table_row_state(row, snumber, cnumber, history.get(row), claimed), history, redial_unknown)
+    _judge_others(out, others, replay, redial_unknown)
     for problem in {p.row: p for p in call_list.problems}.values():
         _add(out, _problem_row_state(problem, history.get(problem.row)), history, redial_unknown)
     to_dial.sort()
     return out
 
 
+def _judge_others(
+    out: Plan, others: list[tuple[int, str, str]], replay: Replay, redial_unknown: bool
+) -> None:
+    """Rows without a matching history: new rows (the common case, settled here at once: never
+    dialed, and their numbers not dialed under another row) and the rest, judged in full."""
+    history = replay.rows
+    claimed = replay.placed_or_pending_pairs({snumber for _, snumber, _ in others})
+    fresh = 0
+    for row, snumber, cnumber in others:
+        rec = history.get(row)
+        if rec is None and (snumber, cnumber) not in claimed:
+            out.to_dial.append(row)
+            fresh += 1
+        else:
+            _add(out, _table_row_state(row, snumber, cnumber, rec, claimed), history, redial_unknown)
+    out.counts[o.NOT_DIALED] += fresh
+
+
+_LIST_VERDICTS = (o.REJECTED, o.SUPPRESSED)
+
+
 def _history_counts(rec: RowRecord) -> bool:
     """False for an earlier run's verdict on the list (not the switch's): the list is re-checked now."""
-    return rec.sent or rec.state not in (o.REJECTED, o.SUPPRESSED)
+    return rec.sent or rec.state not in _LIST_VERDICTS
 
 
 def _add(out: Plan, st: ListRowState, history: dict[int, RowRecord], redial_unknown: bool) -> None:
