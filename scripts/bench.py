@@ -1,0 +1,834 @@
+"""Benchmark `dialer run` against the project's Enswitch simulator and print a table of the goals.
+
+    .venv/bin/python scripts/bench.py            # the full run (about 10 minutes on 2 cores)
+    .venv/bin/python scripts/bench.py --quick    # shorter runs, same measures (about 4 minutes)
+
+Every measure drives a real `dialer run` subprocess (durable journal, as an operator runs it) against
+the simulator in its own process (dialer.simulator.SimulatorProcess), and counts at the switch: the
+simulator's arrivals log records each request's CLOCK_MONOTONIC arrival time, which is the same clock
+as this script's and the dialer's. The machine is shared and noisy, so each figure that has one is
+quoted as a ratio to a baseline measured in the same run:
+
+* throughput, no rate limit (5,000 rows, no wait): the runner beside a bare aiohttp loop (the same
+  100-connection keep-alive client, POSTing the same form bodies to a fresh simulator); rounds
+  alternate between the two and the median of the per-round ratios is quoted;
+* pacing at 50, 200 and 1,000 per second: the most arrivals inside any one-second window divided by
+  the limit, and the mean arrival rate (first to last arrival) divided by the limit;
+* CPU seconds (user + sys of the dialer process, from wait4) per 1,000 calls at 200/s with wait 2 and
+  concurrency 2,000 (the simulator answers after 1.5 s, so calls stay in flight), beside the bare
+  loop's CPU per 1,000 calls from the throughput rounds;
+* resuming a 1,000,000-row campaign with 900,000 rows already placed (a dial and a result line each,
+  as the journal writes them): first arrival at the switch minus process start, peak memory (the
+  child's ru_maxrss), then SIGTERM. With --quick the split of that start-up time into its stages
+  (list loading, results replay, planning; measured in a child process) is left out.
+
+Options: --keep DIR keeps the generated inputs, logs and results files there (a second run reuses
+the 1M-row inputs); --only NAME[,NAME] runs some sections (throughput, pacing, cpu, resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import csv
+import json
+import os
+import platform
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+
+from dialer.simulator import SimulatorProcess  # noqa: E402
+
+USERNAME, PASSWORD = "demo", "demo-secret"
+SECTIONS = ("throughput", "pacing", "cpu", "resume")
+CONNECTIONS = 100  # the bare loop's pool and the runner's --concurrency for the throughput rounds
+
+GOAL_THROUGHPUT = 0.90  # of the bare loop's
+GOAL_MEAN = 0.98  # of the limit
+GOAL_CPU = 0.75  # CPU seconds per 1,000 calls
+GOAL_FIRST = 5.0  # seconds from start to the first request of a resumed 1M-row campaign
+GOAL_MB = 1536  # peak memory of that run
+
+
+@dataclass
+class Row:
+    measure: str
+    value: str
+    baseline: str = ""
+    ratio: str = ""
+    goal: str = ""
+    holds: str = ""
+
+
+@dataclass
+class Bench:
+    work: Path
+    quick: bool
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    load_at_start: float = 0.0
+    bare_cpu_per_1000: float | None = None  # from the throughput rounds, the CPU row's baseline
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        cells = [row.measure, row.value, row.baseline, row.ratio, row.goal, row.holds]
+        print("  " + " | ".join(c for c in cells if c), flush=True)
+
+
+# -- processes ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChildRun:
+    status: int
+    wall: float  # seconds from just before the process was started to its exit
+    cpu: float  # user + sys seconds of the child itself
+    peak_mb: float
+    stdout: str
+    stderr: str
+    started: float  # time.monotonic() just before the process was started
+
+
+def dialer_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENSWITCH_")}
+    env.update(ENSWITCH_USERNAME=USERNAME, ENSWITCH_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1")
+    return env
+
+
+def run_child(command: list[str], directory: Path, timeout: float = 900.0) -> ChildRun:
+    """Run ``command`` to its end; its own rusage comes from wait4 (not the max over all children)."""
+    out_path, err_path = directory / "child.out", directory / "child.err"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=dialer_env())
+    status, usage = _wait4(proc, timeout)
+    wall = time.monotonic() - started
+    return ChildRun(
+        status,
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        out_path.read_text(errors="replace"),
+        err_path.read_text(errors="replace"),
+        started,
+    )
+
+
+def _wait4(proc: subprocess.Popen, timeout: float) -> tuple[int, os.struct_rusage]:
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, usage
+        if time.monotonic() > deadline:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            raise SystemExit(f"{proc.args[:4]}... did not finish within {timeout:.0f} s")
+        time.sleep(0.02)
+
+
+def dialer_command(list_path: Path, url: str, results: Path, *flags: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "dialer",
+        "run",
+        str(list_path),
+        "--url",
+        url,
+        "--results",
+        str(results),
+        "-q",
+        *flags,
+    ]
+
+
+def start_simulator(directory: Path, *args: str, gc_off: bool = False) -> SimulatorProcess:
+    """The project's simulator in its own process (``python -m dialer.simulator``).
+
+    ``gc_off``: the same simulator started through this script with Python's cyclic garbage
+    collector off. The simulator keeps every request it saw in memory; as that grows, its full
+    collections pause it for 20-60 ms, and the requests that reach it meanwhile are stamped
+    together when it resumes: a burst at the switch that no client sent.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("sim-arrivals.jsonl", "sim-placed.jsonl", "sim-stderr.txt"):
+        (directory / name).unlink(missing_ok=True)
+    if not gc_off:
+        return SimulatorProcess.start(list(args), directory)
+    placed, arrivals, stderr_path = (
+        directory / n for n in ("sim-placed.jsonl", "sim-arrivals.jsonl", "sim-stderr.txt")
+    )
+    command = [
+        sys.executable,
+        __file__,
+        "--simulator",
+        "--port",
+        "0",
+        "--placed-log",
+        str(placed),
+        "--arrivals-log",
+        str(arrivals),
+        *args,
+    ]
+    with open(stderr_path, "wb") as err:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+    ready, _, _ = select.select([proc.stdout], [], [], 15)
+    banner = proc.stdout.readline().decode() if ready else ""
+    if not banner.startswith("listening on "):
+        proc.kill()
+        raise SystemExit(f"the simulator did not start: {stderr_path.read_text()[-2000:]}")
+    return SimulatorProcess(proc, banner.strip(), placed, arrivals, stderr_path)
+
+
+def simulator_main(args: list[str]) -> None:
+    import gc
+
+    from dialer.simulator.cli import simulate
+
+    gc.disable()
+    simulate.main(args=args, prog_name="simulate")
+
+
+def arrival_times(sim: SimulatorProcess) -> list[float]:
+    return sorted(a["mono"] for a in sim.arrivals())
+
+
+def most_in_window(times: list[float], window: float) -> int:
+    """The most events inside any half-open window [t, t + window) (times sorted)."""
+    return max((bisect.bisect_left(times, t + window) - i for i, t in enumerate(times)), default=0)
+
+
+def mean_rate(times: list[float]) -> float:
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    return (len(times) - 1) / span if span > 0 else 0.0
+
+
+def check_ok(run: ChildRun, what: str) -> None:
+    if run.status != 0:
+        raise SystemExit(f"{what} exited with status {run.status}:\n{run.stderr[-3000:]}")
+
+
+def write_list(path: Path, count: int, prefix: str = "2125") -> Path:
+    with open(path, "w", newline="") as f:
+        f.write("snumber,cnumber\n")
+        f.writelines(f"{prefix}{i:06d},100\n" for i in range(count))
+    return path
+
+
+# -- throughput -----------------------------------------------------------------------------------
+
+
+def bare_loop_main(url: str, list_path: Path) -> None:
+    """The baseline: a bare aiohttp client POSTing the runner's form bodies, 100 at a time."""
+    import aiohttp
+
+    from dialer.transport import FORM_TYPE, encode_form
+
+    with open(list_path, newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        bodies = [
+            encode_form(
+                [("auth_username", USERNAME), ("auth_password", PASSWORD), ("snumber", s), ("cnumber", c)]
+            )
+            for s, c in reader
+        ]
+
+    async def main() -> float:
+        connector = aiohttp.TCPConnector(limit=CONNECTIONS, keepalive_timeout=3.0)
+        headers = {"Content-Type": FORM_TYPE, "Accept": "application/json"}
+        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+            todo = iter(bodies)
+
+            async def worker() -> None:
+                for body in todo:
+                    async with session.post(url, data=body, allow_redirects=False) as resp:
+                        await resp.read()
+
+            started = time.monotonic()
+            await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+            return time.monotonic() - started
+
+    seconds = asyncio.run(main())
+    print(json.dumps({"requests": len(bodies), "seconds": seconds}))
+
+
+def bench_throughput(b: Bench) -> None:
+    rows = 5000
+    rounds = 2 if b.quick else 5
+    d = b.work / "throughput"
+    d.mkdir(parents=True, exist_ok=True)
+    list_path = write_list(d / "list.csv", rows)
+    print(f"throughput: {rows} rows, no rate limit, {CONNECTIONS} connections, {rounds} round(s)", flush=True)
+    runner_rates, bare_rates, ratios, runner_cpu, bare_cpu = [], [], [], [], []
+    for i in range(rounds):
+        sim = start_simulator(d / f"sim-runner{i}")
+        results = d / f"runner{i}.results.jsonl"
+        results.unlink(missing_ok=True)
+        run = run_child(dialer_command(list_path, sim.url, results, "--concurrency", str(CONNECTIONS)), d)
+        sim.stop()
+        check_ok(run, "dialer run")
+        runner = arrival_times(sim)
+        assert len(runner) == rows, f"the runner sent {len(runner)} requests for {rows} rows"
+        sim = start_simulator(d / f"sim-bare{i}")
+        bare_run = run_child([sys.executable, __file__, "--bare-loop", sim.url, str(list_path)], d)
+        sim.stop()
+        check_ok(bare_run, "the bare loop")
+        bare = arrival_times(sim)
+        runner_rates.append(mean_rate(runner))
+        bare_rates.append(mean_rate(bare))
+        ratios.append(runner_rates[-1] / bare_rates[-1])
+        runner_cpu.append(run.cpu / rows * 1000)
+        bare_cpu.append(bare_run.cpu / rows * 1000)
+        print(
+            f"  round {i + 1}: runner {runner_rates[-1]:.0f}/s (process {run.wall:.1f} s, "
+            f"cpu {run.cpu:.1f} s), bare loop {bare_rates[-1]:.0f}/s "
+            f"(process {bare_run.wall:.1f} s, cpu {bare_run.cpu:.1f} s)",
+            flush=True,
+        )
+    ratio = statistics.median(ratios)
+    b.bare_cpu_per_1000 = statistics.median(bare_cpu)
+    b.add(
+        Row(
+            f"Throughput, no rate limit, {rows:,} rows (requests/s at the switch, median of {rounds})",
+            f"runner {statistics.median(runner_rates):,.0f}/s",
+            f"bare aiohttp loop {statistics.median(bare_rates):,.0f}/s",
+            f"{ratio:.2f}",
+            f">= {GOAL_THROUGHPUT:.2f}",
+            _yes(ratio >= GOAL_THROUGHPUT),
+        )
+    )
+    b.add(
+        Row(
+            "CPU per 1,000 calls at full speed (user+sys of the client process)",
+            f"runner {statistics.median(runner_cpu):.2f} s",
+            f"bare loop {b.bare_cpu_per_1000:.2f} s",
+            f"{statistics.median(runner_cpu) / b.bare_cpu_per_1000:.2f}",
+        )
+    )
+
+
+# -- pacing ---------------------------------------------------------------------------------------
+
+
+def bench_pacing(b: Bench) -> None:
+    seconds = 8 if b.quick else 30
+    d = b.work / "pacing"
+    d.mkdir(parents=True, exist_ok=True)
+    for rate in (50, 200, 1000):
+        rows = rate * seconds
+        list_path = write_list(d / f"list{rate}.csv", rows)
+        for gc_off in (False, True):
+            which = "simulator with its GC off" if gc_off else "stock simulator"
+            print(f"pacing: --rate {rate} --period 1, {rows} rows (~{seconds} s), {which}", flush=True)
+            sim = start_simulator(d / f"sim{rate}{'-gc-off' if gc_off else ''}", gc_off=gc_off)
+            results = d / f"rate{rate}.results.jsonl"
+            results.unlink(missing_ok=True)
+            command = dialer_command(
+                list_path, sim.url, results, "--rate", str(rate), "--period", "1", "--concurrency", "100"
+            )
+            run = run_child(command, d)
+            sim.stop()
+            check_ok(run, f"dialer run --rate {rate}")
+            times = arrival_times(sim)
+            peak, mean = most_in_window(times, 1.0), mean_rate(times)
+            b.add(
+                Row(
+                    f"Pacing {rate}/s, {which}: most arrivals in any 1 s window",
+                    f"{peak}",
+                    f"limit {rate}",
+                    f"{peak / rate:.3f}",
+                    f"<= {rate + 1} (limit +1)",
+                    _yes(peak <= rate + 1),
+                )
+            )
+            b.add(
+                Row(
+                    f"Pacing {rate}/s, {which}: mean arrival rate ({len(times):,} requests)",
+                    f"{mean:.1f}/s",
+                    f"limit {rate}",
+                    f"{mean / rate:.3f}",
+                    f">= {GOAL_MEAN}",
+                    _yes(mean / rate >= GOAL_MEAN),
+                )
+            )
+
+
+# -- CPU with calls in flight ---------------------------------------------------------------------
+
+
+def bench_cpu(b: Bench) -> None:
+    rate, latency, wait = 200, 1.5, 2
+    seconds = 10 if b.quick else 30
+    rows = rate * seconds
+    d = b.work / "cpu"
+    d.mkdir(parents=True, exist_ok=True)
+    print(
+        f"cpu: --rate {rate} --wait {wait} --concurrency 2000, simulator --place-latency {latency}, "
+        f"{rows} rows",
+        flush=True,
+    )
+    flags = ("--rate", str(rate), "--period", "1", "--concurrency", "2000", "--wait", str(wait))
+    # The same command for one row: what starting and stopping the process costs, not the calls.
+    one = write_list(d / "one.csv", 1, prefix="3125")
+    sim = start_simulator(d / "sim-one", "--place-latency", str(latency))
+    (d / "one.results.jsonl").unlink(missing_ok=True)
+    base = run_child(dialer_command(one, sim.url, d / "one.results.jsonl", *flags), d)
+    sim.stop()
+    check_ok(base, "dialer run (one row)")
+    list_path = write_list(d / "list.csv", rows)
+    sim = start_simulator(d / "sim", "--place-latency", str(latency))
+    results = d / "cpu.results.jsonl"
+    results.unlink(missing_ok=True)
+    run = run_child(dialer_command(list_path, sim.url, results, *flags), d)
+    sim.stop()
+    check_ok(run, "dialer run (cpu)")
+    arrivals, placed = sim.arrivals(), sim.placed()
+    assert len(arrivals) == rows and len(placed) == rows, (len(arrivals), len(placed))
+    in_flight = peak_in_flight([a["mono"] for a in arrivals], [p["mono"] for p in placed])
+    # The baseline: a bare aiohttp client doing only the requests, at the same pace and in flight.
+    sim = start_simulator(d / "sim-bare", "--place-latency", str(latency))
+    bare = run_child(
+        [sys.executable, __file__, "--bare-paced", sim.url, str(list_path), str(rate), str(wait)], d
+    )
+    sim.stop()
+    check_ok(bare, "the bare paced loop")
+    gross = run.cpu / rows * 1000
+    net = (run.cpu - base.cpu) / (rows - 1) * 1000
+    bare_gross = bare.cpu / rows * 1000
+    b.add(
+        Row(
+            f"CPU per 1,000 calls at {rate}/s, wait {wait}, concurrency 2,000 "
+            f"({in_flight} in flight at peak; {rows:,} calls; user+sys of the whole process)",
+            f"{gross:.3f} s",
+            f"bare aiohttp loop, same pace, {bare_gross:.3f} s",
+            f"{gross / bare_gross:.2f}",
+            f"< {GOAL_CPU}",
+            _yes(gross < GOAL_CPU),
+        )
+    )
+    b.add(
+        Row(
+            "  the same without starting and stopping the process (a one-row run: "
+            f"{base.cpu:.2f} s CPU, {base.peak_mb:.0f} MB)",
+            f"{net:.3f} s",
+        )
+    )
+    b.add(Row("  peak memory of that run", f"{run.peak_mb:.0f} MB"))
+    many_in_flight(b, d)
+
+
+def many_in_flight(b: Bench, d: Path) -> None:
+    """Thousands of calls in flight: 1,000/s, the simulator answering after 3 s, concurrency 5,000."""
+    rate, latency, wait = 1000, 3.0, 5
+    seconds = 8 if b.quick else 15
+    rows = rate * seconds
+    list_path = write_list(d / "many.csv", rows, prefix="4125")
+    flags = ("--rate", str(rate), "--period", "1", "--concurrency", "5000", "--wait", str(wait))
+    for gc_off in (False, True):
+        which = "simulator with its GC off" if gc_off else "stock simulator"
+        print(
+            f"in flight: --rate {rate} --wait {wait} --concurrency 5000, simulator --place-latency "
+            f"{latency}, {rows} rows, {which}",
+            flush=True,
+        )
+        sim = start_simulator(
+            d / f"sim-many{'-gc-off' if gc_off else ''}", "--place-latency", str(latency), gc_off=gc_off
+        )
+        results = d / "many.results.jsonl"
+        results.unlink(missing_ok=True)
+        run = run_child(dialer_command(list_path, sim.url, results, *flags), d)
+        sim.stop()
+        check_ok(run, "dialer run (many in flight)")
+        arrivals, placed = sim.arrivals(), sim.placed()
+        times = sorted(a["mono"] for a in arrivals)
+        in_flight = peak_in_flight(times, [p["mono"] for p in placed])
+        peak, mean = most_in_window(times, 1.0), mean_rate(times)
+        b.add(
+            Row(
+                f"{rate}/s with {in_flight:,} in flight, {which} (wait {wait}, answers after {latency:g} s, "
+                f"{len(placed):,} of {rows:,} placed): most arrivals in 1 s / mean rate",
+                f"{peak} / {mean:.0f}/s",
+                f"limit {rate}",
+                f"{peak / rate:.3f} / {mean / rate:.3f}",
+                f"<= {rate + 1} / >= {GOAL_MEAN}",
+                _yes(peak <= rate + 1 and mean / rate >= GOAL_MEAN),
+            )
+        )
+        b.add(
+            Row(
+                f"  CPU per 1,000 calls, peak memory of that run ({run.cpu:.1f} s CPU in {run.wall:.0f} s)",
+                f"{run.cpu / rows * 1000:.3f} s, {run.peak_mb:.0f} MB",
+            )
+        )
+
+
+def bare_paced_main(url: str, list_path: Path, rate: float, wait: int) -> None:
+    """The CPU baseline: the same requests at the same pace, nothing else (no journal, no checks)."""
+    import aiohttp
+
+    from dialer.transport import FORM_TYPE, encode_form
+
+    with open(list_path, newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        bodies = [
+            encode_form(
+                [
+                    ("auth_username", USERNAME),
+                    ("auth_password", PASSWORD),
+                    ("snumber", s),
+                    ("cnumber", c),
+                    ("wait", str(wait)),
+                ]
+            )
+            for s, c in reader
+        ]
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        connector = aiohttp.TCPConnector(limit=2000, keepalive_timeout=3.0)
+        headers = {"Content-Type": FORM_TYPE, "Accept": "application/json"}
+        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+            async def one(body: bytes) -> None:
+                async with session.post(url, data=body, allow_redirects=False) as resp:
+                    await resp.read()
+
+            pending: set[asyncio.Task] = set()
+            start = loop.time()
+            for k, body in enumerate(bodies):
+                delay = start + k / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                task = asyncio.create_task(one(body))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+            await asyncio.gather(*pending)
+
+    asyncio.run(main())
+
+
+def peak_in_flight(sent: list[float], answered: list[float]) -> int:
+    events = sorted([(t, 1) for t in sent] + [(t, -1) for t in answered])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+# -- resuming a 1M-row campaign -------------------------------------------------------------------
+
+RESUME_ROWS, RESUME_DONE = 1_000_000, 900_000
+RESUME_RUN = "20261101T090000-bench0"
+
+
+def resume_inputs(d: Path) -> tuple[Path, Path]:
+    """The list and a results file with RESUME_DONE rows placed, in the journal's own format."""
+    list_path, results = d / "big.csv", d / "big.results.jsonl"
+    ready = d / "big.ready"
+    if ready.exists():
+        return list_path, results
+    started = time.monotonic()
+    with open(list_path, "w") as f:
+        f.write("snumber,cnumber\n")
+        f.writelines(f"2{i:09d},100\n" for i in range(RESUME_ROWS))
+    with open(results, "wb") as f:
+        f.write(orjson.dumps(_run_started(list_path, results)) + b"\n")
+        chunk: list[bytes] = []
+        for i in range(RESUME_DONE):
+            chunk.extend(_placed_lines(i + 2, f"2{i:09d}", "100"))
+            if len(chunk) >= 20000:
+                f.write(b"\n".join(chunk) + b"\n")
+                chunk.clear()
+        if chunk:
+            f.write(b"\n".join(chunk) + b"\n")
+    ready.write_text(f"{RESUME_ROWS} {RESUME_DONE}\n")
+    print(
+        f"  inputs generated in {time.monotonic() - started:.0f} s "
+        f"({results.stat().st_size / 1e6:.0f} MB of results)",
+        flush=True,
+    )
+    return list_path, results
+
+
+def _run_started(list_path: Path, results: Path) -> dict:
+    return {
+        "ts": "2026-11-01T09:00:00.000000Z",
+        "event": "run_started",
+        "run": RESUME_RUN,
+        "source": str(list_path),
+        "list": str(list_path),
+        "results": str(results),
+        "url": "http://127.0.0.1:8089/api/json/calls/make/",
+        "version": "0.1.0",
+        "host": "bench",
+        "pid": 1,
+        "rows": RESUME_ROWS,
+        "valid": RESUME_ROWS,
+        "to_dial": RESUME_ROWS,
+        "redial_unknown": 0,
+        "settings": {
+            "rate": 100.0,
+            "period": 1.0,
+            "concurrency": 20,
+            "stagger": "none",
+            "attempts": 3,
+            "defaults": {},
+            "window": {},
+        },
+    }
+
+
+def _placed_lines(row: int, snumber: str, cnumber: str) -> tuple[bytes, bytes]:
+    """A dial and a result line as dialer.runner records them (key order included)."""
+    ts = f"2026-11-01T09:{(row // 60_000) % 60:02d}:{(row // 1000) % 60:02d}.{row % 1000:03d}000Z"
+    dial = {
+        "ts": ts,
+        "event": "dial",
+        "run": RESUME_RUN,
+        "row": row,
+        "snumber": snumber,
+        "cnumber": cnumber,
+        "attempt": 1,
+        "outcome": "sending",
+        "code": None,
+        "callid": None,
+    }
+    result = {
+        "ts": ts,
+        "event": "result",
+        "run": RESUME_RUN,
+        "row": row,
+        "snumber": snumber,
+        "cnumber": cnumber,
+        "attempt": 1,
+        "outcome": "placed",
+        "code": "200",
+        "callid": f"1793523600.{row}",
+        "reason": "call placed",
+        "elapsed_ms": 1.2,
+        "http_status": 200,
+        "key": "",
+        "message": "OK",
+        "machine": 1,
+        "server": "sim01",
+    }
+    return orjson.dumps(dial), orjson.dumps(result)
+
+
+def bench_resume(b: Bench) -> None:
+    d = b.work / "resume"
+    d.mkdir(parents=True, exist_ok=True)
+    print(f"resume: {RESUME_ROWS:,} rows, {RESUME_DONE:,} placed in the results file", flush=True)
+    list_path, results = resume_inputs(d)
+    size = results.stat().st_size
+    sim = start_simulator(d / "sim")
+    command = dialer_command(list_path, sim.url, results, "--rate", "100", "--concurrency", "20")
+    try:
+        first, run, stop_seconds = _first_request(command, sim, d)
+    finally:
+        sim.stop()
+        os.truncate(results, size)  # the next run starts from the same 900k rows
+    first_row = sim.arrivals()[0]["snumber"] if sim.arrivals() else None
+    expected = f"2{RESUME_DONE:09d}"
+    if first_row != expected:
+        b.notes.append(f"resume: the first request was for {first_row}, not {expected}")
+    b.add(
+        Row(
+            f"Resume {RESUME_ROWS:,} rows with {RESUME_DONE:,} done: process start to first request",
+            f"{first:.2f} s",
+            "",
+            "",
+            f"<= {GOAL_FIRST:.0f} s",
+            _yes(first <= GOAL_FIRST),
+        )
+    )
+    b.add(
+        Row(
+            "Resume: peak memory of that run (ru_maxrss)",
+            f"{run.peak_mb:,.0f} MB",
+            "",
+            "",
+            f"< {GOAL_MB} MB",
+            _yes(run.peak_mb < GOAL_MB),
+        )
+    )
+    b.add(Row("Resume: SIGTERM to exit (in-flight calls finished, run recorded)", f"{stop_seconds:.1f} s"))
+    if not b.quick:
+        breakdown(b, d, list_path, results)
+
+
+def _first_request(command: list[str], sim: SimulatorProcess, d: Path) -> tuple[float, ChildRun, float]:
+    with open(d / "child.out", "wb") as out, open(d / "child.err", "wb") as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=dialer_env())
+    deadline = started + 600
+    first = None
+    while first is None:
+        if proc.poll() is not None:
+            raise SystemExit(
+                f"the resumed run exited ({proc.returncode}) before its first request:\n"
+                f"{(d / 'child.err').read_text()[-3000:]}"
+            )
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit("the resumed run sent nothing within 600 s")
+        if sim.arrivals_log.exists() and sim.arrivals_log.stat().st_size:
+            arrivals = sim.arrivals()
+            if arrivals:
+                first = arrivals[0]["mono"] - started
+                break
+        time.sleep(0.02)
+    time.sleep(0.5)
+    stopped = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    status, usage = _wait4(proc, 600)
+    stop_seconds = time.monotonic() - stopped
+    run = ChildRun(
+        status,
+        time.monotonic() - started,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        "",
+        (d / "child.err").read_text(errors="replace"),
+        started,
+    )
+    return first, run, stop_seconds
+
+
+def breakdown(b: Bench, d: Path, list_path: Path, results: Path) -> None:
+    """Where the resumed run's start-up goes, stage by stage, in a child process of its own."""
+    print("  start-up stages (child process)...", flush=True)
+    run = run_child([sys.executable, __file__, "--stages", str(list_path), str(results)], d)
+    check_ok(run, "the start-up stages")
+    stages = json.loads(run.stdout.strip().splitlines()[-1])
+    for name, wall, cpu, rss in stages:
+        b.add(
+            Row(f"  resume stage: {name}", f"{wall:.2f} s", f"cpu {cpu:.2f} s", "", "", f"rss {rss:,.0f} MB")
+        )
+
+
+def stages_main(list_path: Path, results: Path) -> None:
+    import resource
+
+    out = []
+    wall, cpu = time.perf_counter(), time.process_time()
+
+    def mark(name: str) -> None:
+        nonlocal wall, cpu
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out.append((name, time.perf_counter() - wall, time.process_time() - cpu, rss))
+        wall, cpu = time.perf_counter(), time.process_time()
+
+    from dialer.calllist import load_call_list
+    from dialer.calllist.model import ListOptions
+    from dialer.journal import read_results
+    from dialer.planner import plan
+
+    mark("imports (calllist, journal, planner)")
+    call_list = load_call_list(list_path, ListOptions())
+    mark("load the 1M-row list (dialer.calllist)")
+    replay = read_results(results)
+    mark(f"replay the results file ({replay.lines:,} lines)")
+    the_plan = plan(call_list, replay)
+    mark(f"plan ({len(the_plan.to_dial):,} rows to dial)")
+    print(json.dumps(out))
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def table(b: Bench, command: str, started: datetime, seconds: float) -> str:
+    cpu = _cpu_model()
+    lines = [
+        f"Command: `{command}` ({'quick' if b.quick else 'full'} run, {seconds / 60:.1f} min)",
+        "",
+        f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"{started:%Y-%m-%d %H:%M} UTC, load average at start {b.load_at_start:.2f}",
+        "",
+        "| measure | value | baseline (same run) | ratio | goal | holds |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.measure} | {r.value} | {r.baseline} | {r.ratio} | {r.goal} | {r.holds} |" for r in b.rows
+    ]
+    lines += [f"\n{note}" for note in b.notes]
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs (the same measures)")
+    parser.add_argument("--keep", type=Path, help="keep inputs, logs and results in this directory")
+    parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
+    parser.add_argument("--bare-loop", nargs=2, metavar=("URL", "LIST"), help=argparse.SUPPRESS)
+    parser.add_argument("--stages", nargs=2, metavar=("LIST", "RESULTS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--bare-paced", nargs=4, metavar=("URL", "LIST", "RATE", "WAIT"), help=argparse.SUPPRESS
+    )
+    if sys.argv[1:2] == ["--simulator"]:
+        simulator_main(sys.argv[2:])
+        return
+    args = parser.parse_args()
+    if args.bare_loop:
+        bare_loop_main(args.bare_loop[0], Path(args.bare_loop[1]))
+        return
+    if args.stages:
+        stages_main(Path(args.stages[0]), Path(args.stages[1]))
+        return
+    if args.bare_paced:
+        url, list_path, rate, wait = args.bare_paced
+        bare_paced_main(url, Path(list_path), float(rate), int(wait))
+        return
+    sections = args.only.split(",") if args.only else list(SECTIONS)
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    command = " ".join([".venv/bin/python", "scripts/bench.py", *sys.argv[1:]])
+    started, clock = datetime.now(UTC), time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="dialer-bench-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        b = Bench(work, args.quick, load_at_start=os.getloadavg()[0])
+        for name in SECTIONS:
+            if name in sections:
+                globals()[f"bench_{name}"](b)
+    print()
+    print(table(b, command, started, time.monotonic() - clock))
+
+
+if __name__ == "__main__":
+    main()
