@@ -30,6 +30,8 @@ class JournalError(Exception):
 
 
 _FORBIDDEN = ("auth_password", "password", "auth_username")
+FAST_FSYNC = 0.001  # seconds: an fsync quicker than this is "fast"
+FAST_FSYNCS_INLINE = 8  # after this many fast fsyncs in a row, fsync on the event loop's thread
 
 
 _stamp_second: tuple[int, str] = (0, "")  # the last whole second stamped, and its text
@@ -64,6 +66,7 @@ class Journal:
         self._sync_task: asyncio.Task | None = None
         self.broken: JournalError | None = None
         self.opened_size = 0  # bytes in the file when it was opened (after a torn tail was cut)
+        self._fast_fsyncs = 0  # consecutive fsyncs that took less than FAST_FSYNC
 
     def open(self) -> None:
         """Open for appending, first cutting off a line torn by an earlier crash."""
@@ -103,12 +106,31 @@ class Journal:
 
     async def _sync(self) -> None:
         upto = self._written
+        fd = self._file.fileno()
         try:
-            await asyncio.get_running_loop().run_in_executor(None, os.fsync, self._file.fileno())
+            if self._fast_fsyncs >= FAST_FSYNCS_INLINE:
+                self._fsync_timed(fd)
+            else:
+                await asyncio.get_running_loop().run_in_executor(None, self._fsync_timed, fd)
         except OSError as exc:
             self.broken = JournalError(f"{self.path}: cannot save the results file to disk: {exc.strerror}")
             raise self.broken from None
         self._durable = max(self._durable, upto)
+
+    def _fsync_timed(self, fd: int) -> None:
+        """fsync, counting how many in a row were fast.
+
+        A disk that syncs a small append in well under a millisecond is synced on the event loop's
+        own thread: handing each fsync to a worker thread and back costs more CPU than the fsync
+        (measured: 270-330 against 260 microseconds a request at full speed). One slow fsync sends
+        the next ones back to the worker thread, so a slow disk never holds up the loop twice.
+        """
+        started = time.perf_counter()
+        os.fsync(fd)
+        if time.perf_counter() - started < FAST_FSYNC:
+            self._fast_fsyncs += 1
+        else:
+            self._fast_fsyncs = 0
 
     def close(self) -> None:
         if self._file is not None:
