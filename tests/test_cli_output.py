@@ -102,7 +102,7 @@ def test_signal_while_a_large_list_loads_exits_6_without_dialing(tmp_path, simul
     sim = simulator()
     source = numbered_list(tmp_path / "big.csv", 9999)
     with open(source, "a") as f:  # a list slow enough to load that the signal lands mid-load
-        f.writelines(f"31255{i:06d},100\n" for i in range(400_000))
+        f.writelines(f"31255{i:06d},100\n" for i in range(150_000))
     proc = subprocess.Popen(
         dialer_cmd("run", str(source), "--url", sim.url),
         env=dialer_env(),
