@@ -105,6 +105,37 @@ def _record(rows: dict[int, RowRecord], line: dict) -> RowRecord | None:
     return rec
 
 
+def _dialed(rows: dict[int, RowRecord], line: dict) -> None:
+    """An intent: until its answer is read, the call may exist."""
+    rec = _record(rows, line)
+    if rec is None:
+        return
+    rec._state_before_intent = rec.state
+    rec.state = o.UNKNOWN
+    rec.sent = True
+    rec.in_flight = True
+    attempt = int(line.get("attempt") or 0)
+    if attempt > rec.attempts:
+        rec.attempts = attempt
+    rec.code = None
+    rec.callid = None
+
+
+def _answered(rows: dict[int, RowRecord], line: dict) -> None:
+    """A result: the attempt's outcome becomes the row's state (a retry placed nothing: failed)."""
+    rec = _record(rows, line)
+    if rec is None:
+        return
+    rec.in_flight = False
+    outcome = line.get("outcome")
+    rec.state = o.FAILED if outcome == o.RETRY else _shared(outcome)
+    rec.code = _shared(_str_or_none(line.get("code")))
+    callid = line.get("callid")
+    rec.callid = callid if callid is None or type(callid) is str else str(callid)
+    rec.reason = _shared(line.get("reason"))
+    rec.message = _shared(line.get("message"))
+
+
 def _withdrawn(rows: dict[int, RowRecord], line: dict) -> None:
     rec = _record(rows, line)
     if rec is None:
@@ -126,9 +157,11 @@ def _listed(rows: dict[int, RowRecord], line: dict) -> None:
 
 
 def _handlers(out: Replay) -> dict[str, Callable[[dict], object]]:
-    """What the other events do to this replay (dial and result lines are folded in the loop)."""
+    """What each event does to this replay."""
     rows = out.rows
     return {
+        o.EV_DIAL: partial(_dialed, rows),
+        o.EV_RESULT: partial(_answered, rows),
         o.EV_WITHDRAWN: partial(_withdrawn, rows),
         o.EV_ROW_REJECTED: partial(_listed, rows),
         o.EV_ROW_SUPPRESSED: partial(_listed, rows),
@@ -168,10 +201,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _fold_lines(out: Replay, lines: Iterable[bytes], name: str) -> None:  # noqa: C901 - one loop, on purpose
-    """The fold. Dial and result lines (all but a handful) are handled inline: a function call per
-    line is a tenth of a million-line replay."""
-    rows = out.rows
+def _fold_lines(out: Replay, lines: Iterable[bytes], name: str) -> None:
     handler_for = _handlers(out).get
     loads = orjson.loads
     pending_error: tuple[int, str] | None = None
@@ -193,46 +223,7 @@ def _fold_lines(out: Replay, lines: Iterable[bytes], name: str) -> None:  # noqa
             continue
         parsed += 1
         event = line.get("event")
-        if event != o.EV_DIAL and event != o.EV_RESULT:
-            (handler_for(event, _ignore) if type(event) is str else _ignore)(line)
-            continue
-        # _record(rows, line), inlined
-        row = line.get("row")
-        if not isinstance(row, int):
-            continue
-        rec = rows.get(row)
-        if rec is None:
-            rec = rows[row] = RowRecord(row)
-        ts = line.get("ts")
-        if not rec.first_ts:
-            rec.first_ts = ts
-        if ts:
-            rec.last_ts = ts
-        rec.snumber = line.get("snumber", rec.snumber)
-        value = line.get("cnumber", rec.cnumber)
-        rec.cnumber = intern(value) if type(value) is str else value
-        if event == o.EV_DIAL:
-            rec._state_before_intent = rec.state
-            rec.state = o.UNKNOWN
-            rec.sent = True
-            rec.in_flight = True
-            attempt = int(line.get("attempt") or 0)
-            if attempt > rec.attempts:
-                rec.attempts = attempt
-            rec.code = None
-            rec.callid = None
-        else:
-            rec.in_flight = False
-            value = line.get("outcome")
-            rec.state = o.FAILED if value == o.RETRY else (intern(value) if type(value) is str else value)
-            value = line.get("code")
-            rec.code = value if value is None else intern(value if type(value) is str else str(value))
-            value = line.get("callid")
-            rec.callid = value if value is None or type(value) is str else str(value)
-            value = line.get("reason")
-            rec.reason = intern(value) if type(value) is str else value
-            value = line.get("message")
-            rec.message = intern(value) if type(value) is str else value
+        (handler_for(event, _ignore) if type(event) is str else _ignore)(line)
     out.lines += parsed
     if pending_error is not None:
         out.torn_tail = True
