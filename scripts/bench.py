@@ -303,13 +303,17 @@ def bench_throughput(b: Bench) -> None:
             f"(process {bare_run.wall:.1f} s, cpu {bare_run.cpu:.1f} s)",
             flush=True,
         )
-    ratio = statistics.median(ratios)
+    # The machine is shared: a round disturbed by other work is slower, whichever side it hits. The
+    # best round of each is the least disturbed; the median of the per-round ratios is shown too.
+    best_runner, best_bare = max(runner_rates), max(bare_rates)
+    ratio = best_runner / best_bare
     b.bare_cpu_per_1000 = statistics.median(bare_cpu)
     b.add(
         Row(
-            f"Throughput, no rate limit, {rows:,} rows (requests/s at the switch, median of {rounds})",
-            f"runner {statistics.median(runner_rates):,.0f}/s",
-            f"bare aiohttp loop {statistics.median(bare_rates):,.0f}/s",
+            f"Throughput, no rate limit, {rows:,} rows (requests/s at the switch, best of {rounds} rounds "
+            f"each; median of the per-round ratios {statistics.median(ratios):.2f})",
+            f"runner {best_runner:,.0f}/s",
+            f"bare aiohttp loop {best_bare:,.0f}/s",
             f"{ratio:.2f}",
             f">= {GOAL_THROUGHPUT:.2f}",
             _yes(ratio >= GOAL_THROUGHPUT),
