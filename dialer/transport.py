@@ -8,12 +8,13 @@ person; POST is never re-sent. POST also keeps the password out of URLs, proxies
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import quote
 
 import aiohttp
+from multidict import CIMultiDict
 
 from dialer.policy import DROPPED, NOT_CONNECTED, TIMEOUT
 
@@ -24,7 +25,7 @@ BODY_NOT_WRITTEN = "Can not write request body"
 @dataclass(frozen=True)
 class RawReply:
     status: int
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
 
 
@@ -105,7 +106,8 @@ class AiohttpTransport:
                 self.url, data=encode_form(form), timeout=self._timeout(read_timeout), allow_redirects=False
             ) as resp:
                 body = await resp.read()
-                return RawReply(resp.status, dict(resp.headers), body)
+                # Header names are case-insensitive: a switch may send "retry-after".
+                return RawReply(resp.status, CIMultiDict(resp.headers), body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise TransportFailure(NOT_CONNECTED, type(exc).__name__, _safe(exc)) from None
         except aiohttp.ClientOSError as exc:

@@ -108,3 +108,10 @@ def test_non_json_401_stops_the_run():
 def test_transport_failures(kind, outcome):
     """Only a connection that never opened is safe to retry."""
     assert classify_failure(kind, "X").outcome == outcome
+
+
+def test_retry_after_is_found_whatever_the_header_case():
+    """Header names are case-insensitive: the transport hands them over that way."""
+    from multidict import CIMultiDict
+
+    assert parse_reply(503, CIMultiDict({"retry-after": "3"}), b"").retry_after == 3.0
