@@ -19,6 +19,7 @@ import click
 from dialer import exitcodes
 from dialer.campaign import CampaignError, credentials, load_campaign
 from dialer.console import console
+from dialer.listflags import list_options, list_overrides
 from dialer.session import RunOptions, Session
 from dialer.windows import WindowError, parse_window_flags
 
@@ -88,10 +89,7 @@ def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -
     help="delay: send up to a period early, each with the delay that places its call at its slot.",
 )
 @click.option("--attempts", type=int, help="Attempts per row when nothing was placed (503, 429...).")
-@click.option("--sheet", help="Spreadsheet sheet, by name or 0-based index.")
-@click.option("--encoding", help="Force the list's text encoding.")
-@click.option("--delimiter", help="Force the CSV delimiter.")
-@click.option("--do-not-call", multiple=True, type=click.Path(path_type=Path), help="Do-not-call list file.")
+@list_options
 @click.option("--redial-unknown", is_flag=True, help="Also redial rows whose outcome is unknown (logged).")
 @click.option("--window", "window_hours", help="Calling hours, e.g. 09:00-17:00.")
 @click.option("--days", help="Calling days, e.g. mon-fri.")
@@ -117,7 +115,8 @@ def run(source: Path, **flags: object) -> None:
         max_duration = flags.pop("max_duration")
         until = flags.pop("until")
         options_flags = {k: flags.pop(k) for k in ("redial_unknown", "wait_for_window", "quiet")}
-        campaign = load_campaign(source, {**flags, "window": window})
+        lists = list_overrides(*(flags.pop(k) for k in ("sheet", "encoding", "delimiter", "do_not_call")))
+        campaign = load_campaign(source, {**flags, **lists, "window": window})
         creds = credentials(campaign)
         options = RunOptions(
             **options_flags,

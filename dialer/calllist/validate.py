@@ -14,22 +14,14 @@ from dialer import exitcodes, outcomes
 from dialer.calllist.loader import load_call_list
 from dialer.calllist.model import CallList, ListError
 from dialer.campaign import CampaignError, load_campaign
+from dialer.listflags import list_options, list_overrides
 
 REJECTS_COLUMNS = ["row", "outcome", "code", "column", "reason", "duplicate_of"]
 
 
 @click.command("validate")
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--sheet", help="Spreadsheet sheet, by name or 0-based number (default: the first).")
-@click.option("--encoding", help="Text encoding of a CSV list (default: detected).")
-@click.option("--delimiter", help="CSV delimiter, e.g. ';' or 'tab' (default: detected).")
-@click.option(
-    "--do-not-call",
-    "do_not_call",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A file of numbers never to call (repeatable).",
-)
+@list_options
 @click.option(
     "--rejects",
     type=click.Path(path_type=Path),
@@ -44,12 +36,7 @@ REJECTS_COLUMNS = ["row", "outcome", "code", "column", "reason", "duplicate_of"]
 )
 def validate(source, sheet, encoding, delimiter, do_not_call, rejects, max_rejects):
     """Check SOURCE (a campaign .toml or a call list) without dialing anything."""
-    overrides = {
-        "sheet": sheet,
-        "encoding": encoding,
-        "delimiter": delimiter,
-        "do_not_call": list(do_not_call),
-    }
+    overrides = list_overrides(sheet, encoding, delimiter, do_not_call)
     try:
         campaign = load_campaign(source, overrides)
         calls = load_call_list(campaign.list_path, replace(campaign.list, keep_original=False))

@@ -14,6 +14,7 @@ import orjson
 from dialer import __version__, exitcodes
 from dialer.calllist.model import ListError
 from dialer.campaign import CampaignError
+from dialer.listflags import list_options, list_overrides
 from dialer.replay import ResultsFileError
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
 from dialer.reporting.source import Source, load_source
@@ -48,25 +49,11 @@ def clean_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """SOURCE and the flags that decide how its list and results file are read."""
-    decorators = [
-        click.argument("source", type=click.Path(dir_okay=False, path_type=Path)),
-        click.option(
-            "--results", type=click.Path(dir_okay=False, path_type=Path), help="Results file to read."
-        ),
-        click.option("--sheet", help="Spreadsheet sheet (name or 0-based number)."),
-        click.option("--encoding", help="Text encoding of a CSV list."),
-        click.option("--delimiter", help="Delimiter of a CSV list."),
-        click.option(
-            "--do-not-call",
-            "do_not_call",
-            multiple=True,
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Do-not-call list, as given to `dialer run` (repeatable).",
-        ),
-    ]
-    for decorate in reversed(decorators):
-        command = decorate(command)
-    return command
+    command = list_options(command)
+    command = click.option(
+        "--results", type=click.Path(dir_okay=False, path_type=Path), help="Results file to read."
+    )(command)
+    return click.argument("source", type=click.Path(dir_okay=False, path_type=Path))(command)
 
 
 def _overrides(
@@ -76,14 +63,7 @@ def _overrides(
     delimiter: str | None,
     do_not_call: tuple[Path, ...],
 ) -> dict[str, Any]:
-    sheet_value: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-    return {
-        "results": results,
-        "sheet": sheet_value,
-        "encoding": encoding,
-        "delimiter": delimiter,
-        "do_not_call": list(do_not_call) or None,
-    }
+    return {"results": results, **list_overrides(sheet, encoding, delimiter, do_not_call)}
 
 
 def _status_info(src: Source) -> StatusInfo:

@@ -1,0 +1,45 @@
+"""The flags that say how to read a call list, one definition for run, validate, status and report.
+
+The values go to the campaign as given: the reader resolves --sheet itself (a sheet's name first,
+then a 0-based number), so a sheet called "2024" is found by every command alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+_OPTIONS = (
+    click.option("--sheet", help="Spreadsheet sheet, by name or 0-based number (default: the first)."),
+    click.option("--encoding", help="Text encoding of a CSV list (default: detected)."),
+    click.option("--delimiter", help="CSV delimiter, e.g. ';' or 'tab' (default: detected)."),
+    click.option(
+        "--do-not-call",
+        "do_not_call",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A file of numbers never to call (repeatable).",
+    ),
+)
+
+
+def list_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --sheet, --encoding, --delimiter and --do-not-call to a click command."""
+    for decorate in reversed(_OPTIONS):
+        command = decorate(command)
+    return command
+
+
+def list_overrides(
+    sheet: str | None, encoding: str | None, delimiter: str | None, do_not_call: tuple[Path, ...]
+) -> dict[str, Any]:
+    """The flags as campaign overrides (None: not given, the campaign file decides)."""
+    return {
+        "sheet": sheet,
+        "encoding": encoding,
+        "delimiter": delimiter,
+        "do_not_call": list(do_not_call) or None,
+    }
