@@ -406,3 +406,87 @@ def test_subprocess_exits_cleanly_on_sigint(tmp_path: Path):
     proc.process.send_signal(signal.SIGINT)
     assert proc.process.wait(5) == 0
     assert proc.stop() == 0
+
+
+def api_url(sim_url: str, name: str) -> str:
+    return sim_url.replace("calls/make/", f"{name}/")
+
+
+async def test_lookups_show_a_call_active_then_as_a_cdr(session):
+    """A placed call is listed by calls/active/list for call_seconds, then by cdrs/list with its start."""
+    async with running_simulator(SimulatorConfig(call_seconds=0.5)) as sim:
+        await post(session, sim.url, **CALL)
+        other = {"snumber": "2125550002", "cnumber": CALL["cnumber"]}
+        await post(session, sim.url, **other)
+        callid, start = sim.placed[0]["callid"], int(sim.placed[0]["t"])
+        active_url, cdrs_url = api_url(sim.url, "calls/active/list"), api_url(sim.url, "cdrs/list")
+        status, body = await post(session, active_url, **CALL)
+        assert status == 200 and first(body)["code"] == "200"
+        assert body["data"] == [
+            {
+                "uniqueid": f"{callid}-1",
+                "callid": callid,
+                **CALL,
+                "start": start,
+                "answered": start,
+            }
+        ]
+        assert (await post(session, cdrs_url, **CALL))[1]["data"] == []
+        await asyncio.sleep(0.6)
+        assert (await post(session, active_url, **CALL))[1]["data"] == []
+        window = {"start": str(start - 5), "end": str(start + 5)}
+        status, body = await post(session, cdrs_url, **CALL, **window)
+        assert status == 200 and [(e["callid"], e["start"]) for e in body["data"]] == [(callid, start)]
+        # Exact filters and the start window leave other calls and other times out.
+        assert (await post(session, cdrs_url, **CALL, start=str(start + 1)))[1]["data"] == []
+        assert (await post(session, cdrs_url, snumber="212555000", cnumber=CALL["cnumber"]))[1]["data"] == []
+        assert len((await post(session, cdrs_url))[1]["data"]) == 2
+        assert [e["snumber"] for e in (await post(session, cdrs_url, callid=callid))[1]["data"]] == [
+            CALL["snumber"]
+        ]
+        async with session.get(cdrs_url, params={**AUTH, **CALL}) as response:
+            assert len((await response.json())["data"]) == 1
+        # Lookups are not calls/make requests: logged apart, never among the arrivals.
+        assert len(sim.arrivals) == 2
+        assert [lk["path"] for lk in sim.lookups][:2] == ["calls/active/list", "cdrs/list"]
+        assert sim.lookups[0]["entries"] == 1 and sim.lookups[0]["code"] == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "key"),
+    [
+        ({"auth_username": "demo", "auth_password": "wrong"}, 401, ""),
+        ({"auth_username": "viewer", "auth_password": "viewer-secret"}, 402, ""),
+        ({**AUTH, "bogus": "1"}, 400, "bogus"),
+        ({**AUTH, "start": "yesterday"}, 400, "start"),
+    ],
+)
+async def test_lookups_check_auth_and_parameters(sim, session, params, status, key):
+    """The lookups refuse as calls/make does: 401, 402, and 400 naming the key."""
+    async with session.post(api_url(sim.url, "cdrs/list"), data=params) as response:
+        assert response.status == status
+        body = await response.json()
+    assert first(body)["code"] == str(status) and first(body)["key"] == key and "data" not in body
+
+
+@pytest.mark.parametrize(("mode", "status"), [("missing", 404), ("forbidden", 403)])
+async def test_lookups_not_offered(session, mode, status):
+    """A switch without the functions answers 404 (an HTML page); an account without the privilege, 403."""
+    async with running_simulator(SimulatorConfig(lookups=mode)) as sim:
+        for name in ("calls/active/list", "cdrs/list"):
+            async with session.post(api_url(sim.url, name), data={**AUTH, **CALL}) as response:
+                assert response.status == status
+                assert (response.content_type == "application/json") == (status == 403)
+        assert [lk["code"] for lk in sim.lookups] == [status, status]
+
+
+async def test_subprocess_logs_lookups_apart(tmp_path: Path, session):
+    """The process writes lookups to their own log; its arrivals log holds calls/make requests only."""
+    with SimulatorProcess.start(["--call-seconds", "0"], tmp_path) as proc:
+        await post(session, proc.url, **CALL)
+        status, body = await post(session, api_url(proc.url, "cdrs/list"), **CALL)
+        assert status == 200 and len(body["data"]) == 1
+        assert proc.stop() == 0
+    assert [a["snumber"] for a in proc.arrivals()] == [CALL["snumber"]]
+    assert [(lk["path"], lk["entries"]) for lk in proc.lookups()] == [("cdrs/list", 1)]
+    assert "secret" not in proc.lookups_log.read_text()

@@ -25,6 +25,18 @@ def envelope(code: int, key: str, message: str, callid: str | None, code_as_numb
     return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
 
 
+def listing(
+    code: int, key: str, message: str, entries: list[dict] | None, code_as_number: bool
+) -> web.Response:
+    """A list function's answer (calls/active/list, cdrs/list): ``data`` is a list of entries."""
+    body: dict[str, object] = {
+        "responses": [{"code": code if code_as_number else str(code), "key": key, "message": message}]
+    }
+    if entries is not None:
+        body["data"] = entries
+    return web.Response(body=orjson.dumps(body), status=code, content_type="application/json")
+
+
 def html(status: int, title: str) -> web.Response:
     return web.Response(text=_HTML.format(title), status=status, content_type="text/html")
 

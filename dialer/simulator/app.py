@@ -1,4 +1,5 @@
-"""calls/make as an aiohttp application: arrival log, checks, fault injection, placement."""
+"""calls/make as an aiohttp application: arrival log, checks, fault injection, placement; and the
+lookups that follow a call (calls/active/list, cdrs/list)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from dialer.simulator import answers
+from dialer.simulator import answers, lookups
 from dialer.simulator.checks import refusal_for
 from dialer.simulator.config import (
     HANG,
@@ -19,12 +20,11 @@ from dialer.simulator.config import (
     UNAVAILABLE,
     SimulatorConfig,
 )
-from dialer.simulator.query import parse_pairs
+from dialer.simulator.query import read_params
 from dialer.simulator.state import SimState
 
 SIM_STATE = web.AppKey("sim_state", SimState)
 PATHS = ("/api/json/calls/make/", "/api/json/calls/make")
-_FORM = "application/x-www-form-urlencoded"
 _ARRIVAL = web.RequestKey("sim_arrival", dict[str, object])
 _ARRIVAL_LOGGED = web.RequestKey("sim_arrival_logged", bool)
 
@@ -38,6 +38,7 @@ def build_app(config: SimulatorConfig) -> web.Application:
     for path in PATHS:
         app.router.add_get(path, _calls_make, allow_head=False)
         app.router.add_post(path, _calls_make)
+    lookups.add_routes(app, SIM_STATE)
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         state.open_logs()
@@ -54,6 +55,8 @@ def build_app(config: SimulatorConfig) -> web.Application:
 
 @web.middleware
 async def _record_arrival(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in lookups.PATHS:
+        return await handler(request)  # logged apart: arrivals are what calls/make pacing is judged on
     # Taken before the body is read: this is when the request reached the switch.
     record: dict[str, object] = {
         "t": time.time(),
@@ -82,21 +85,11 @@ def _log_arrival(request: web.Request) -> None:
         request.app[SIM_STATE].log_arrival(request[_ARRIVAL])
 
 
-async def _read_params(request: web.Request) -> tuple[dict[str, str], list[str]]:
-    params: dict[str, str] = {}
-    repeated: list[str] = []
-    parse_pairs(request.raw_path.partition("?")[2], params, repeated)
-    if request.body_exists and request.content_type == _FORM:
-        body = await request.read()
-        parse_pairs(body.decode("utf-8", errors="replace"), params, repeated)
-    return params, repeated
-
-
 async def _calls_make(request: web.Request) -> web.StreamResponse:
     state = request.app[SIM_STATE]
     config = state.config
     record = request[_ARRIVAL]
-    params, repeated = await _read_params(request)
+    params, repeated = await read_params(request)
     record["snumber"] = params.get("snumber")
     record["cnumber"] = params.get("cnumber")
     refusal = refusal_for(params, repeated, config)

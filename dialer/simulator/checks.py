@@ -28,10 +28,10 @@ class Refusal(NamedTuple):
 
 
 def refusal_for(params: dict[str, str], repeated: list[str], config: SimulatorConfig) -> Refusal | None:
-    return _auth(params, config) or _shape(params, repeated) or _rate_plan(params, config)
+    return account_refusal(params, config) or _shape(params, repeated) or _rate_plan(params, config)
 
 
-def _auth(params: dict[str, str], config: SimulatorConfig) -> Refusal | None:
+def account_refusal(params: dict[str, str], config: SimulatorConfig) -> Refusal | None:
     user = config.users.get(params.get("auth_username", ""))
     password = params.get("auth_password", "")
     if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):

@@ -23,6 +23,13 @@ FAULT_KINDS: tuple[str, ...] = (
 )
 NO_FAULT = "ok"  # in a script: this request is answered normally
 
+# Whether calls/active/list and cdrs/list answer: a switch may not offer them, or the account may lack
+# the privilege; a client must then leave what it could not check alone.
+LOOKUPS_OFFERED = "offered"
+LOOKUPS_MISSING = "missing"  # HTTP 404: a switch without the functions
+LOOKUPS_FORBIDDEN = "forbidden"  # code 403: an account without the privilege
+LOOKUP_MODES: tuple[str, ...] = (LOOKUPS_OFFERED, LOOKUPS_MISSING, LOOKUPS_FORBIDDEN)
+
 
 @dataclass(frozen=True)
 class User:
@@ -48,7 +55,10 @@ class SimulatorConfig:
     retry_after: float = 1.0
     code_as_number: bool = False
     placed_log: Path | None = None
-    arrivals_log: Path | None = None
+    arrivals_log: Path | None = None  # calls/make requests only: what pacing is measured on
+    call_seconds: float = 3.0  # a placed call is active this long, then a finished call (a CDR)
+    lookups: str = LOOKUPS_OFFERED
+    lookups_log: Path | None = None  # calls/active/list and cdrs/list requests
 
     def __post_init__(self) -> None:
         # A typo in a fault name would otherwise silently mean "no fault" and a test that proves nothing.
@@ -62,8 +72,10 @@ class SimulatorConfig:
             for kind in kinds:
                 if kind != NO_FAULT:
                     _check_kind(kind)
-        if self.place_latency < 0 or self.hang_seconds < 0 or self.retry_after < 0:
-            raise ValueError("place_latency, hang_seconds and retry_after must not be negative")
+        if min(self.place_latency, self.hang_seconds, self.retry_after, self.call_seconds) < 0:
+            raise ValueError("place_latency, hang_seconds, retry_after and call_seconds must not be negative")
+        if self.lookups not in LOOKUP_MODES:
+            raise ValueError(f"lookups must be one of {', '.join(LOOKUP_MODES)}, not {self.lookups!r}")
 
 
 def _check_kind(kind: str) -> None:

@@ -24,6 +24,7 @@ class SimulatorProcess:
         placed_log: Path,
         arrivals_log: Path,
         stderr_path: Path,
+        lookups_log: Path | None = None,
     ) -> None:
         self.process = process
         self.banner = banner  # the line the simulator printed on start
@@ -31,6 +32,7 @@ class SimulatorProcess:
         self.placed_log = placed_log
         self.arrivals_log = arrivals_log
         self.stderr_path = stderr_path
+        self.lookups_log = lookups_log
 
     @classmethod
     def start(cls, args: list[str], tmp_dir: Path, timeout: float = 15.0) -> SimulatorProcess:
@@ -40,6 +42,7 @@ class SimulatorProcess:
         placed_log = tmp_dir / "sim-placed.jsonl"
         arrivals_log = tmp_dir / "sim-arrivals.jsonl"
         stderr_path = tmp_dir / "sim-stderr.txt"
+        lookups_log = tmp_dir / "sim-lookups.jsonl"
         command = [
             sys.executable,
             "-m",
@@ -50,6 +53,8 @@ class SimulatorProcess:
             str(placed_log),
             "--arrivals-log",
             str(arrivals_log),
+            "--lookups-log",
+            str(lookups_log),
             *args,
         ]
         # stderr to a file: a pipe nobody drains would eventually block the simulator.
@@ -68,13 +73,18 @@ class SimulatorProcess:
             process.stdout.close()
             detail = stderr_path.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"simulator did not start (exit {process.returncode}): {line!r}\n{detail}")
-        return cls(process, line, placed_log, arrivals_log, stderr_path)
+        return cls(process, line, placed_log, arrivals_log, stderr_path, lookups_log)
 
     def placed(self) -> list[dict[str, Any]]:
         return read_json_lines(self.placed_log)
 
     def arrivals(self) -> list[dict[str, Any]]:
+        """calls/make requests, in the order they arrived."""
         return read_json_lines(self.arrivals_log)
+
+    def lookups(self) -> list[dict[str, Any]]:
+        """calls/active/list and cdrs/list requests."""
+        return read_json_lines(self.lookups_log) if self.lookups_log is not None else []
 
     @property
     def returncode(self) -> int | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus
 
+from aiohttp import web
+
 _SEPARATORS = re.compile(r"[;&]")
 
 
@@ -26,3 +28,17 @@ def parse_pairs(raw: str, into: dict[str, str], repeated: list[str]) -> None:
             repeated.append(name)
         else:
             into[name] = value
+
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+async def read_params(request: web.Request) -> tuple[dict[str, str], list[str]]:
+    """A request's parameters from its query and its form body; names given twice in ``repeated``."""
+    params: dict[str, str] = {}
+    repeated: list[str] = []
+    parse_pairs(request.raw_path.partition("?")[2], params, repeated)
+    if request.body_exists and request.content_type == _FORM:
+        body = await request.read()
+        parse_pairs(body.decode("utf-8", errors="replace"), params, repeated)
+    return params, repeated

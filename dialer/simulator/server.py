@@ -33,6 +33,10 @@ class RunningSimulator:
     def arrivals(self) -> list[dict[str, Any]]:
         return self.state.arrivals
 
+    @property
+    def lookups(self) -> list[dict[str, Any]]:
+        return self.state.lookups
+
 
 @asynccontextmanager
 async def running_simulator(config: SimulatorConfig | None = None) -> AsyncIterator[RunningSimulator]:

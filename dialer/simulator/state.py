@@ -22,8 +22,11 @@ class SimState:
         self.placed: list[dict[str, Any]] = []
         self.arrivals: list[dict[str, Any]] = []
         self.faults = FaultPicker(config)
+        self.lookups: list[dict[str, Any]] = []  # calls/active/list and cdrs/list requests
+        self._by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}  # placed calls, for lookups
         self._placed_log = JsonLines(None)
         self._arrivals_log = JsonLines(None)
+        self._lookups_log = JsonLines(None)
         self._sequence = 0
         self._pending: set[asyncio.Task[None]] = set()
         self._stopping: asyncio.Event | None = None
@@ -31,6 +34,7 @@ class SimState:
     def open_logs(self) -> None:
         self._placed_log = JsonLines(self.config.placed_log)
         self._arrivals_log = JsonLines(self.config.arrivals_log)
+        self._lookups_log = JsonLines(self.config.lookups_log)
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -43,9 +47,20 @@ class SimState:
     def close_logs(self) -> None:
         self._placed_log.close()
         self._arrivals_log.close()
+        self._lookups_log.close()
 
     def log_arrival(self, record: dict[str, Any]) -> None:
         self._arrivals_log.write(record)
+
+    def log_lookup(self, record: dict[str, Any]) -> None:
+        self.lookups.append(record)
+        self._lookups_log.write(record)
+
+    def calls_for(self, snumber: str | None, cnumber: str | None) -> list[dict[str, Any]]:
+        """Placed calls, narrowed to one (snumber, cnumber) pair when both are given."""
+        if snumber is not None and cnumber is not None:
+            return self._by_pair.get((snumber, cnumber), [])
+        return self.placed
 
     def place(self, params: dict[str, str], fault: str | None) -> str:
         now = time.time()
@@ -62,6 +77,7 @@ class SimState:
             "fault": fault,
         }
         self.placed.append(record)
+        self._by_pair.setdefault((record["snumber"], record["cnumber"]), []).append(record)
         self._placed_log.write(record)
         return callid
 
