@@ -1,18 +1,22 @@
 """The results file is the journal: one JSON line per event, written through structlog.
 
-Lines are written with one unbuffered ``write`` each (O_APPEND), so a crash leaves at most one torn
-line at the end. Durability is explicit: ``commit()`` returns once every line written before it is
-on disk. Concurrent commits share one fsync (group commit), so durable intent does not cap throughput.
+Lines are appended with O_APPEND, so a crash leaves at most one torn line at the end. Durability is
+explicit: ``commit()`` returns once every line recorded before it is on disk. Concurrent commits
+share one fsync (group commit), so durable intent does not cap throughput.
 
-structlog carries each line from the runner to the file: a bound logger (the run id bound once),
-one pure processor that renders the line (``render_line``: ``ts`` and ``event`` first, secrets
-dropped, orjson), and a BytesLogger over the file. Every request writes two lines, so the chain is
-kept to that single processor: the stock TimeStamper + JSONRenderer pair cost three times as much.
+structlog carries the lines from the runner to the file: a bound logger (the run id bound once),
+one pure processor that renders lines (``render_lines``: ``ts`` and ``event`` first, secrets dropped,
+orjson), and a BytesLogger over the file. Every request writes two lines, so inside the event loop
+the lines recorded during one pass of the loop are handed to structlog together, as one event
+rendered into as many lines, at the end of that pass (or at ``commit()``, whichever comes first):
+structlog's own work per event cost as much as rendering the line, twice per request. Nothing is
+held longer than the loop pass that recorded it, and only ``commit()`` ever promised durability.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import os
@@ -58,13 +62,25 @@ def _unserialisable(value: Any) -> Any:
         return repr(value)
 
 
-def render_line(_logger: Any, _method: str, event_dict: dict) -> bytes:
-    """structlog processor: the results line, ``ts`` and ``event`` first so a person reading the file
-    sees when and what before the details; credentials dropped whatever a caller passed."""
+LINES = "lines"  # the structlog event that carries a batch of results lines
+
+
+def render_lines(_logger: Any, _method: str, event_dict: dict) -> bytes:
+    """structlog processor: each recorded line as JSON, ``ts`` and ``event`` first so a person reading
+    the file sees when and what before the details, then the bound context (the run id); credentials
+    dropped whatever a caller passed. Pure: the time was stamped when the line was recorded."""
+    batch = event_dict.pop(LINES)
+    event_dict.pop("event", None)
+    context = event_dict
     for key in _FORBIDDEN:
-        event_dict.pop(key, None)
-    line = {"ts": _stamp(), "event": event_dict.pop("event"), **event_dict}
-    return orjson.dumps(line, default=_unserialisable)
+        context.pop(key, None)
+    rendered = []
+    for ts, event, fields in batch:
+        for key in _FORBIDDEN:
+            fields.pop(key, None)
+        line = {"ts": ts, "event": event, **context, **fields}
+        rendered.append(orjson.dumps(line, default=_unserialisable))
+    return b"\n".join(rendered)
 
 
 class Journal:
@@ -73,12 +89,15 @@ class Journal:
         self.run_id = run_id
         self._file = None
         self._log: Any = None
-        self._written = 0  # lines handed to the OS
+        self._written = 0  # lines recorded
+        self._handed = 0  # lines handed to the OS
         self._durable = 0  # lines known to be on disk
         self._sync_task: asyncio.Task | None = None
         self.broken: JournalError | None = None
         self.opened_size = 0  # bytes in the file when it was opened (after a torn tail was cut)
         self._fast_fsyncs = 0  # consecutive fsyncs that took less than FAST_FSYNC
+        self._pending: list[tuple[str, str, dict]] = []  # recorded, not yet handed to structlog
+        self._flush_handle: asyncio.Handle | None = None
 
     def open(self) -> None:
         """Open for appending, first cutting off a line torn by an earlier crash."""
@@ -91,25 +110,55 @@ class Journal:
             raise JournalError(f"{self.path}: cannot open the results file: {exc.strerror}") from None
         self._log = structlog.wrap_logger(
             structlog.BytesLogger(_WholeWrites(self._file)),
-            processors=[render_line],
+            processors=[render_lines],
             wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
             cache_logger_on_first_use=True,
         ).bind(run=self.run_id)
 
     def record(self, event: str, **fields: Any) -> None:
-        """Append one line. Raises JournalError (and stays broken) if it cannot be written."""
+        """Append one line: written at once outside an event loop, at the end of this loop pass inside
+        one. Raises JournalError (and stays broken) once a line could not be written."""
         if self.broken is not None:
             raise self.broken
+        self._pending.append((_stamp(), event, fields))
+        self._written += 1
+        if self._flush_handle is not None:
+            return
         try:
-            self._log.info(event, **fields)
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_handle = loop.call_soon(self._flush_at_end_of_pass)
+
+    def flush(self) -> None:
+        """Hand every recorded line to the OS now. Raises JournalError if one cannot be written."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self.broken is not None:
+            raise self.broken
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            self._log.info(LINES, lines=batch)
         except OSError as exc:
             self.broken = JournalError(f"{self.path}: cannot write the results file: {exc.strerror}")
             raise self.broken from None
-        self._written += 1
+        self._handed += len(batch)
+
+    def _flush_at_end_of_pass(self) -> None:
+        self._flush_handle = None
+        # A failure stays in self.broken: the next record() or commit() raises it, and commit() is
+        # what stands between an intent and its request.
+        with contextlib.suppress(JournalError):
+            self.flush()
 
     async def commit(self) -> None:
         """Return once every line recorded so far is on disk (one fsync shared by all waiters)."""
         target = self._written
+        self.flush()
         while self._durable < target:
             if self.broken is not None:
                 raise self.broken
@@ -118,7 +167,7 @@ class Journal:
             await asyncio.shield(self._sync_task)
 
     async def _sync(self) -> None:
-        upto = self._written
+        upto = self._handed
         fd = self._file.fileno()
         try:
             if self._fast_fsyncs >= FAST_FSYNCS_INLINE:
@@ -147,6 +196,8 @@ class Journal:
 
     def close(self) -> None:
         if self._file is not None:
+            with contextlib.suppress(JournalError):
+                self.flush()
             try:
                 if self.broken is None:
                     os.fsync(self._file.fileno())

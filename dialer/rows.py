@@ -1,6 +1,7 @@
-"""Fast per-row access to a checked list: the runner reads a row or two per request.
+"""Fast per-row access to a checked list: the runner reads a row three times per request.
 
-pandas' ``.loc`` costs tens of microseconds a call; a position lookup and plain arrays cost one.
+pandas' ``.loc`` costs tens of microseconds a call; a position lookup and plain arrays cost one,
+and a row's position is remembered while it is being dialed.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dialer.calllist.model import CallList
+
+POSITIONS_KEPT = 65536  # more than the rows in flight at once, so a row's later lookups are hits
 
 
 @dataclass(order=True)
@@ -26,9 +29,15 @@ class RowAccess:
         self._extras = [(name, table[name].to_numpy(dtype=object)) for name in call_list.extras]
         self._snumber = table["snumber"].to_numpy(dtype=object)
         self._cnumber = table["cnumber"].to_numpy(dtype=object)
+        self._positions: dict[int, int] = {}  # rows looked up lately; bounded by POSITIONS_KEPT
 
     def _pos(self, row: int) -> int:
-        return self._index.get_loc(row)
+        pos = self._positions.get(row)
+        if pos is None:
+            if len(self._positions) >= POSITIONS_KEPT:
+                self._positions.clear()
+            pos = self._positions[row] = self._index.get_loc(row)
+        return pos
 
     def params(self, row: int) -> dict[str, str]:
         """The calls/make parameters the list sets for a row (unset ones left out)."""

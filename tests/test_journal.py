@@ -119,6 +119,59 @@ async def test_concurrent_commits_share_one_fsync(tmp_path, monkeypatch):
     assert len(read_lines(tmp_path / "r.jsonl")) == 100
 
 
+async def test_lines_recorded_in_one_loop_pass_reach_the_file_at_its_end_in_order(tmp_path):
+    """Inside the event loop a pass's lines go to the OS together when the pass ends; commit() does
+    not wait for that, and lines keep the order they were recorded in."""
+    path = tmp_path / "r.jsonl"
+    journal = Journal(path, "run")
+    journal.open()
+    for row in range(5):
+        journal.record(o.EV_DIAL, row=row, snumber="1", cnumber="2", attempt=1)
+    assert path.read_bytes() == b""  # still this pass
+    await asyncio.sleep(0)
+    assert [line["row"] for line in read_lines(path)] == [0, 1, 2, 3, 4]
+    journal.record(o.EV_RESULT, row=0, outcome=o.PLACED)
+    await journal.commit()  # within the same pass: commit writes before it syncs
+    lines = read_lines(path)
+    assert [(line["event"], line["row"]) for line in lines][-1] == (o.EV_RESULT, 0)
+    assert all(line["run"] == "run" and line["ts"].endswith("Z") for line in lines)
+    assert list(lines[0])[:3] == ["ts", "event", "run"]
+    journal.close()
+
+
+async def test_a_write_that_fails_at_the_end_of_a_pass_stops_the_next_commit(tmp_path, monkeypatch):
+    """The failure of a deferred write is not lost: the next commit and record raise it."""
+    journal = Journal(tmp_path / "r.jsonl", "run")
+    journal.open()
+
+    class FullDisk:
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    writes = journal._log._logger._file  # the file as structlog's BytesLogger writes to it
+    monkeypatch.setattr(writes, "_f", FullDisk())
+    journal.record(o.EV_RESULT, row=1, outcome=o.PLACED)
+    await asyncio.sleep(0)
+    assert journal.broken is not None
+    with pytest.raises(JournalError, match="No space left"):
+        await journal.commit()
+    with pytest.raises(JournalError):
+        journal.record(o.EV_DIAL, row=2)
+    journal.close()
+
+
+def test_credentials_never_reach_the_file(tmp_path):
+    """Whatever a caller passes, the password and username fields are dropped by the renderer."""
+    path = tmp_path / "r.jsonl"
+    journal = Journal(path, "run")
+    journal.open()
+    journal.record(o.EV_DIAL, row=1, auth_password=PASSWORD, auth_username=USERNAME, password=PASSWORD)
+    journal.close()
+    assert PASSWORD.encode() not in path.read_bytes()
+    assert USERNAME.encode() not in path.read_bytes()
+    assert read_lines(path)[0]["row"] == 1
+
+
 SHORT_WRITER = textwrap.dedent(
     """
     import resource, signal, sys
