@@ -14,10 +14,12 @@ from typing import Any
 
 from dialer import __version__, exitcodes
 from dialer import outcomes as o
-from dialer.calllist import ListError, load_call_list
+from dialer.calllist import ListError
+from dialer.calllist.cache import list_cache_path, load_checked_list
 from dialer.calllist.model import CallList, RowProblem
 from dialer.campaign import Campaign, Credentials
-from dialer.journal import Journal, JournalError, read_results
+from dialer.checkpoint import History, fold, replay_history, save_checkpoint
+from dialer.journal import Journal, JournalError
 from dialer.lock import AlreadyRunning, CampaignLock
 from dialer.planner import plan
 from dialer.progress import Progress
@@ -82,8 +84,11 @@ class Session:
         c = self.campaign
         try:
             window = CallingWindow.from_config(c.window)
-            call_list = await asyncio.to_thread(load_call_list, c.list_path, c.list)
-            replay = await asyncio.to_thread(read_results, c.results)
+            cache_file = list_cache_path(c.results)
+            call_list = await asyncio.to_thread(load_checked_list, c.list_path, c.list, cache_file, self.log)
+            # The checkpoint of the last run and the lines after it (or the whole file when in doubt).
+            history = await asyncio.to_thread(replay_history, c.results, self.log)
+            replay = history.replay
         except (ListError, WindowError) as exc:
             self.log.error("bad input", detail=str(exc))
             return exitcodes.BAD_INPUT
@@ -107,11 +112,13 @@ class Session:
                 return exitcodes.BAD_INPUT
             status, reason = await self._dial(journal, call_list, the_plan, window)
             # Only this run's lines are read back, folded on top of the replay it started from.
-            replay = read_results(c.results, since=journal.opened_size, into=replay)
-            counts = plan(call_list, replay).counts
+            history = fold(c.results, history, since=journal.opened_size)
+            counts = plan(call_list, history.replay).counts
             if status is None:
                 status, reason = finished_status(counts), "finished"
             self._record_end(journal, status, reason, counts)
+            journal.close()  # on disk before a checkpoint says what the file holds
+            await asyncio.to_thread(self._save_checkpoint, history)
             return status
         except JournalError as exc:
             self.log.error("results file unwritable: no further call placed", detail=str(exc))
@@ -162,6 +169,21 @@ class Session:
         if status is not None:
             self.log.warning("run stopped", status=status, reason=runner.stop_reason)
         return status, runner.stop_reason
+
+    def _save_checkpoint(self, history: History) -> None:
+        """The replayed state for the next run. A checkpoint that cannot be saved costs the next run a
+        full replay, never this run its status."""
+        results = self.campaign.results
+        try:
+            if history.exact:  # the run_ended line too: the next run reads nothing it need not
+                history = fold(results, history, since=history.offset)
+            if not save_checkpoint(results, history):
+                self.log.info(
+                    "no checkpoint saved: the replay is not one of whole lines of the results file "
+                    "(a line without its newline); the next run replays the whole file"
+                )
+        except Exception as exc:  # noqa: BLE001 - derived state: its failure must not fail the run
+            self.log.warning("could not save the checkpoint", path=str(results), error=str(exc))
 
     def _on_signal(self, sig: signal.Signals) -> None:
         runner = self._runner
