@@ -39,6 +39,14 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class Reconcile:
+    """Asking the switch's call lists about rows whose outcome is unknown (see dialer.reconcile)."""
+
+    enabled: bool = True
+    settle: float = 10.0  # seconds added to the delay and wait sent before the switch is asked
+
+
+@dataclass(frozen=True)
 class Credentials:
     username: str
     password: str
@@ -57,6 +65,7 @@ class Campaign:
     list: ListOptions = field(default_factory=ListOptions)
     pacing: Pacing = field(default_factory=Pacing)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    reconcile: Reconcile = field(default_factory=Reconcile)
     timeout_margin: float = 10.0  # seconds added to wait for the HTTP timeout
     username_env: str = "ENSWITCH_USERNAME"
     password_env: str = "ENSWITCH_PASSWORD"
@@ -80,7 +89,8 @@ def load_campaign(source: Path, overrides: dict[str, Any] | None = None) -> Camp
     """Read SOURCE (a campaign TOML or a bare CSV/spreadsheet list) and apply flag overrides.
 
     ``overrides`` keys: url, results, rate, period, concurrency, stagger, wait, attempts,
-    sheet, encoding, delimiter, do_not_call (list of paths), window (dict merged into [window]).
+    sheet, encoding, delimiter, do_not_call (list of paths), window (dict merged into [window]),
+    reconcile (bool), reconcile_settle (seconds).
     A value of None means "not given".
     """
     source = Path(source)
@@ -115,6 +125,7 @@ def _from_toml(path: Path) -> Campaign:
     list_opts = _list_options(_table(doc, "list", path), doc, base, path)
     pacing_t = _table(doc, "pacing", path)
     retry_t = _table(doc, "retry", path)
+    reconcile_t = _table(doc, "reconcile", path)
     auth_t = _table(doc, "auth", path)
     try:
         pacing = Pacing(
@@ -129,8 +140,14 @@ def _from_toml(path: Path) -> Campaign:
             max_backoff=float(retry_t.get("max_backoff", 60.0)),
         )
         timeout_margin = float(head.get("timeout_margin", 10.0))
+        reconcile = Reconcile(
+            enabled=_flag(reconcile_t.get("enabled", True), "[reconcile] enabled"),
+            settle=float(reconcile_t.get("settle", 10.0)),
+        )
     except (TypeError, ValueError) as exc:
-        raise CampaignError(f"{path}: a [pacing], [retry] or timeout value is not a number: {exc}") from None
+        raise CampaignError(
+            f"{path}: a [pacing], [retry], [reconcile] or timeout value is not valid: {exc}"
+        ) from None
     results = head.get("results")
     campaign = Campaign(
         name=name,
@@ -141,6 +158,7 @@ def _from_toml(path: Path) -> Campaign:
         list=list_opts,
         pacing=pacing,
         retry=retry,
+        reconcile=reconcile,
         timeout_margin=timeout_margin,
         username_env=str(auth_t.get("username_env", "ENSWITCH_USERNAME")),
         password_env=str(auth_t.get("password_env", "ENSWITCH_PASSWORD")),
@@ -160,6 +178,12 @@ def _table(doc: dict, key: str, path: Path) -> dict:
     value = doc.get(key, {})
     if not isinstance(value, dict):
         raise CampaignError(f"{path}: '{key}' must be a table ([{key}])")
+    return value
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
     return value
 
 
@@ -206,6 +230,8 @@ def _apply_overrides(c: Campaign, ov: dict[str, Any]) -> Campaign:
     if ov.get("rate") == 0:
         pacing = replace(pacing, rate=None)
     retry = replace(c.retry, attempts=ov["attempts"]) if "attempts" in ov else c.retry
+    reconcile_fields = (("reconcile", "enabled"), ("reconcile_settle", "settle"))
+    reconcile = replace(c.reconcile, **{name: ov[key] for key, name in reconcile_fields if key in ov})
     lo = c.list
     defaults = dict(lo.defaults)
     if "wait" in ov:
@@ -221,6 +247,7 @@ def _apply_overrides(c: Campaign, ov: dict[str, Any]) -> Campaign:
         c,
         pacing=pacing,
         retry=retry,
+        reconcile=reconcile,
         list=lo,
         url=normalise_url(ov["url"]) if "url" in ov else c.url,
         results=Path(ov["results"]) if "results" in ov else c.results,
@@ -245,6 +272,8 @@ def check_campaign(c: Campaign) -> None:
         raise CampaignError(f"{where}: stagger 'delay' needs a rate to place calls at")
     if c.retry.attempts < 1:
         raise CampaignError(f"{where}: retry attempts must be at least 1")
+    if c.reconcile.settle < 0:
+        raise CampaignError(f"{where}: [reconcile] settle must not be negative")
 
 
 def credentials(c: Campaign, environ: dict[str, str] | None = None) -> Credentials:

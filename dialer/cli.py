@@ -91,6 +91,11 @@ def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -
 @click.option("--attempts", type=int, help="Attempts per row when nothing was placed (503, 429...).")
 @list_options
 @click.option("--redial-unknown", is_flag=True, help="Also redial rows whose outcome is unknown (logged).")
+@click.option(
+    "--no-reconcile",
+    is_flag=True,
+    help="Do not ask the switch's call lists about rows whose outcome is unknown: they stay unknown.",
+)
 @click.option("--window", "window_hours", help="Calling hours, e.g. 09:00-17:00.")
 @click.option("--days", help="Calling days, e.g. mon-fri.")
 @click.option("--timezone", help="Time zone of the calling window, e.g. Europe/London.")
@@ -114,6 +119,7 @@ def run(source: Path, **flags: object) -> None:
         )
         max_duration = flags.pop("max_duration")
         until = flags.pop("until")
+        flags["reconcile"] = False if flags.pop("no_reconcile") else None
         options_flags = {k: flags.pop(k) for k in ("redial_unknown", "wait_for_window", "quiet")}
         lists = list_overrides(*(flags.pop(k) for k in ("sheet", "encoding", "delimiter", "do_not_call")))
         campaign = load_campaign(source, {**flags, **lists, "window": window})

@@ -34,4 +34,5 @@ EV_DIAL = "dial"  # intent: written and fsynced before the request leaves
 EV_RESULT = "result"  # what came back (or did not) for one attempt
 EV_WITHDRAWN = "withdrawn"  # the intent's request was never sent
 EV_REDIAL_UNKNOWN = "redial_unknown"  # an operator chose to redial an unknown row
+EV_CHECKED = "checked"  # the switch's call lists were asked about an unknown row (reconciliation)
 EV_RUN_ERROR = "run_error"  # a run-level problem (account refused, disk, switch unreachable)

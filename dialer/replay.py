@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from dialer import outcomes as o
+from dialer.reconcile import ABSENT, FOUND
 
 
 class ResultsFileError(Exception):
@@ -136,6 +137,33 @@ def _answered(rows: dict[int, RowRecord], line: dict) -> None:
     rec.message = _shared(line.get("message"))
 
 
+def _checked(rows: dict[int, RowRecord], line: dict) -> None:
+    """The switch's call lists were asked about an unknown attempt: a call found means placed, none
+    found means nothing was placed (failed: the planner dials it again). Counted only while the row
+    is still unknown, not in flight, with the same numbers: a check is written about a row's latest
+    attempt, before any further intent, so it never overrides anything written after that attempt.
+    ``unasked`` decides nothing and changes nothing."""
+    verdict = line.get("verdict")
+    row = line.get("row")
+    if (verdict != FOUND and verdict != ABSENT) or not isinstance(row, int):
+        return
+    rec = rows.get(row)
+    if (
+        rec is None
+        or rec.state != o.UNKNOWN
+        or rec.in_flight
+        or (rec.snumber, rec.cnumber) != (line.get("snumber"), line.get("cnumber"))
+    ):
+        return
+    _record(rows, line)
+    rec.state = o.PLACED if verdict == FOUND else o.FAILED
+    rec.code = _shared(_str_or_none(line.get("code")))
+    callid = line.get("callid")
+    if callid is not None:
+        rec.callid = str(callid)
+    rec.reason = _shared(line.get("reason"))
+
+
 def _withdrawn(rows: dict[int, RowRecord], line: dict) -> None:
     rec = _record(rows, line)
     if rec is None:
@@ -163,6 +191,7 @@ def _handlers(out: Replay) -> dict[str, Callable[[dict], object]]:
         o.EV_DIAL: partial(_dialed, rows),
         o.EV_RESULT: partial(_answered, rows),
         o.EV_WITHDRAWN: partial(_withdrawn, rows),
+        o.EV_CHECKED: partial(_checked, rows),
         o.EV_ROW_REJECTED: partial(_listed, rows),
         o.EV_ROW_SUPPRESSED: partial(_listed, rows),
         o.EV_RUN_STARTED: out.runs.append,

@@ -1,8 +1,11 @@
 """The run: claim rows, make each intent durable, pace, send, record, retry what placed nothing.
 
 One dispatcher task decides what is sent and when; one task per request in flight waits for the
-switch. Decisions (what a reply means, which rows remain) are pure functions elsewhere; this module
-only wires them to the clock, the journal and the transport.
+switch. An attempt that ends unknown is handed to the checker (dialer.checker), which asks the
+switch's call lists once any call has had time to show: a call found makes the row placed, none
+found sends it back through the retry path. Decisions (what a reply means, what the lists say,
+which rows remain) are pure functions elsewhere; this module only wires them to the clock, the
+journal and the transport.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from dialer import exitcodes
 from dialer import outcomes as o
 from dialer.calllist.model import CallList
 from dialer.campaign import Campaign, Credentials
+from dialer.checker import Checker, RowCheck
 from dialer.journal import Journal, JournalError
 from dialer.pacing import Pacer
 from dialer.policy import Verdict, classify_failure, classify_reply
 from dialer.progress import Progress
+from dialer.reconcile import ABSENT, FOUND, Answer, Judgement, Question, settle_seconds
 from dialer.response import SwitchReply, parse_reply
 from dialer.rows import Item, RowAccess
 from dialer.rowwindows import RowWindows
@@ -52,6 +57,11 @@ class Tally:
             self.retries += 1
         elif hasattr(self, outcome):
             setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def resolve(self, outcome: str) -> None:
+        """An unknown attempt the switch's lists decided."""
+        self.unknown -= 1
+        self.add(outcome)
 
 
 @dataclass
@@ -89,6 +99,20 @@ class Runner:
         self._hard_stop = False
         self.rows = RowAccess(self.call_list)
         self._judged: dict[tuple[int, bytes], tuple[SwitchReply, Verdict]] = {}
+        self.checker = self._make_checker()
+
+    def _make_checker(self) -> Checker | None:
+        if not self.campaign.reconcile.enabled or not hasattr(self.transport, "post_api"):
+            return None
+        return Checker(
+            self.transport,  # has post_api: a LookupTransport
+            self.credentials,
+            read_timeout=self.campaign.timeout_margin,
+            on_checked=self._record_check,
+            on_done=self._changed.set,
+            warn=self._warn_unasked,
+            clock=self.clock,
+        )
 
     # -- stopping ---------------------------------------------------------------------------------
 
@@ -98,8 +122,12 @@ class Runner:
             self._hard_stop = True
             for task in list(self._in_flight):
                 task.cancel()
+            if self.checker is not None:
+                self.checker.cancel()
         if self.stop_status is None or status in (exitcodes.ACCOUNT_REFUSED, exitcodes.RESULTS_UNWRITABLE):
             self.stop_status, self.stop_reason = status, reason
+        if self.checker is not None:
+            self.checker.stop()  # checks out finish; rows not yet asked about stay unknown
         self._changed.set()
 
     # -- the run ----------------------------------------------------------------------------------
@@ -113,6 +141,8 @@ class Runner:
                 self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
             if self._in_flight and not self._hard_stop:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
+            if self.checker is not None and not self._hard_stop:
+                await self.checker.wait()
         if self.progress:
             self.progress.update(self.tally, force=True)
         return self.stop_status
@@ -204,8 +234,8 @@ class Runner:
                 self.request_stop(exitcodes.WINDOW_CLOSED, self.windows.closed_reason)
                 return None
             candidates.append(wait)
-        if self._in_flight:
-            candidates.append(60.0)  # woken by _changed when a request finishes
+        if self._in_flight or (self.checker is not None and self.checker.pending):
+            candidates.append(60.0)  # woken by _changed when a request or a check finishes
         if not candidates:
             return None
         return min(candidates)
@@ -273,6 +303,7 @@ class Runner:
             *params.items(),
         ]
         started = self.clock()
+        sent_at = time.time()
         self.tally.sent += 1
         if self.tally.first_sent is None:
             self.tally.first_sent = started
@@ -288,6 +319,8 @@ class Runner:
         self._record_result(item, verdict, reply, params, started, error_detail)
         if verdict.stop_run:
             self.request_stop(exitcodes.ACCOUNT_REFUSED, verdict.reason)
+        if self.checker is not None:
+            self._follow_up(self.checker, item, verdict, reply, params, sent_at)
 
     def _judge(self, raw: RawReply) -> tuple[SwitchReply, Verdict]:
         """What an answer says. Both steps are pure, so an answer seen before (every "204 OK" of a
@@ -357,6 +390,72 @@ class Runner:
         self.tally.add(verdict.outcome)
         if self.progress:
             self.progress.update(self.tally)
+
+
+    # -- reconciliation ---------------------------------------------------------------------------
+
+    def _follow_up(
+        self,
+        checker: Checker,
+        item: Item,
+        verdict: Verdict,
+        reply: SwitchReply | None,
+        params: dict[str, str],
+        sent_at: float,
+    ) -> None:
+        """Have an unknown attempt checked once it has settled; offer placed rows as controls."""
+        if not checker.asking or self.stop_status is not None:
+            return
+        if verdict.outcome == o.UNKNOWN and not (reply and reply.callid):
+            checker.check(self._row_check(item, params, sent_at))
+        elif verdict.outcome == o.PLACED and checker.wants_controls:
+            checker.note_placed(self._row_check(item, params, sent_at))
+
+    def _row_check(self, item: Item, params: dict[str, str], sent_at: float) -> RowCheck:
+        # The numbers exactly as sent, and the delay and wait sent (a staggered delay included).
+        due = self.clock() + settle_seconds(params, self.campaign.reconcile.settle)
+        return RowCheck(item, params["snumber"], params["cnumber"], sent_at, due)
+
+    def _record_check(
+        self, row: RowCheck, judgement: Judgement, question: Question, answers: list[Answer]
+    ) -> None:
+        """The check's results line, written only now that the switch has answered."""
+        verdict = self._checked_verdict(row.item, judgement)
+        line = self._row_fields(row.item.row)
+        line["attempt"] = row.item.attempt
+        line["verdict"] = judgement.verdict
+        line["outcome"] = verdict.outcome
+        line["code"] = verdict.code
+        line["callid"] = judgement.callid
+        line["reason"] = verdict.reason
+        line["asked"] = question.fields()
+        line["answers"] = [answer.fields() for answer in answers]
+        try:
+            self.journal.record(o.EV_CHECKED, **line)
+        except JournalError as exc:
+            self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
+            return
+        if verdict.outcome != o.UNKNOWN:
+            self.tally.resolve(verdict.outcome)
+            if self.progress:
+                self.progress.update(self.tally)
+
+    def _checked_verdict(self, item: Item, judgement: Judgement) -> Verdict:
+        if judgement.verdict == FOUND:
+            return Verdict(o.PLACED, FOUND, judgement.reason)
+        if judgement.verdict == ABSENT:
+            # Nothing was placed: the row goes the way of any refusal that placed nothing, its next
+            # attempt (if any is left) scheduled before this line is written and its intent after.
+            return self._settle(item, Verdict(o.RETRY, ABSENT, f"{judgement.reason}: no call was placed"))
+        return Verdict(o.UNKNOWN, judgement.verdict, judgement.reason)
+
+    def _warn_unasked(self, reason: str) -> None:
+        log = self.progress.log if self.progress else None
+        if log is not None:
+            log.warning(
+                "the switch cannot be asked about unknown rows: they stay unknown; see `dialer status`",
+                reason=reason,
+            )
 
 
 def utc_now() -> datetime:

@@ -123,6 +123,24 @@ class AiohttpTransport:
     async def close(self) -> None:
         await self._session.close()
 
+    async def post_api(self, path: str, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
+        """POST a form to another function of the same API (``calls/active/list``): a lookup, never a
+        call. Any failure is a TransportFailure; its kind matters less than for calls/make, since a
+        lookup that got no answer decides nothing either way."""
+        try:
+            async with self._session.post(
+                api_url(self.url, path),
+                data=encode_form(form),
+                timeout=self._timeout(read_timeout),
+                allow_redirects=False,
+            ) as resp:
+                body = await resp.read()
+                return RawReply(resp.status, CIMultiDict(resp.headers), body)
+        except (TimeoutError, aiohttp.SocketTimeoutError) as exc:
+            raise TransportFailure(TIMEOUT, "timeout", type(exc).__name__) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise TransportFailure(DROPPED, type(exc).__name__, _safe(exc)) from None
+
 
 def _safe(exc: BaseException) -> str:
     # aiohttp's messages name the host and port, never the body: safe to record.
@@ -138,6 +156,8 @@ class MockTransport:
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
         self.requests: list[list[tuple[str, str]]] = []
+        self.api_handler: ApiHandler | None = None  # answers post_api; set by a test that needs lookups
+        self.api_requests: list[tuple[str, list[tuple[str, str]]]] = []
 
     async def post_form(self, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
         self.requests.append(list(form))
@@ -145,3 +165,26 @@ class MockTransport:
 
     async def close(self) -> None:
         return None
+
+    async def post_api(self, path: str, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
+        """A lookup, answered by ``api_handler(path, form)``; without one, 404 as from a switch that
+        does not offer the function."""
+        self.api_requests.append((path, list(form)))
+        if self.api_handler is None:
+            return RawReply(404, {}, b"Not Found")
+        return await self.api_handler(path, form)
+
+
+ApiHandler = Callable[[str, Sequence[tuple[str, str]]], Awaitable[RawReply]]
+
+
+class LookupTransport(Protocol):
+    """A transport that can also call the API's other functions (the lookups of reconciliation)."""
+
+    async def post_api(self, path: str, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply: ...
+
+
+def api_url(calls_make_url: str, path: str) -> str:
+    """Another function's address beside calls/make's: ``.../api/json/`` + ``path`` + ``/``."""
+    base, marker, _ = calls_make_url.partition("/api/json/")
+    return f"{base}{marker or '/api/json/'}{path.strip('/')}/"

@@ -29,7 +29,8 @@ def answer(code: str, *, status: int = 200, callid: str | None = None, key: str 
 
 def session_for(tmp_path: Path, rows: list[list[str]], handler, **overrides) -> tuple[Session, MockTransport]:
     source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], rows)
-    campaign = load_campaign(source, {"attempts": 3, **overrides})
+    # A short settle time: the switch here answers at once, and a test must not wait 10 s to check.
+    campaign = load_campaign(source, {"attempts": 3, "reconcile_settle": 0.05, **overrides})
     transport = MockTransport(handler)
     return Session(campaign, CREDS, RunOptions(quiet=True), console(), transport=transport), transport
 

@@ -1,0 +1,412 @@
+"""Reconciliation: the judgement of the switch's call lists (pure), its replay, and the runner asking."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import orjson
+import pytest
+
+from dialer import exitcodes
+from dialer import outcomes as o
+from dialer.calllist import load_call_list
+from dialer.campaign import load_campaign
+from dialer.console import console
+from dialer.journal import read_results
+from dialer.planner import plan
+from dialer.reconcile import (
+    ABSENT,
+    ACTIVE_PATH,
+    CDRS_PATH,
+    CLOCK_SLACK,
+    FOUND,
+    UNASKED,
+    judge,
+    no_answer,
+    question_for,
+    read_answer,
+    settle_seconds,
+)
+from dialer.replay import replay_lines
+from dialer.session import RunOptions, Session
+from dialer.transport import MockTransport, RawReply, TransportFailure
+from tests.conftest import write_csv
+from tests.test_runner_mock import CREDS, answer, results, session_for
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def listing(code="200", data=()) -> bytes:
+    doc: dict = {"responses": [{"code": code, "key": "", "message": "OK"}]}
+    if data is not None:
+        doc["data"] = list(data) if isinstance(data, (list, tuple)) else data
+    return orjson.dumps(doc)
+
+
+EMPTY = listing()
+ENTRY = {"callid": "1700000000.7", "snumber": "2000000001", "cnumber": "100", "start": 1700000000}
+
+
+def active(body: bytes, status: int = 200):
+    return read_answer(ACTIVE_PATH, status, body)
+
+
+def cdrs(body: bytes, status: int = 200):
+    return read_answer(CDRS_PATH, status, body)
+
+
+NOT_ASKED = no_answer(CDRS_PATH, "not asked")
+
+
+# -- the judgement ------------------------------------------------------------------------------------
+
+
+def test_two_empty_lists_are_absent():
+    """Both lists well-formed (200 or 204, data a list) and empty: the switch has no call."""
+    assert judge(active(EMPTY), cdrs(EMPTY)).verdict == ABSENT
+    assert judge(active(listing("204")), cdrs(listing(204))).verdict == ABSENT  # code as a number
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (active(listing(data=[ENTRY])), NOT_ASKED),
+        (active(EMPTY), cdrs(listing(data=[ENTRY]))),
+        (active(listing(data=[ENTRY])), cdrs(b"<html>oops</html>", 500)),
+        (active(b"", 503), cdrs(listing(data=[ENTRY]))),
+    ],
+)
+def test_any_entry_is_found_with_its_callid(first, second):
+    """A call in either list is enough, whatever the other answer was; its callid is kept."""
+    j = judge(first, second)
+    assert (j.verdict, j.callid) == (FOUND, "1700000000.7")
+
+
+def test_found_without_a_callid():
+    """An entry without a callid still means the call exists."""
+    j = judge(active(listing(data=[{"uniqueid": "x", "callid": ""}])), NOT_ASKED)
+    assert (j.verdict, j.callid) == (FOUND, None)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "stop"),
+    [
+        (active(b"<html>Not Found</html>", 404), NOT_ASKED, True),  # the switch has no such function
+        (active(listing("403", None), 403), NOT_ASKED, True),  # the account lacks the privilege
+        (active(listing("402", None), 402), NOT_ASKED, True),
+        (active(listing("401", None), 401), NOT_ASKED, True),
+        (active(listing("400", None), 400), NOT_ASKED, True),  # a filter this version does not take
+        (active(EMPTY), cdrs(listing("403", None), 403), True),  # no cdrs privilege: finished calls unseen
+        (active(listing("403", None), 200), NOT_ASKED, True),  # the code counts even under HTTP 200
+        (active(b"<html>error</html>", 500), NOT_ASKED, False),
+        (active(EMPTY), cdrs(b"busy", 503), False),
+        (active(b"<html>OK</html>"), NOT_ASKED, False),  # not JSON
+        (active(listing(data={"callid": "1"})), NOT_ASKED, False),  # data not a list
+        (active(listing(data=["1700000000.7"])), NOT_ASKED, False),  # entries not objects
+        (active(listing("204", None)), NOT_ASKED, False),  # no data at all: not "none"
+        (active(listing("500", [])), NOT_ASKED, False),  # a list under an error code
+        (no_answer(ACTIVE_PATH, "timeout"), NOT_ASKED, False),
+        (active(EMPTY), no_answer(CDRS_PATH, "ServerDisconnectedError"), False),
+        (active(EMPTY), NOT_ASKED, False),  # half an answer is no answer
+    ],
+)
+def test_anything_else_decides_nothing(first, second, stop):
+    """Errors, refusals, timeouts, bodies that are not lists: unasked, never absent; a refusal that
+    means "not offered" or "not allowed" stops asking for the run."""
+    j = judge(first, second)
+    assert j.verdict == UNASKED
+    assert j.stop_asking is stop
+    assert j.reason
+
+
+def test_the_question_and_its_window():
+    """Exact numbers; the CDR window opens before the request left and closes after now, with slack
+    for a switch clock that disagrees with ours; nothing secret in what is written down."""
+    q = question_for("2000000001", "100", sent_at=1_700_000_000.9, now=1_700_000_030.2)
+    assert q.active_filters() == [("snumber", "2000000001"), ("cnumber", "100")]
+    assert dict(q.cdrs_filters()) == {
+        "snumber": "2000000001",
+        "cnumber": "100",
+        "start": str(1_700_000_000 - CLOCK_SLACK),
+        "end": str(1_700_000_030 + CLOCK_SLACK),
+        "limit": "10",
+    }
+    assert set(q.fields()) == {"snumber", "cnumber", "start", "end"}
+
+
+def test_settle_time_is_delay_plus_wait_plus_margin():
+    assert settle_seconds({"delay": "5", "wait": "8"}, 2.5) == 15.5
+    assert settle_seconds({}, 1.0) == 1.0
+    assert settle_seconds({"delay": "x"}, 1.0) == 1.0
+
+
+# -- the replay ---------------------------------------------------------------------------------------
+
+
+def lines_for(*events: dict) -> list[bytes]:
+    base = {"run": "r", "row": 2, "snumber": "2000000001", "cnumber": "100", "ts": "2026-11-26T09:00:00Z"}
+    return [orjson.dumps({**base, **e}) + b"\n" for e in events]
+
+
+DIAL = {"event": o.EV_DIAL, "attempt": 1, "outcome": o.SENDING}
+UNKNOWN = {"event": o.EV_RESULT, "attempt": 1, "outcome": o.UNKNOWN, "code": "ClientOSError"}
+
+
+def checked(verdict: str, outcome: str, **extra) -> dict:
+    line = {"event": o.EV_CHECKED, "attempt": 1, "verdict": verdict, "outcome": outcome, "code": verdict}
+    return {**line, **extra}
+
+
+def test_replay_found_is_placed_with_its_callid():
+    rec = replay_lines(lines_for(DIAL, UNKNOWN, checked(FOUND, o.PLACED, callid="c9"))).rows[2]
+    assert (rec.state, rec.callid, rec.code) == (o.PLACED, "c9", FOUND)
+
+
+def test_replay_absent_is_failed_and_planned_again(tmp_path):
+    """A row the switch has no call for is dialed again by the next run, as after a refusal."""
+    replay = replay_lines(lines_for(DIAL, UNKNOWN, checked(ABSENT, o.FAILED)))
+    assert replay.rows[2].state == o.FAILED
+    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], [["2000000001", "100"]])
+    assert plan(load_call_list(source, load_campaign(source).list), replay).to_dial == [2]
+
+
+def test_replay_unasked_changes_nothing():
+    before = replay_lines(lines_for(DIAL, UNKNOWN)).rows[2]
+    after = replay_lines(lines_for(DIAL, UNKNOWN, checked(UNASKED, o.UNKNOWN))).rows[2]
+    assert after == before and after.state == o.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        # A check never overrides what was written after the attempt it was about.
+        (DIAL, UNKNOWN, {**DIAL, "attempt": 2}, checked(ABSENT, o.FAILED)),
+        (DIAL, {**UNKNOWN, "outcome": o.PLACED}, checked(ABSENT, o.FAILED)),
+        (DIAL, UNKNOWN, checked(ABSENT, o.FAILED, snumber="2000000009")),
+        (DIAL, checked(ABSENT, o.FAILED)),  # the attempt is still in flight
+    ],
+)
+def test_replay_ignores_a_check_that_is_not_about_the_unknown_attempt(events):
+    state_without = replay_lines(lines_for(*events[:-1])).rows[2].state
+    assert replay_lines(lines_for(*events)).rows[2].state == state_without
+
+
+# -- the runner ---------------------------------------------------------------------------------------
+
+
+class Switch:
+    """A switch as a pair of functions: calls/make (with scripted failures) and its two call lists."""
+
+    def __init__(self, script: dict[str, list[str]] | None = None, lists: str = "honest") -> None:
+        self.script = {k: list(v) for k, v in (script or {}).items()}
+        self.lists = lists  # honest, blind (always empty), missing (404), broken (500), slow
+        self.placed: list[str] = []
+        self.lookups: list[tuple[float, str, dict]] = []
+        self.lookup_delay = 0.0
+        self.on_lookup = None
+
+    async def make(self, form) -> RawReply:
+        snumber = dict(form)["snumber"]
+        step = self.script.get(snumber, []).pop(0) if self.script.get(snumber) else "ok"
+        if step == "reset-before":
+            raise TransportFailure("dropped", "ClientOSError")
+        self.placed.append(snumber)
+        if step == "reset-after":
+            raise TransportFailure("dropped", "ClientOSError")
+        if step == "500":
+            return RawReply(500, {}, b"<html>500</html>")
+        return answer("204")
+
+    async def api(self, path, form) -> RawReply:
+        params = dict(form)
+        self.lookups.append((time.monotonic(), path, params))
+        if self.on_lookup is not None:
+            self.on_lookup()
+        if self.lookup_delay:
+            await asyncio.sleep(self.lookup_delay)
+        if self.lists == "missing":
+            return RawReply(404, {}, b"<html>Not Found</html>")
+        if self.lists == "broken":
+            return RawReply(500, {}, b"<html>error</html>")
+        found = [] if self.lists == "blind" else [n for n in self.placed if n == params["snumber"]]
+        data = [{"callid": f"c-{n}", "snumber": n, "cnumber": params["cnumber"]} for n in found]
+        return RawReply(200, {}, listing(data=data))
+
+
+def run_against(tmp_path, switch: Switch, numbers: list[str], **overrides):
+    session, transport = session_for(tmp_path, [[n, "100"] for n in numbers], switch.make, **overrides)
+    transport.api_handler = switch.api
+    return session, transport
+
+
+def lines_of(tmp_path, snumber: str) -> list[tuple]:
+    return [
+        (ln["event"], ln["attempt"], ln.get("verdict"), ln["outcome"])
+        for ln in results(tmp_path)
+        if ln.get("snumber") == snumber and ln["event"] in (o.EV_DIAL, o.EV_RESULT, o.EV_CHECKED)
+    ]
+
+
+def states(tmp_path) -> dict[str, str]:
+    return {r.snumber: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.values()}
+
+
+A, B, C = "2000000001", "2000000002", "2000000003"
+
+
+async def test_a_call_found_makes_the_row_placed(tmp_path):
+    """Reset after placing: the lists show the call; the row is placed, with its callid, never redialed."""
+    switch = Switch({A: ["reset-after"]})
+    session, _ = run_against(tmp_path, switch, [A, B])
+    assert await session.run() == exitcodes.OK
+    assert lines_of(tmp_path, A) == [
+        (o.EV_DIAL, 1, None, o.SENDING),
+        (o.EV_RESULT, 1, None, o.UNKNOWN),
+        (o.EV_CHECKED, 1, FOUND, o.PLACED),
+    ]
+    assert switch.placed.count(A) == 1
+    assert states(tmp_path) == {A: o.PLACED, B: o.PLACED}
+    check = next(ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED)
+    assert check["callid"] == f"c-{A}" and check["asked"]["snumber"] == A
+    assert [a["path"] for a in check["answers"]] == [ACTIVE_PATH]
+
+
+async def test_no_call_found_retries_the_row_to_placement(tmp_path):
+    """Reset before placing: both lists empty (and a placed row shows they can be believed): the row
+    gets a new attempt with its own intent and result, and is placed once."""
+    switch = Switch({A: ["reset-before"]})
+    session, transport = run_against(tmp_path, switch, [A, B])
+    assert await session.run() == exitcodes.OK
+    assert lines_of(tmp_path, A) == [
+        (o.EV_DIAL, 1, None, o.SENDING),
+        (o.EV_RESULT, 1, None, o.UNKNOWN),
+        (o.EV_CHECKED, 1, ABSENT, o.RETRY),
+        (o.EV_DIAL, 2, None, o.SENDING),
+        (o.EV_RESULT, 2, None, o.PLACED),
+    ]
+    assert switch.placed.count(A) == 1 and states(tmp_path)[A] == o.PLACED
+    # A's two lists, then the control: row B's call, which the switch did place.
+    assert [(path, p["snumber"]) for _, path, p in switch.lookups] == [
+        (ACTIVE_PATH, A),
+        (CDRS_PATH, A),
+        (ACTIVE_PATH, B),
+    ]
+    # The password goes in each lookup's form, and nowhere in the results file.
+    assert all(p["auth_password"] == CREDS.password for _, _, p in switch.lookups)
+    assert CREDS.password not in (tmp_path / "list.results.jsonl").read_text()
+
+
+async def test_retries_after_a_check_are_bounded_by_attempts(tmp_path):
+    """A row never placed: each check finds nothing, each retry counts; after --attempts it is failed."""
+    switch = Switch({A: ["reset-before"] * 5})
+    session, _ = run_against(tmp_path, switch, [A, B], attempts=2)
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert lines_of(tmp_path, A) == [
+        (o.EV_DIAL, 1, None, o.SENDING),
+        (o.EV_RESULT, 1, None, o.UNKNOWN),
+        (o.EV_CHECKED, 1, ABSENT, o.RETRY),
+        (o.EV_DIAL, 2, None, o.SENDING),
+        (o.EV_RESULT, 2, None, o.UNKNOWN),
+        (o.EV_CHECKED, 2, ABSENT, o.FAILED),
+    ]
+    last = [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED][-1]
+    assert "no call" in last["reason"] and "gave up after 2 attempts" in last["reason"]
+    assert states(tmp_path)[A] == o.FAILED and A not in switch.placed
+
+
+async def test_lists_not_offered_leave_unknown_rows_unknown_and_stop_asking(tmp_path):
+    """404 from the lists: the row stays unknown, one warning, and no further row is asked about."""
+    switch = Switch({A: ["reset-before"], C: ["reset-before"]}, lists="missing")
+    session, _ = run_against(tmp_path, switch, [A, B, C], concurrency=1)
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert states(tmp_path) == {A: o.UNKNOWN, B: o.PLACED, C: o.UNKNOWN}
+    assert [p["snumber"] for _, _, p in switch.lookups] == [A]
+    check = [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED]
+    assert [(c["snumber"], c["verdict"], c["outcome"]) for c in check] == [(A, UNASKED, o.UNKNOWN)]
+    assert check[0]["answers"][0]["http_status"] == 404
+
+
+async def test_a_failed_lookup_is_never_absent_and_asking_goes_on(tmp_path):
+    """500 from the lists: nothing decided for that row; the next unknown row is still asked about."""
+    switch = Switch({A: ["reset-before"], C: ["reset-before"]}, lists="broken")
+    session, _ = run_against(tmp_path, switch, [A, B, C])
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert states(tmp_path) == {A: o.UNKNOWN, B: o.PLACED, C: o.UNKNOWN}
+    assert sorted(p["snumber"] for _, _, p in switch.lookups) == [A, C]
+    assert switch.placed.count(A) == 0
+
+
+async def test_lists_that_do_not_show_a_placed_call_are_not_believed(tmp_path):
+    """Lists that are always empty (numbers stored in another form): the control row's call is not
+    listed either, so the empty answer proves nothing: unknown, and asking stops."""
+    switch = Switch({A: ["reset-after"], C: ["reset-after"]}, lists="blind")
+    session, _ = run_against(tmp_path, switch, [B, A, C], concurrency=1)
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert switch.placed.count(A) == 1 and switch.placed.count(C) == 1
+    assert states(tmp_path) == {A: o.UNKNOWN, B: o.PLACED, C: o.UNKNOWN}
+    check = [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED]
+    # The first of them to settle is the one asked about; the other is never asked.
+    assert [c["verdict"] for c in check] == [UNASKED] and check[0]["snumber"] in (A, C)
+    assert "another form" in check[0]["reason"]
+
+
+async def test_no_placed_row_to_confirm_the_lists_decides_nothing(tmp_path):
+    """The only row reset before placing, nothing placed this run: empty lists are not believed."""
+    switch = Switch({A: ["reset-before"]})
+    session, _ = run_against(tmp_path, switch, [A])
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert states(tmp_path) == {A: o.UNKNOWN}
+    assert switch.placed == []
+
+
+async def test_the_check_waits_for_delay_wait_and_settle(tmp_path):
+    """The lists are asked no sooner than the delay and wait sent plus the settle margin after the attempt."""
+    switch = Switch({A: ["500"]})
+    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber", "wait"], [[A, "100", "1"]])
+    campaign = load_campaign(source, {"reconcile_settle": 0.3})
+    transport = MockTransport(switch.make)
+    transport.api_handler = switch.api
+    session = Session(campaign, CREDS, RunOptions(quiet=True), console(), transport=transport)
+    started = time.monotonic()
+    assert await session.run() == exitcodes.OK
+    assert switch.lookups and switch.lookups[0][0] - started >= 1.3
+    assert states(tmp_path) == {A: o.PLACED}
+
+
+async def test_first_stop_asks_nothing_new(tmp_path):
+    """A stop while a row waits to settle: it is not asked about, stays unknown, and the run ends at once."""
+    switch = Switch({A: ["reset-after"]})
+    session, _ = run_against(tmp_path, switch, [A], reconcile_settle=5)
+
+    async def make_then_stop(form):
+        asyncio.get_running_loop().call_later(0.1, session._runner.request_stop)
+        return await switch.make(form)
+
+    session._transport._handler = make_then_stop
+    started = time.monotonic()
+    assert await session.run() == exitcodes.STOPPED
+    assert time.monotonic() - started < 2
+    assert switch.lookups == [] and states(tmp_path) == {A: o.UNKNOWN}
+
+
+async def test_first_stop_lets_a_check_out_finish_and_a_second_abandons_it(tmp_path):
+    """A check already asking when the first stop comes is answered and recorded; after a second
+    stop nothing more is written and the run ends at once."""
+    for stops, want in ((1, [(A, FOUND)]), (2, [])):
+        directory = tmp_path / str(stops)
+        directory.mkdir()
+        switch = Switch({A: ["reset-after"]})
+        switch.lookup_delay = 0.3 if stops == 1 else 5
+        session, _ = run_against(directory, switch, [B, A], concurrency=1)
+
+        def stop(session=session, stops=stops):
+            for _ in range(stops):
+                session._runner.request_stop()
+
+        switch.on_lookup = stop
+        started = time.monotonic()
+        assert await session.run() == exitcodes.STOPPED
+        assert time.monotonic() - started < 2.5
+        check = [ln for ln in results(directory) if ln["event"] == o.EV_CHECKED]
+        assert [(c["snumber"], c["verdict"]) for c in check] == want
