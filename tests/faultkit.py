@@ -20,14 +20,21 @@ OUTCOME_STATES = {o.PLACED, o.REJECTED, o.FAILED, o.UNKNOWN, o.SUPPRESSED}
 
 
 def campaign_toml(
-    directory: Path, list_path: Path, url: str, *, timeout_margin: float = 1.0, backoff: float = 1.0
+    directory: Path,
+    list_path: Path,
+    url: str,
+    *,
+    timeout_margin: float = 1.0,
+    backoff: float = 1.0,
+    settle: float = 1.0,
 ) -> Path:
-    """A campaign file camp.toml: the only way to set timeout_margin (read timeout = wait + margin)
-    and the first retry backoff (which doubles per attempt, with jitter)."""
+    """A campaign file camp.toml: the only way to set timeout_margin (read timeout = wait + margin),
+    the first retry backoff (which doubles per attempt, with jitter) and the reconcile settle margin
+    (the switch's call lists are asked about an unknown row delay + wait + settle after it ended)."""
     path = directory / "camp.toml"
     path.write_text(
         f'[campaign]\nlist = "{list_path.name}"\nurl = "{url}"\ntimeout_margin = {timeout_margin}\n'
-        f"[retry]\nbackoff = {backoff}\n",
+        f"[retry]\nbackoff = {backoff}\n[reconcile]\nsettle = {settle}\n",
         encoding="utf-8",
     )
     return path
@@ -91,10 +98,10 @@ def row_states(results: Path) -> dict[int, str]:
 
 
 def last_outcomes(results: Sequence[dict]) -> dict[int, str]:
-    """Each row's last outcome written in a result, row_rejected or row_suppressed line."""
+    """Each row's last outcome written in a result, checked, row_rejected or row_suppressed line."""
     out: dict[int, str] = {}
     for line in results:
-        if line.get("event") in (o.EV_RESULT, o.EV_ROW_REJECTED, o.EV_ROW_SUPPRESSED):
+        if line.get("event") in (o.EV_RESULT, o.EV_CHECKED, o.EV_ROW_REJECTED, o.EV_ROW_SUPPRESSED):
             out[line["row"]] = line["outcome"]
     return out
 
@@ -104,3 +111,8 @@ def assert_every_row_has_an_outcome(results: Sequence[dict], rows: Sequence[int]
     last = last_outcomes(results)
     missing = [r for r in rows if last.get(r) not in OUTCOME_STATES]
     assert not missing, f"rows without an outcome line: {missing[:20]} ({len(missing)})"
+
+
+def checks_by_attempt(results: Sequence[dict]) -> dict[tuple[int, int], str]:
+    """The verdict of each `checked` line, by (row, attempt)."""
+    return {(ln["row"], ln["attempt"]): ln["verdict"] for ln in results if ln.get("event") == o.EV_CHECKED}

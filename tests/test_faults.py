@@ -11,12 +11,14 @@ import pytest
 
 from dialer import exitcodes
 from dialer import outcomes as o
+from dialer.reconcile import ABSENT, FOUND
 from tests.conftest import dialer_env, numbered_list, read_lines, run_dialer
 from tests.faultkit import (
     assert_every_arrival_had_an_intent,
     assert_every_row_has_an_outcome,
     assert_placed_at_most_once,
     campaign_toml,
+    checks_by_attempt,
     finish,
     row_states,
     snumber_of,
@@ -25,17 +27,21 @@ from tests.faultkit import (
 
 pytestmark = pytest.mark.timeout(60)
 
-# What each fault means for the row it hits: its results lines' outcomes, and whether the switch
-# placed the call. Only the refusals that placed nothing (503, 429) are tried again.
+# What each fault means for the row it hits: its results lines' outcomes, the verdict of the check
+# of its unknown attempt (the switch's call lists asked), and whether the switch placed the call.
+# A refusal that placed nothing (503, 429) is tried again at once; a reset before placing is tried
+# again once the lists show no call; every other fault placed the call, which the lists show.
 SINGLE_FAULTS = {
-    "reset-before": ([o.UNKNOWN], False),
-    "reset-after": ([o.UNKNOWN], True),
-    "503": ([o.RETRY, o.PLACED], True),
-    "429": ([o.RETRY, o.PLACED], True),
-    "500": ([o.UNKNOWN], True),
-    "hang": ([o.UNKNOWN], True),
-    "non-json": ([o.UNKNOWN], True),
+    "reset-before": ([o.UNKNOWN, o.PLACED], ABSENT, True),
+    "reset-after": ([o.UNKNOWN], FOUND, True),
+    "503": ([o.RETRY, o.PLACED], None, True),
+    "429": ([o.RETRY, o.PLACED], None, True),
+    "500": ([o.UNKNOWN], FOUND, True),
+    "hang": ([o.UNKNOWN], FOUND, True),
+    "non-json": ([o.UNKNOWN], FOUND, True),
 }
+MIXED_KINDS = ["reset-before", "reset-after", "503", "500", "hang", "non-json"]
+PLACED_NOTHING = ("503", "reset-before")  # the faults after which nothing was placed
 
 
 def outcomes_by_row(lines: list[dict]) -> dict[int, list[str]]:
@@ -55,17 +61,18 @@ def arrivals_by_number(arrivals: list[dict]) -> dict[str, list[dict]]:
 
 @pytest.mark.parametrize("kind", list(SINGLE_FAULTS))
 def test_one_fault_kind(tmp_path, simulator, kind):
-    """Rows hit by one fault kind end as the policy says; only 503/429 are retried; no double call."""
+    """Rows hit by one fault kind end as the policy and the switch's call lists say; no double call."""
     faulted = [snumber_of(i) for i in (0, 2, 4)]
     sim = simulator(*[a for s in faulted for a in ("--script", f"{s}={kind}")], "--hang-seconds", "6")
     list_path = numbered_list(tmp_path / "list.csv", 6)
-    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=1)
+    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=1, settle=0.5)
     done = run_dialer("run", str(camp), "--wait", "1", "--concurrency", "6", "--quiet", timeout=40)
-    expected, placed_at_switch = SINGLE_FAULTS[kind]
-    want_status = exitcodes.OK if placed_at_switch and expected[-1] == o.PLACED else exitcodes.NEEDS_ATTENTION
-    assert done.returncode == want_status, done.stderr
-    lines = read_lines(tmp_path / "camp.results.jsonl")
+    expected, verdict, placed_at_switch = SINGLE_FAULTS[kind]
+    assert done.returncode == exitcodes.OK, done.stderr
+    results_path = tmp_path / "camp.results.jsonl"
+    lines = read_lines(results_path)
     by_row = outcomes_by_row(lines)
+    checks = checks_by_attempt(lines)
     arrivals = arrivals_by_number(sim.arrivals())
     placed = Counter(p["snumber"] for p in sim.placed())
     for i in range(6):
@@ -74,8 +81,10 @@ def test_one_fault_kind(tmp_path, simulator, kind):
             assert by_row[row] == expected, f"row {row}: {by_row[row]}"
             assert len(arrivals[number]) == len(expected), f"row {row} was sent {len(arrivals[number])} times"
             assert placed[number] == int(placed_at_switch)
+            assert checks.get((row, 1)) == verdict, f"row {row}: check {checks.get((row, 1))}"
         else:
             assert by_row[row] == [o.PLACED] and placed[number] == 1 and len(arrivals[number]) == 1
+    assert set(row_states(results_path).values()) == {o.PLACED}
     assert_every_arrival_had_an_intent(sim.arrivals(), lines)
     results = [ln for ln in lines if ln.get("event") == o.EV_RESULT and ln["snumber"] in faulted]
     if kind in ("503", "429"):
@@ -87,19 +96,19 @@ def test_one_fault_kind(tmp_path, simulator, kind):
         # Read timeout = wait (1 s) + timeout_margin (1 s).
         assert all(r["code"] == "timeout" and 1800 <= r["elapsed_ms"] < 4500 for r in results), results
     if kind == "reset-before":
-        # The switch read the whole request before resetting: the client cannot tell it from a reset
-        # after placing, so the row is unknown, not retried.
-        assert all(r["code"] == "ClientOSError" for r in results), results
+        # The client cannot tell this from a reset after placing (the switch read the whole request):
+        # the row is unknown until the lists, asked wait (1 s) + settle (0.5 s) later, show no call.
+        assert all(r["code"] == "ClientOSError" for r in results if r["outcome"] == o.UNKNOWN), results
+        for number in faulted:
+            first, second = arrivals[number]
+            assert second["t"] - first["t"] >= 1.5
 
 
-@pytest.mark.slow
-def test_mixed_faults_on_400_rows(tmp_path, simulator):
-    """~20% faulted across six kinds: no row placed twice, 503 rows retried to placement, all recorded."""
-    kinds = ["reset-before", "reset-after", "503", "500", "hang", "non-json"]
-    # Ten rows refused twice with 503 by script, then answered: each must be placed at its 3rd attempt.
+def run_mixed_faults(tmp_path, simulator, *sim_args: str):
+    """400 rows, ~20% faulted across six kinds (seeded), ten rows refused twice with 503 by script."""
     scripted = [snumber_of(i) for i in range(0, 400, 40)]
     sim = simulator(
-        *[a for k in kinds for a in ("--fault", f"{k}=0.0333")],
+        *[a for k in MIXED_KINDS for a in ("--fault", f"{k}=0.0333")],
         *[a for s in scripted for a in ("--script", f"{s}=503,503,ok")],
         "--seed",
         "7",
@@ -107,41 +116,84 @@ def test_mixed_faults_on_400_rows(tmp_path, simulator):
         "4",
         "--retry-after",
         "0.5",
+        *sim_args,
     )
     list_path = numbered_list(tmp_path / "list.csv", 400)
-    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=1)
-    done = run_dialer("run", str(camp), "--wait", "1", "--concurrency", "20", "--attempts", "3", "--quiet")
-    assert done.returncode == exitcodes.NEEDS_ATTENTION, done.stderr
-    results = tmp_path / "camp.results.jsonl"
-    lines = read_lines(results)
+    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=1, backoff=0.2, settle=1)
+    done = run_dialer("run", str(camp), "--wait", "1", "--concurrency", "20", "--attempts", "5", "--quiet")
+    lines = read_lines(tmp_path / "camp.results.jsonl")
     arrivals = sim.arrivals()
-    placed = sim.placed()
-    assert_placed_at_most_once(placed)
+    assert_placed_at_most_once(sim.placed())
     assert_every_arrival_had_an_intent(arrivals, lines)
     assert_every_row_has_an_outcome(lines, range(2, 402))
     random_draws = [a["fault"] for a in arrivals if a["snumber"] not in scripted]
     faults = Counter(random_draws)
-    assert all(faults[k] >= 3 for k in kinds), faults
-    assert 0.14 < sum(faults[k] for k in kinds) / len(random_draws) < 0.30, faults
+    assert all(faults[k] >= 3 for k in MIXED_KINDS), faults
+    assert 0.14 < sum(faults[k] for k in MIXED_KINDS) / len(random_draws) < 0.30, faults
+    by_number = arrivals_by_number(arrivals)
+    for number in scripted:
+        assert [a["fault"] for a in by_number[number]] == ["503", "503", None]
+    return sim, camp, done, lines, by_number
+
+
+@pytest.mark.slow
+def test_mixed_faults_on_400_rows_reconciled(tmp_path, simulator):
+    """With the switch's call lists to ask: no row placed twice, every row refused with 503 or reset
+    before placing is retried to placement, every row has a results line, and no row is left unknown."""
+    sim, camp, done, lines, by_number = run_mixed_faults(tmp_path, simulator)
+    assert done.returncode == exitcodes.OK, done.stderr
+    results = tmp_path / "camp.results.jsonl"
+    states = row_states(results)
+    assert set(states.values()) == {o.PLACED}
+    placed = Counter(p["snumber"] for p in sim.placed())
+    by_row = outcomes_by_row(lines)
+    checks = checks_by_attempt(lines)
+    unknown_attempts = 0
+    for i in range(400):
+        number, row = snumber_of(i), i + 2
+        faults = [a["fault"] for a in by_number[number]]
+        assert placed[number] == 1, f"row {row}: placed {placed[number]} times, switch saw {faults}"
+        # The last request placed the call; every earlier one placed nothing (503 or reset-before).
+        assert faults[-1] not in PLACED_NOTHING and all(f in PLACED_NOTHING for f in faults[:-1]), faults
+        for attempt, (fault, outcome) in enumerate(zip(faults, by_row[row], strict=True), start=1):
+            if outcome == o.UNKNOWN:
+                unknown_attempts += 1
+                # Each check says what the switch did with that request.
+                want = ABSENT if fault == "reset-before" else FOUND
+                assert checks.get((row, attempt)) == want, f"row {row} attempt {attempt}: {fault}"
+    refused_first = [n for n, arr in by_number.items() if arr[0]["fault"] in PLACED_NOTHING]
+    assert len(refused_first) >= 10 + 3
+    # Lookups stay few: two lists per unknown attempt at most, and a control or two.
+    lookups = sim.lookups()
+    assert 0 < len(lookups) <= 2 * unknown_attempts + 4, (len(lookups), unknown_attempts)
+    assert all(lk["code"] == 200 for lk in lookups)
+    status = run_dialer("status", str(camp), timeout=30)
+    assert "Unknown rows" not in status.stdout
+
+
+@pytest.mark.slow
+def test_mixed_faults_on_400_rows_lists_not_offered(tmp_path, simulator):
+    """A switch without the call lists (404): still no row placed twice, 503 rows retried to placement,
+    rows reset before or after placing stay unknown (today's behaviour), and asking stops at once."""
+    sim, camp, done, lines, by_number = run_mixed_faults(tmp_path, simulator, "--lookups", "missing")
+    assert done.returncode == exitcodes.NEEDS_ATTENTION, done.stderr
+    assert "cannot be asked" in done.stderr
+    assert 1 <= len(sim.lookups()) <= 2  # the first unknown row or two (two are asked at a time)
     # Each row's results lines say exactly what the switch did with each of its requests.
     meaning = {None: o.PLACED, "503": o.RETRY, "reset-before": o.UNKNOWN}
     by_row = outcomes_by_row(lines)
-    by_number = arrivals_by_number(arrivals)
-    placed_numbers = Counter(p["snumber"] for p in placed)
+    placed_numbers = Counter(p["snumber"] for p in sim.placed())
     for i in range(400):
         number, row = snumber_of(i), i + 2
         want = [meaning.get(a["fault"], o.UNKNOWN) for a in by_number[number]]
-        if want[-1] == o.RETRY:
-            assert len(want) == 3, f"row {row}: a 503 not retried"
-            want[-1] = o.FAILED
         assert by_row[row] == want, f"row {row}: results {by_row[row]}, switch {by_number[number]}"
         if o.RETRY in want and want[-1] == o.PLACED:
             assert placed_numbers[number] == 1
-    for number in scripted:
-        assert [a["fault"] for a in by_number[number]] == ["503", "503", None]
-        assert placed_numbers[number] == 1
-    # `dialer status` lists every unknown row.
+    results = tmp_path / "camp.results.jsonl"
     unknown = [r for r, s in row_states(results).items() if s == o.UNKNOWN]
+    resets = [n for n, arr in by_number.items() if arr[-1]["fault"] in ("reset-before", "reset-after")]
+    assert resets and {snumber_of(r - 2) for r in unknown} >= set(resets)
+    # `dialer status` lists every unknown row.
     status = run_dialer("status", str(camp), timeout=30)
     assert f"Unknown rows ({len(unknown)})" in status.stdout
     assert all(snumber_of(r - 2) in status.stdout for r in unknown)
@@ -235,9 +287,11 @@ def test_redial_unknown_from_the_switch_side(tmp_path, simulator):
     sim = simulator("--script", f"{before}=reset-before", "--script", f"{after}=reset-after")
     list_path = numbered_list(tmp_path / "list.csv", 5)
     results = tmp_path / "list.results.jsonl"
-    args = ("run", str(list_path), "--url", sim.url, "--quiet")
+    # --no-reconcile: the switch's call lists are not asked, as with a switch that does not offer them.
+    args = ("run", str(list_path), "--url", sim.url, "--quiet", "--no-reconcile")
     assert run_dialer(*args, timeout=30).returncode == exitcodes.NEEDS_ATTENTION
     assert row_states(results) == {2: o.PLACED, 3: o.UNKNOWN, 4: o.PLACED, 5: o.UNKNOWN, 6: o.PLACED}
+    assert sim.lookups() == []
     arrivals = len(sim.arrivals())
     again = run_dialer(*args, timeout=30)
     assert again.returncode == exitcodes.NEEDS_ATTENTION
