@@ -21,7 +21,8 @@ from dialer.replay import Replay
 ATTENTION_STATES = (o.UNKNOWN, o.FAILED, o.REJECTED)
 
 UNKNOWN_NOTE = (
-    "unknown rows may have been placed (the request left but no answer came back); "
+    "unknown rows may have been placed (the request left, no answer came back, and the switch's call "
+    "lists were not asked or could not tell); "
     "they are not redialed unless you run again with --redial-unknown"
 )
 
