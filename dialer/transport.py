@@ -52,16 +52,29 @@ def _quoted(value: object) -> str:
     if isinstance(value, bytes):
         return quote(value, safe="")
     text = value if isinstance(value, str) else str(value)
-    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+    return text if _unreserved(text) else quote(text, safe="")
+
+
+_unreserved = _UNRESERVED.fullmatch
 
 
 def encode_form(form: Sequence[tuple[str, str]]) -> bytes:
     """Percent-encode every byte that is not unreserved, spaces included (%20, never '+').
 
-    The same bytes as ``urlencode(form, quote_via=quote, safe="")``; values that need no escaping
-    (most phone numbers) skip the quoting machinery: this runs once per request.
+    The same bytes as ``urlencode(form, quote_via=quote, safe="")``. This runs once per request:
+    a pair of plain strings needing no escaping (names, most phone numbers) is checked by one
+    match of the two joined by "=", which can only match when neither needs escaping.
     """
-    return "&".join([f"{_quoted(k)}={_quoted(v)}" for k, v in form]).encode("ascii")
+    parts = []
+    for name, value in form:
+        pair = f"{name}={value}" if type(name) is str and type(value) is str else None
+        if pair is None or _unreserved_pair(pair) is None:
+            pair = f"{_quoted(name)}={_quoted(value)}"
+        parts.append(pair)
+    return "&".join(parts).encode("ascii")
+
+
+_unreserved_pair = re.compile(r"[A-Za-z0-9_.~-]*=[A-Za-z0-9_.~-]*").fullmatch
 
 
 class AiohttpTransport:
@@ -106,8 +119,8 @@ class AiohttpTransport:
                 self.url, data=encode_form(form), timeout=self._timeout(read_timeout), allow_redirects=False
             ) as resp:
                 body = await resp.read()
-                # Header names are case-insensitive: a switch may send "retry-after".
-                return RawReply(resp.status, CIMultiDict(resp.headers), body)
+                # aiohttp's own read-only view: header names are case-insensitive ("retry-after").
+                return RawReply(resp.status, resp.headers, body)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise TransportFailure(NOT_CONNECTED, type(exc).__name__, _safe(exc)) from None
         except aiohttp.ClientOSError as exc:
