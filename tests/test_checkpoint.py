@@ -372,6 +372,16 @@ def test_resume_with_warm_caches_dials_exactly_the_rest_once_and_a_changed_list_
     assert len(counts) == 70 and set(counts.values()) == {1}
     assert len(sim.arrivals()) == 70
 
+    # `dialer status` reads the caches too (never writes them), with the same answer as without
+    with_caches = run_dialer("status", str(source), "--json")
+    assert with_caches.returncode == 0, with_caches.stderr
+    for path in (checkpoint_path(results), results.with_name(results.name + ".list-cache")):
+        path.unlink()
+    without = run_dialer("status", str(source), "--json")
+    assert orjson.loads(without.stdout) == orjson.loads(with_caches.stdout)
+    assert orjson.loads(without.stdout)["counts"]["placed"] == 70
+    assert not checkpoint_path(results).exists()
+
 
 def test_caches_that_cannot_be_written_never_fail_a_run(tmp_path, simulator):
     sim = simulator()

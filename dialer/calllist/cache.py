@@ -53,10 +53,12 @@ def list_cache_path(results: Path) -> Path:
     return results.with_name(results.name + ".list-cache")
 
 
-def load_checked_list(path: Path, options: ListOptions, cache_file: Path | None, log: Any = None) -> CallList:
+def load_checked_list(
+    path: Path, options: ListOptions, cache_file: Path | None, log: Any = None, *, write: bool = True
+) -> CallList:
     """``load_call_list(path, options)``, from ``cache_file`` when it was made from this very list with
-    these options, else loaded and checked (and the cache rewritten). Raises ListError as the loader
-    does; a cache that cannot be read or written never does (it is logged)."""
+    these options, else loaded and checked (and, with ``write``, the cache rewritten). Raises ListError
+    as the loader does; a cache that cannot be read or written never does (it is logged)."""
     if cache_file is None or options.keep_original:
         return load_call_list(path, options)
     try:
@@ -71,6 +73,8 @@ def load_checked_list(path: Path, options: ListOptions, cache_file: Path | None,
         _log(log, "info", "call list read from its cache", rows=call_list.total_rows)
         return call_list
     call_list = load_call_list(path, options)
+    if not write:
+        return call_list
     try:
         if cache_key(path, options) == key:
             write_list_cache(cache_file, key, call_list)

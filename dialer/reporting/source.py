@@ -9,16 +9,19 @@ from typing import Any
 
 from dialer.calllist.model import CallList, ListOptions
 from dialer.campaign import Campaign, load_campaign
-from dialer.journal import iter_results, read_results
+from dialer.checkpoint import replay_history
+from dialer.journal import iter_results
 from dialer.planner import ListRowState, list_row_states
 from dialer.replay import Replay
 
 
-def load_list(path: Path, options: ListOptions) -> CallList:
-    """The call-list loader (imported when first used, so this module loads without it)."""
-    from dialer.calllist import load_call_list
+def load_list(path: Path, options: ListOptions, results: Path | None = None) -> CallList:
+    """The call-list loader (imported when first used, so this module loads without it); the list
+    cache a run left beside ``results`` is used when it is for this very list, never written here."""
+    from dialer.calllist.cache import list_cache_path, load_checked_list
 
-    return load_call_list(path, options)
+    cache = None if results is None else list_cache_path(results)
+    return load_checked_list(path, options, cache, write=False)
 
 
 @dataclass
@@ -46,7 +49,7 @@ def load_source(
     """
     campaign = load_campaign(Path(source), overrides)
     options = replace(campaign.list, keep_original=True) if keep_original else campaign.list
-    call_list = load_list(campaign.list_path, options)
-    replay = read_results(campaign.results)
+    call_list = load_list(campaign.list_path, options, campaign.results)
+    replay = replay_history(campaign.results).replay  # a run's checkpoint when it proves itself
     states = sorted(list_row_states(call_list, replay), key=lambda st: st.row)
     return Source(campaign, call_list, replay, states)
