@@ -391,7 +391,6 @@ class Runner:
         if self.progress:
             self.progress.update(self.tally)
 
-
     # -- reconciliation ---------------------------------------------------------------------------
 
     def _follow_up(
