@@ -295,6 +295,12 @@ def checkpoint_format() -> str:
     return f"{CHECKPOINT_FORMAT}-{digest}"
 
 
+# Made when this module is imported, from the code this process runs, not from what is on disk later
+# (a package upgraded during a run must not label this run's checkpoint as the new code's).
+with suppress(Exception):
+    checkpoint_format()
+
+
 @dataclass
 class History:
     """A replay and what it is a replay of."""

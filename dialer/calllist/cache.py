@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+from contextlib import suppress
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
@@ -119,6 +120,10 @@ def list_cache_format() -> str:
         [str(LIST_CACHE_FORMAT), __version__, *libraries, *field_names(CallList, RowProblem, ListOptions)],
     )
     return f"{LIST_CACHE_FORMAT}-{digest}"
+
+
+with suppress(Exception):  # at import, from the code this process runs (see dialer.checkpoint)
+    list_cache_format()
 
 
 def _version(distribution: str) -> str:
