@@ -5,6 +5,7 @@ resumed run with a warm checkpoint and list cache dials exactly the rows that re
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import fields
 from pathlib import Path
 
@@ -24,7 +25,16 @@ from dialer.checkpoint import (
 from dialer.journal import read_results
 from dialer.replay import Replay, RowRecord
 
-from .conftest import numbered_list, placed_per_number, run_dialer
+from .conftest import numbered_list, placed_per_number, read_lines, run_dialer
+from .faultkit import (
+    assert_every_row_has_an_outcome,
+    assert_placed_at_most_once,
+    count_events,
+    finish,
+    row_states,
+    start_dialer,
+    wait_for,
+)
 
 RUN1, RUN2 = "20261126T090000-aaaaaa", "20261126T100000-bbbbbb"
 TORN = b'{"ts":"2026-11-26T10:59:59.000000Z","event":"dial","run":"20261126T100000-bbbbbb","row":5,"snu'
@@ -396,3 +406,36 @@ def test_caches_that_cannot_be_written_never_fail_a_run(tmp_path, simulator):
     assert len(sim.placed()) == 10
     again = run_dialer("run", str(source), "--url", sim.url)
     assert again.returncode == exitcodes.OK and len(sim.arrivals()) == 10
+
+
+def test_kill9_after_a_checkpoint_then_resume_dials_nobody_twice(tmp_path, simulator):
+    """The checkpoint of a stopped run, then a run killed with -9 mid-flight (its intents after the
+    checkpoint, perhaps a torn line), then a resume from the checkpoint and that tail: nobody placed
+    twice, the killed run's requests in flight recorded as unknown, every row with an outcome."""
+    sim = simulator("--place-latency", "0.3")
+    source = numbered_list(tmp_path / "list.csv", 120)
+    results = tmp_path / "list.results.jsonl"
+    args = ("run", str(source), "--url", sim.url, "--rate", "40", "--concurrency", "10", "--wait", "2")
+    first = run_dialer(*args, "--max-duration", "1")
+    assert first.returncode == exitcodes.TIME_LIMIT, first.stderr
+    assert checkpoint_path(results).exists()
+    dials = count_events(results, "dial")
+    killed = start_dialer(*args)
+    wait_for(lambda: count_events(results, "dial") >= dials + 15, 20, "the second run to send")
+    killed.send_signal(signal.SIGKILL)
+    assert finish(killed)[0] == -signal.SIGKILL
+    resumed = run_dialer(*args, "--rate", "200", timeout=60)
+    assert resumed.returncode in (exitcodes.OK, exitcodes.NEEDS_ATTENTION), resumed.stderr
+    assert "results file replayed from its checkpoint" in resumed.stderr
+    lines = read_lines(results)
+    assert_placed_at_most_once(sim.placed())
+    assert_every_row_has_an_outcome(lines, list(range(2, 122)))
+    interrupted = {ln["row"] for ln in lines if ln.get("code") == "interrupted"}
+    states = row_states(results)
+    assert {r for r, s in states.items() if s == "unknown"} == interrupted
+    assert set(states.values()) <= {"placed", "unknown"}
+    assert len(sim.placed()) >= 120 - len(interrupted)
+    # and what the resumed run checkpointed is what a full replay of the file says
+    history = replay_history(results)
+    assert history.restored == results.stat().st_size
+    assert_same_replay(history.replay, read_results(results))
