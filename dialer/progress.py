@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
+BAR_EVERY = 0.1  # seconds between updates of the bar's counts
+
 
 class TallyLike(Protocol):
     placed: int
@@ -45,14 +47,21 @@ class Progress:
             else None
         )
         self._shown = 0
+        self._next_bar = self.started
 
     @staticmethod
     def done(t: TallyLike) -> int:
         return t.placed + t.rejected + t.failed + t.unknown
 
     def update(self, t: TallyLike, force: bool = False) -> None:
-        done = self.done(t)
         if self._bar is not None:
+            # Called once per request: the bar's counts are brought up to date a few times a second,
+            # not thousands (tqdm formats its postfix on every call).
+            now = self.clock()
+            if not force and now < self._next_bar:
+                return
+            self._next_bar = now + BAR_EVERY
+            done = self.done(t)
             self._bar.update(done - self._shown)
             self._shown = done
             self._bar.set_postfix(
@@ -63,6 +72,7 @@ class Progress:
         if self.quiet or self.log is None or (not force and now - self._last_line < self.every):
             return
         self._last_line = now
+        done = self.done(t)
         elapsed = max(now - self.started, 1e-9)
         rate = t.sent / elapsed
         left = self.total - done

@@ -55,8 +55,12 @@ class Tally:
             self.placed += 1
         elif outcome == o.RETRY:
             self.retries += 1
-        elif hasattr(self, outcome):
-            setattr(self, outcome, getattr(self, outcome) + 1)
+        elif outcome == o.UNKNOWN:
+            self.unknown += 1
+        elif outcome == o.FAILED:
+            self.failed += 1
+        elif outcome == o.REJECTED:
+            self.rejected += 1
 
     def resolve(self, outcome: str) -> None:
         """An unknown attempt the switch's lists decided."""
