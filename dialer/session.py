@@ -110,6 +110,7 @@ class Session:
                 self._record_end(journal, exitcodes.BAD_INPUT, "no valid row in the list", the_plan.counts)
                 return exitcodes.BAD_INPUT
             status, reason = await self._dial(journal, call_list, the_plan, window)
+            journal.flush()  # this pass's lines, before the file is read back
             # Only this run's lines are read back, folded on top of the replay it started from.
             history = fold(c.results, history, since=journal.opened_size)
             counts = plan(call_list, history.replay).counts
@@ -266,6 +267,7 @@ class Session:
                 "concurrency": c.pacing.concurrency,
                 "stagger": c.pacing.stagger,
                 "attempts": c.retry.attempts,
+                "reconcile": {"enabled": c.reconcile.enabled, "settle": c.reconcile.settle},
                 "defaults": c.list.defaults,
                 "window": c.window,
             },
