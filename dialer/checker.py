@@ -5,9 +5,10 @@ and, if that lists nothing, cdrs/list (in that order: a call that ends between t
 still seen by one of them, which asking the other way round would miss). At most ``concurrent`` rows
 are asked at a time, outside the calls/make pacing: lookups place nothing.
 
-Before the first "absent" is believed, the same questions are asked about a row this run saw placed:
-if the lists do not show that call either, they cannot see this campaign's calls (numbers kept in
-another form, a filter the switch ignores) and an empty answer proves nothing, so asking stops.
+Before the first "absent" is believed, the same questions are asked about a row seen placed (in this
+run, or by an earlier one when a run starts with rows earlier runs left unknown): if the lists do not
+show that call either, they cannot see this campaign's calls (numbers kept in another form, a filter
+the switch ignores) and an empty answer proves nothing, so asking stops.
 The judgements themselves are dialer.reconcile's pure functions.
 """
 
@@ -50,6 +51,9 @@ class RowCheck:
     cnumber: str
     sent_at: float  # Unix time the request left: the CDR window opens before it
     due: float  # clock() value after which any call the attempt started shows in the lists
+    # For a row an earlier run left unknown: that attempt's number as the results file holds it (the
+    # line about it says so); ``item`` is then this run's attempt 0, whose retry is attempt 1.
+    earlier_attempt: int | None = None
 
 
 Checked = Callable[[RowCheck, Judgement, Question, list[Answer]], None]
@@ -103,7 +107,8 @@ class Checker:
         return not self._trusted and len(self._controls) < CONTROLS_KEPT
 
     def note_placed(self, row: RowCheck) -> None:
-        """A row placed in this run: a control that the lists show this campaign's calls."""
+        """A placed row (this run's, or an earlier run's): a control that the lists show this
+        campaign's calls. The first noted is the one asked about."""
         if self.wants_controls:
             self._controls.append(row)
 

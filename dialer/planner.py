@@ -35,6 +35,8 @@ class ListRowState:
 class Plan:
     to_dial: list[int] = field(default_factory=list)  # in list order
     redial_unknown: list[int] = field(default_factory=list)  # unknown rows the operator chose to redial
+    # Unknown rows (history matching the list row, not redialed) whose call the switch may be asked about.
+    unknown: list[int] = field(default_factory=list)
     problems_to_record: list[RowProblem] = field(default_factory=list)  # not yet in the results file
     changed_rows: list[int] = field(default_factory=list)  # the list's pair differs from the results'
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(o.ROW_STATES, 0))
@@ -129,14 +131,20 @@ def _plan(call_list: CallList, replay: Replay, redial_unknown: bool) -> Plan:
         state = rec.state
         if state == o.NOT_DIALED or state == o.FAILED:
             to_dial.append(row)
-        elif state == o.UNKNOWN and redial_unknown:
-            out.redial_unknown.append(row)
-            to_dial.append(row)
+        elif state == o.UNKNOWN:
+            if redial_unknown:
+                out.redial_unknown.append(row)
+                to_dial.append(row)
+            else:
+                out.unknown.append(row)
         counts[state] += 1
     _judge_others(out, others, replay, redial_unknown)
     for problem in {p.row: p for p in call_list.problems}.values():
-        _add(out, _problem_row_state(problem, history.get(problem.row)), history, redial_unknown)
+        # A row the list now rejects is never dialed again, so never asked about either.
+        state = _problem_row_state(problem, history.get(problem.row))
+        _add(out, state, history, redial_unknown, listed=False)
     to_dial.sort()
+    out.unknown.sort()
     return out
 
 
@@ -166,7 +174,9 @@ def _history_counts(rec: RowRecord) -> bool:
     return rec.sent or rec.state not in _LIST_VERDICTS
 
 
-def _add(out: Plan, st: ListRowState, history: dict[int, RowRecord], redial_unknown: bool) -> None:
+def _add(
+    out: Plan, st: ListRowState, history: dict[int, RowRecord], redial_unknown: bool, listed: bool = True
+) -> None:
     rec = history.get(st.row)
     if rec is not None and rec.sent and st.record is None and st.problem is None:
         out.changed_rows.append(st.row)
@@ -178,6 +188,8 @@ def _add(out: Plan, st: ListRowState, history: dict[int, RowRecord], redial_unkn
     elif st.state == o.UNKNOWN and redial_unknown:
         out.redial_unknown.append(st.row)
         out.to_dial.append(st.row)
+    elif st.state == o.UNKNOWN and listed and st.record is not None:
+        out.unknown.append(st.row)
     out.counts[st.state] += 1
 
 

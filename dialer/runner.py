@@ -3,7 +3,8 @@
 One dispatcher task decides what is sent and when; one task per request in flight waits for the
 switch. An attempt that ends unknown is handed to the checker (dialer.checker), which asks the
 switch's call lists once any call has had time to show: a call found makes the row placed, none
-found sends it back through the retry path. Decisions (what a reply means, what the lists say,
+found sends it back through the retry path. Rows earlier runs left unknown are handed to the checker
+when the run starts (dialer.resume_checks chooses them). Decisions (what a reply means, what the lists say,
 which rows remain) are pure functions elsewhere; this module only wires them to the clock, the
 journal and the transport.
 """
@@ -31,7 +32,9 @@ from dialer.pacing import Pacer
 from dialer.policy import Verdict, classify_failure, classify_reply
 from dialer.progress import Progress
 from dialer.reconcile import ABSENT, FOUND, Answer, Judgement, Question, settle_seconds
+from dialer.replay import RowRecord
 from dialer.response import SwitchReply, parse_reply
+from dialer.resume_checks import cdr_window_opens, seconds_until_settled
 from dialer.rows import Item, RowAccess
 from dialer.rowwindows import RowWindows
 from dialer.transport import RawReply, Transport, TransportFailure
@@ -86,7 +89,10 @@ class Runner:
     progress: Progress | None = None
     limits: RunLimits = field(default_factory=RunLimits)
     redial_unknown: frozenset[int] = frozenset()
+    earlier_unknown: list[RowRecord] = field(default_factory=list)  # left unknown by earlier runs: checked
+    earlier_placed: list[RowRecord] = field(default_factory=list)  # placed by earlier runs: the controls
     clock: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time  # Unix time, to read the results file's timestamps against
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
@@ -139,6 +145,8 @@ class Runner:
     async def run(self) -> int | None:
         """Dial every row given; returns a stop status, or None when every row ran its course."""
         with quiet_collector():
+            if self.checker is not None:
+                self._check_earlier_unknown(self.checker)
             try:
                 await self._dispatch()
             except JournalError as exc:
@@ -219,7 +227,13 @@ class Runner:
         now = self.clock()
         items: list[Item] = []
         while self._retries and self._retries[0][0] <= now and len(items) < limit:
-            items.append(heapq.heappop(self._retries)[1])
+            item = heapq.heappop(self._retries)[1]
+            if item.attempt == 1 and self.windows is not None:
+                # This run's first attempt at a row an earlier run left unknown, which the switch's
+                # lists showed was not placed: a fresh row here, dialed only when its window is open.
+                self._queue.appendleft(item.row)
+            else:
+                items.append(item)
         if self.windows is not None:
             items.extend(self.windows.take_open(self._queue, limit - len(items)))
         else:
@@ -414,6 +428,33 @@ class Runner:
         elif verdict.outcome == o.PLACED and checker.wants_controls:
             checker.note_placed(self._row_check(item, params, sent_at))
 
+    def _check_earlier_unknown(self, checker: Checker) -> None:
+        """Hand the checker the rows earlier runs left unknown, each due once it has settled counted
+        from its last results line, with rows earlier runs placed as the controls (none is placed in
+        this run yet)."""
+        if not self.earlier_unknown:
+            return
+        now, wall = self.clock(), self.wall()
+        for rec in self.earlier_placed:
+            control = Item(rec.row, rec.attempts)
+            checker.note_placed(RowCheck(control, rec.snumber, rec.cnumber, cdr_window_opens(rec), now))
+        p = self.campaign.pacing
+        stagger_period = p.period if p.stagger == "delay" else 0.0
+        for rec in self.earlier_unknown:
+            params = self.request_params(rec.row, 0)  # the delay and wait the row sends
+            wait = seconds_until_settled(rec, params, self.campaign.reconcile.settle, stagger_period, wall)
+            # Attempts are counted per run (a row a later run dials starts at attempt 1, and the
+            # replay keeps the highest number seen): the earlier run's unknown attempt is this run's
+            # attempt 0, so that "absent" gives the row a first attempt here, with all of --attempts
+            # ahead of it, as a failed row gets. The checked line carries the earlier attempt's
+            # number, which is the one the replay holds for the row.
+            item = Item(rec.row, 0)
+            opens = cdr_window_opens(rec)
+            checker.check(
+                RowCheck(item, rec.snumber, rec.cnumber, opens, now + wait, earlier_attempt=rec.attempts)
+            )
+            self.tally.unknown += 1  # as this run's own unknown attempts are: a check resolves it
+
     def _row_check(self, item: Item, params: dict[str, str], sent_at: float) -> RowCheck:
         # The numbers exactly as sent, and the delay and wait sent (a staggered delay included).
         due = self.clock() + settle_seconds(params, self.campaign.reconcile.settle)
@@ -425,7 +466,7 @@ class Runner:
         """The check's results line, written only now that the switch has answered."""
         verdict = self._checked_verdict(row.item, judgement)
         line = self._row_fields(row.item.row)
-        line["attempt"] = row.item.attempt
+        line["attempt"] = row.item.attempt if row.earlier_attempt is None else row.earlier_attempt
         line["verdict"] = judgement.verdict
         line["outcome"] = verdict.outcome
         line["code"] = verdict.code

@@ -19,12 +19,14 @@ from dialer.calllist import ListError
 from dialer.calllist.cache import list_cache_path, load_checked_list
 from dialer.calllist.model import CallList, RowProblem
 from dialer.campaign import Campaign, Credentials
+from dialer.checker import CONTROLS_KEPT
 from dialer.checkpoint import History, collector_paused, fold, replay_history, save_checkpoint
 from dialer.journal import Journal, JournalError
 from dialer.lock import AlreadyRunning, CampaignLock
 from dialer.planner import plan
 from dialer.progress import Progress
-from dialer.replay import ResultsFileError
+from dialer.replay import ResultsFileError, RowRecord
+from dialer.resume_checks import list_numbers_of, recent_placed, unknown_to_check
 from dialer.rows import RowAccess
 from dialer.rowwindows import RowWindows
 from dialer.runner import RunLimits, Runner, utc_now
@@ -98,7 +100,10 @@ class Session:
             self.log.warning("stopped before dialing", signal=self._signalled)
             return exitcodes.STOPPED
         the_plan = plan(call_list, replay, redial_unknown=self.options.redial_unknown)
-        self._warn(replay, the_plan)
+        to_check = unknown_to_check(the_plan, replay) if c.reconcile.enabled else []
+        # Controls only when there is something to check: finding them looks at every placed row.
+        controls = recent_placed(replay, list_numbers_of(call_list), CONTROLS_KEPT) if to_check else []
+        self._warn(replay, the_plan, len(to_check))
         journal = Journal(c.results, self.run_id)
         try:
             journal.open()
@@ -109,7 +114,7 @@ class Session:
                 self.log.error("nothing to dial: no valid row in the list", list=str(c.list_path))
                 self._record_end(journal, exitcodes.BAD_INPUT, "no valid row in the list", the_plan.counts)
                 return exitcodes.BAD_INPUT
-            status, reason = await self._dial(journal, call_list, the_plan, window)
+            status, reason = await self._dial(journal, call_list, the_plan, window, (to_check, controls))
             journal.flush()  # this pass's lines, before the file is read back
             # Only this run's lines are read back, folded on top of the replay it started from.
             history = fold(c.results, history, since=journal.opened_size)
@@ -146,12 +151,22 @@ class Session:
         return call_list, history
 
     async def _dial(
-        self, journal: Journal, call_list: CallList, the_plan: Any, window: CallingWindow | None
+        self,
+        journal: Journal,
+        call_list: CallList,
+        the_plan: Any,
+        window: CallingWindow | None,
+        earlier: tuple[list[RowRecord], list[RowRecord]],
     ) -> tuple[int | None, str]:
+        """``earlier``: the rows earlier runs left unknown that are checked, and the placed controls."""
         c = self.campaign
+        to_check, controls = earlier
         transport = self._transport or AiohttpTransport(c.url, max_connections=c.pacing.concurrency)
         progress = Progress(
-            len(the_plan.to_dial), bar=self.options.progress_bar, quiet=self.options.quiet, log=self.log
+            len(the_plan.to_dial) + len(to_check),
+            bar=self.options.progress_bar,
+            quiet=self.options.quiet,
+            log=self.log,
         )
         runner = Runner(
             campaign=c,
@@ -163,6 +178,8 @@ class Session:
             progress=progress,
             limits=self._limits(),
             redial_unknown=frozenset(the_plan.redial_unknown),
+            earlier_unknown=to_check,
+            earlier_placed=controls,
         )
         if window is not None:
             runner.windows = RowWindows(
@@ -229,7 +246,7 @@ class Session:
         deadline, reason = min(bounds)
         return RunLimits(deadline=deadline, deadline_reason=f"{reason} reached")
 
-    def _warn(self, replay: Any, the_plan: Any) -> None:
+    def _warn(self, replay: Any, the_plan: Any, to_check: int) -> None:
         if replay.torn_tail:
             self.log.warning("results file ended in a torn line (a crash); it was ignored")
         if the_plan.changed_rows:
@@ -241,9 +258,14 @@ class Session:
                 count=len(the_plan.changed_rows),
             )
         unknown = the_plan.counts[o.UNKNOWN]
-        if unknown and not self.options.redial_unknown:
+        if to_check:
+            self.log.info(
+                "rows earlier runs left unknown: asking the switch's call lists about them once settled",
+                unknown=to_check,
+            )
+        if unknown > to_check and not self.options.redial_unknown:
             self.log.warning(
-                "rows with unknown outcome are not redialed; see `dialer status`", unknown=unknown
+                "rows with unknown outcome are not redialed; see `dialer status`", unknown=unknown - to_check
             )
 
     def _record_start(self, journal: Journal, call_list: CallList, the_plan: Any) -> None:

@@ -432,7 +432,9 @@ def test_kill9_after_a_checkpoint_then_resume_dials_nobody_twice(tmp_path, simul
     assert_every_row_has_an_outcome(lines, list(range(2, 122)))
     interrupted = {ln["row"] for ln in lines if ln.get("code") == "interrupted"}
     states = row_states(results)
-    assert {r for r, s in states.items() if s == "unknown"} == interrupted
+    # The resume asks the switch's lists about the rows the kill left in flight: those it shows
+    # placed are placed; only rows it could not settle stay unknown.
+    assert {r for r, s in states.items() if s == "unknown"} <= interrupted
     assert set(states.values()) <= {"placed", "unknown"}
     assert len(sim.placed()) >= 120 - len(interrupted)
     # and what the resumed run checkpointed is what a full replay of the file says

@@ -11,13 +11,17 @@ import pytest
 from dialer import exitcodes
 from dialer import outcomes as o
 from dialer.journal import read_results
+from dialer.reconcile import FOUND
 from tests.conftest import numbered_list, read_lines, run_dialer
 from tests.faultkit import (
     assert_every_arrival_had_an_intent,
     assert_every_row_has_an_outcome,
     assert_placed_at_most_once,
+    campaign_toml,
+    checks_by_attempt,
     count_events,
     finish,
+    row_states,
     start_dialer,
     wait_for,
 )
@@ -70,11 +74,13 @@ def test_first_signal_finishes_in_flight_then_resume_completes(tmp_path, simulat
 
 
 def test_second_signal_stops_now_and_in_flight_rows_become_unknown(tmp_path, simulator):
-    """Two SIGINTs: exit 6 without waiting; what was in flight is unknown on resume and not redialed."""
+    """Two SIGINTs: exit 6 without waiting; what was in flight is unknown on resume and not redialed:
+    the resume asks the switch's call lists about it once settled, and they show each call."""
     sim = simulator("--place-latency", "2")
     list_path = numbered_list(tmp_path / "list.csv", 20)
-    results = tmp_path / "list.results.jsonl"
-    args = ("run", str(list_path), "--url", sim.url, "--concurrency", "10", "--wait", "4")
+    camp = campaign_toml(tmp_path, list_path, sim.url, settle=0.5)
+    results = tmp_path / "camp.results.jsonl"
+    args = ("run", str(camp), "--concurrency", "10", "--wait", "4")
     process = start_dialer(*args)
     # The simulator logs an arrival when it answers: the intents say what is in flight.
     wait_for(lambda: count_events(results, o.EV_DIAL) >= 10, 20, "ten requests in flight")
@@ -89,7 +95,7 @@ def test_second_signal_stops_now_and_in_flight_rows_become_unknown(tmp_path, sim
     in_flight = {r.row for r in read_results(results).rows.values() if r.in_flight}
     assert len(in_flight) == 10
     resumed = run_dialer(*args, "--quiet", timeout=40)
-    assert resumed.returncode == exitcodes.NEEDS_ATTENTION, resumed.stderr
+    assert resumed.returncode == exitcodes.OK, resumed.stderr
     lines = read_lines(results)
     interrupted = {ln["row"] for ln in lines if ln.get("code") == "interrupted"}
     assert interrupted == in_flight
@@ -98,6 +104,9 @@ def test_second_signal_stops_now_and_in_flight_rows_become_unknown(tmp_path, sim
         for ln in lines
         if ln.get("code") == "interrupted"
     )
+    # Asked about once settled (wait 4 + settle 0.5 after their intents): each call is listed.
+    assert checks_by_attempt(lines) == dict.fromkeys(((row, 1) for row in in_flight), FOUND)
+    assert set(row_states(results).values()) == {o.PLACED}
     # Not redialed: each of them reached the switch once, and the switch placed it once.
     arrivals = Counter(a["snumber"] for a in sim.arrivals())
     assert all(n == 1 for n in arrivals.values()) and len(arrivals) == 20
