@@ -1,0 +1,386 @@
+"""Rows earlier runs left unknown, asked about when a run starts: the choice, the due time and the
+controls (pure), their replay, the runner with a mocked switch, and a kill -9 against the simulator."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from dialer import exitcodes
+from dialer import outcomes as o
+from dialer.calllist import load_call_list
+from dialer.campaign import load_campaign
+from dialer.journal import read_results
+from dialer.planner import plan
+from dialer.reconcile import ABSENT, ACTIVE_PATH, CDRS_PATH, FOUND, UNASKED
+from dialer.replay import RowRecord, replay_lines
+from dialer.resume_checks import (
+    cdr_window_opens,
+    list_numbers_of,
+    recent_placed,
+    seconds_until_settled,
+    unix_time,
+    unknown_to_check,
+)
+from tests.conftest import numbered_list, read_lines, run_dialer, write_csv
+from tests.faultkit import (
+    assert_every_arrival_had_an_intent,
+    assert_placed_at_most_once,
+    campaign_toml,
+    checks_by_attempt,
+    count_events,
+    finish,
+    row_states,
+    snumber_of,
+    start_dialer,
+    wait_for,
+)
+from tests.test_reconcile import Switch, run_against
+from tests.test_runner_mock import results
+
+pytestmark = pytest.mark.timeout(30)
+
+A, B, C = "2000000001", "2000000002", "2000000003"
+
+
+def stamp(seconds_ago: float) -> str:
+    """A results line's ``ts``, in the journal's own form."""
+    when = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def line(event: str, row: int, snumber: str, ts: str, **fields) -> bytes:
+    doc = {"ts": ts, "event": event, "run": "earlier", "row": row, "snumber": snumber, "cnumber": "100"}
+    return orjson.dumps({**doc, **fields}) + b"\n"
+
+
+def dial(row: int, snumber: str, ts: str, attempt: int = 1) -> bytes:
+    return line(o.EV_DIAL, row, snumber, ts, attempt=attempt, outcome=o.SENDING, code=None, callid=None)
+
+
+def result(row: int, snumber: str, ts: str, outcome: str, code: str, attempt: int = 1, callid=None) -> bytes:
+    return line(o.EV_RESULT, row, snumber, ts, attempt=attempt, outcome=outcome, code=code, callid=callid)
+
+
+# -- which rows -----------------------------------------------------------------------------------------
+
+NUMBERS = [f"200000000{i}" for i in range(1, 10)]  # rows 2 to 10
+
+
+def history(ts: str) -> list[bytes]:
+    """One row in each state an earlier run can leave."""
+    n = dict(zip(range(2, 11), NUMBERS, strict=True))
+    return [
+        dial(2, n[2], ts),
+        result(2, n[2], ts, o.UNKNOWN, "ClientOSError"),  # dropped, never checked: asked about
+        dial(3, n[3], ts),  # in flight when the run died (interrupted): asked about
+        dial(4, n[4], ts),
+        result(4, n[4], ts, o.PLACED, "204"),
+        dial(5, n[5], ts),
+        result(5, n[5], ts, o.FAILED, "503", attempt=3),
+        # row 6: never dialed
+        dial(7, "2999999999", ts),  # the list now holds other numbers in row 7
+        result(7, "2999999999", ts, o.UNKNOWN, "timeout"),
+        dial(8, n[8], ts),
+        result(8, n[8], ts, o.UNKNOWN, "500", callid="c8"),  # the switch gave a callid
+        dial(9, n[9], ts),
+        result(9, n[9], ts, o.UNKNOWN, "timeout"),
+        line(o.EV_CHECKED, 9, n[9], ts, attempt=1, verdict=UNASKED, outcome=o.UNKNOWN, code=UNASKED),
+        dial(10, n[10], ts),
+        result(10, n[10], ts, o.UNKNOWN, "timeout"),  # the list now rejects row 10
+    ]
+
+
+def list_and_replay(tmp_path: Path, ts: str):
+    rows = [[n, "100"] for n in NUMBERS[:-1]] + [["not a number", "100"]]
+    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], rows)
+    return load_call_list(source, load_campaign(source).list), replay_lines(history(ts))
+
+
+def test_unknown_rows_sent_without_a_callid_are_chosen(tmp_path):
+    """Unknown, sent, no callid, the list's numbers: asked about (a drop, an interrupted request, a
+    check that decided nothing); placed, failed, never dialed, renumbered, callid, rejected: not."""
+    call_list, replay = list_and_replay(tmp_path, stamp(60))
+    chosen = unknown_to_check(plan(call_list, replay), replay)
+    assert [rec.row for rec in chosen] == [2, 3, 9]
+    assert all(rec.state == o.UNKNOWN and rec.sent and rec.callid is None for rec in chosen)
+
+
+def test_rows_the_operator_redials_are_not_asked_about(tmp_path):
+    """--redial-unknown: the operator's choice wins; those rows are dialed, not checked."""
+    call_list, replay = list_and_replay(tmp_path, stamp(60))
+    the_plan = plan(call_list, replay, redial_unknown=True)
+    assert unknown_to_check(the_plan, replay) == []
+    assert {2, 3, 9} <= set(the_plan.redial_unknown)
+
+
+def record(**fields) -> RowRecord:
+    return RowRecord(row=2, snumber=A, cnumber="100", state=o.UNKNOWN, sent=True, **fields)
+
+
+NOW = unix_time("2026-11-26T09:00:00Z", 0.0)
+
+
+def test_due_is_last_line_plus_delay_wait_and_settle():
+    """Counted from the row's last line: delay + wait (as the row sends them now) + settle."""
+    rec = record(first_ts="2026-11-26T08:59:00Z", last_ts="2026-11-26T08:59:58Z")
+    assert seconds_until_settled(rec, {"delay": "5", "wait": "8"}, 2.5, 0.0, NOW) == pytest.approx(13.5)
+    assert seconds_until_settled(rec, {}, 1.0, 0.0, NOW) == 0.0  # settled already: ask at once
+    assert seconds_until_settled(rec, {"wait": "1"}, 10.0, 0.0, NOW + 3600) == 0.0
+
+
+def test_due_adds_one_period_when_staggered():
+    """A staggered request carried up to one period of delay that no line it left records."""
+    rec = record(last_ts="2026-11-26T09:00:00Z")
+    assert seconds_until_settled(rec, {"wait": "2"}, 1.0, 60.0, NOW) == pytest.approx(63.0)
+
+
+def test_due_without_a_time_counts_from_now():
+    assert seconds_until_settled(record(), {"wait": "2"}, 1.0, 0.0, NOW) == pytest.approx(3.0)
+    assert seconds_until_settled(record(last_ts="garbled"), {}, 1.0, 0.0, NOW) == pytest.approx(1.0)
+
+
+def test_cdr_window_opens_at_the_first_line():
+    rec = record(first_ts="2026-11-26T08:00:00.250000Z", last_ts="2026-11-26T08:59:00Z")
+    assert cdr_window_opens(rec) == pytest.approx(NOW - 3600 + 0.25)
+    assert cdr_window_opens(record()) == 0.0  # no time known: the widest window
+
+
+def test_controls_are_the_most_recent_placed_rows_the_list_still_holds(tmp_path):
+    lines = []
+    for row in range(2, 8):
+        ts = f"2026-11-26T09:00:0{row}.000000Z"
+        lines += [dial(row, f"200000000{row}", ts), result(row, f"200000000{row}", ts, o.PLACED, "204")]
+    lines += [dial(8, "2000000008", "2026-11-26T09:00:09.000000Z")]  # the latest, but unknown
+    replay = replay_lines(lines)
+
+    def list_numbers(row):  # row 7 (the most recent placed) holds another number now
+        return None if row == 7 else (f"200000000{row}", "100")
+
+    assert [r.row for r in recent_placed(replay, list_numbers, 2)] == [6, 5]
+    assert [r.row for r in recent_placed(replay, list_numbers, 9)] == [6, 5, 4, 3, 2]
+
+
+def test_list_numbers_of_the_list(tmp_path):
+    call_list, _ = list_and_replay(tmp_path, stamp(60))
+    numbers = list_numbers_of(call_list)
+    assert numbers(2) == (NUMBERS[0], "100")
+    assert numbers(10) is None  # rejected by the list
+    assert numbers(99) is None
+
+
+# -- the replay of what such a run writes ---------------------------------------------------------------
+
+
+def checked_line(verdict: str, outcome: str, attempt: int, ts: str, **extra) -> bytes:
+    return line(
+        o.EV_CHECKED, 2, A, ts, attempt=attempt, verdict=verdict, outcome=outcome, code=verdict, **extra
+    )
+
+
+def test_replay_folds_a_resume_check():
+    """Interrupted by an earlier run at its attempt 2, then in this run: checked (attempt 2, as the
+    replay holds it), absent, then this run's attempt 1, placed. And found, and unasked."""
+    ts = "2026-11-26T09:00:00.000000Z"
+    earlier = [dial(2, A, ts, 1), result(2, A, ts, o.RETRY, "503"), dial(2, A, ts, 2)]
+    interrupted = [result(2, A, ts, o.UNKNOWN, "interrupted", attempt=2)]
+    absent = [checked_line(ABSENT, o.RETRY, 2, ts), dial(2, A, ts, 1), result(2, A, ts, o.PLACED, "204")]
+    rec = replay_lines(earlier + interrupted + absent[:1]).rows[2]
+    assert (rec.state, rec.attempts) == (o.FAILED, 2)  # dialable: the switch has no call
+    rec = replay_lines(earlier + interrupted + absent).rows[2]
+    assert (rec.state, rec.attempts) == (o.PLACED, 2)
+    found = replay_lines(earlier + interrupted + [checked_line(FOUND, o.PLACED, 2, ts, callid="c1")])
+    assert (found.rows[2].state, found.rows[2].callid) == (o.PLACED, "c1")
+    unasked = replay_lines(earlier + interrupted + [checked_line(UNASKED, o.UNKNOWN, 2, ts)])
+    assert unasked.rows[2].state == o.UNKNOWN
+
+
+# -- the runner, the switch mocked ----------------------------------------------------------------------
+
+
+def earlier_run(tmp_path: Path, seconds_ago: float = 60.0) -> None:
+    """An earlier run placed row 2 (A) and was killed with row 3 (B) in flight."""
+    ts = stamp(seconds_ago)
+    lines = [dial(2, A, ts), result(2, A, ts, o.PLACED, "204"), dial(3, B, ts)]
+    (tmp_path / "list.results.jsonl").write_bytes(b"".join(lines))
+
+
+def resumed(tmp_path: Path, switch: Switch, **overrides):
+    return run_against(tmp_path, switch, [A, B], **overrides)
+
+
+def lines_about(tmp_path: Path, snumber: str) -> list[tuple]:
+    return [
+        (ln["event"], ln["attempt"], ln.get("verdict"), ln["outcome"], ln["code"])
+        for ln in results(tmp_path)
+        if ln.get("snumber") == snumber and ln["event"] in (o.EV_DIAL, o.EV_RESULT, o.EV_CHECKED)
+    ]
+
+
+async def test_an_interrupted_row_the_lists_do_not_show_is_dialed_once(tmp_path):
+    """The lists show row 2's call (placed by the earlier run: the control) and none for row 3: row 3
+    gets a checked absent line and one new attempt, placed; row 2 is not dialed."""
+    earlier_run(tmp_path)
+    switch = Switch()
+    switch.placed.append(A)  # the earlier run's call
+    session, transport = resumed(tmp_path, switch)
+    assert await session.run() == exitcodes.OK
+    assert lines_about(tmp_path, B) == [
+        (o.EV_DIAL, 1, None, o.SENDING, None),
+        (o.EV_RESULT, 1, None, o.UNKNOWN, "interrupted"),
+        (o.EV_CHECKED, 1, ABSENT, o.RETRY, ABSENT),
+        (o.EV_DIAL, 1, None, o.SENDING, None),  # this run's attempt 1
+        (o.EV_RESULT, 1, None, o.PLACED, "204"),
+    ]
+    assert [dict(form)["snumber"] for form in transport.requests] == [B]
+    assert switch.placed == [A, B]
+    # B's two lists, then the control: row 2's call, from the earlier run.
+    assert [(path, p["snumber"]) for _, path, p in switch.lookups] == [
+        (ACTIVE_PATH, B),
+        (CDRS_PATH, B),
+        (ACTIVE_PATH, A),
+    ]
+    check = next(ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED)
+    assert "row 2's call" in check["reason"]
+    # The CDR window opens at the row's first line, less the clock slack.
+    first_line = unix_time(results(tmp_path)[2]["ts"], 0.0)
+    assert check["asked"]["start"] == int(first_line) - 300
+    assert {r.row: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.values()} == {
+        2: o.PLACED,
+        3: o.PLACED,
+    }
+    assert results(tmp_path)[-1]["counts"][o.PLACED] == 2
+
+
+async def test_an_interrupted_row_the_lists_show_is_placed_without_a_request(tmp_path):
+    earlier_run(tmp_path)
+    switch = Switch()
+    switch.placed += [A, B]  # the switch placed both before the earlier run died
+    session, transport = resumed(tmp_path, switch)
+    assert await session.run() == exitcodes.OK
+    assert transport.requests == []
+    assert lines_about(tmp_path, B)[-1] == (o.EV_CHECKED, 1, FOUND, o.PLACED, FOUND)
+    check = next(ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED)
+    assert check["callid"] == f"c-{B}"
+    assert [p["snumber"] for _, _, p in switch.lookups] == [B]  # found: no control needed
+
+
+async def test_lists_not_offered_leave_the_row_unknown(tmp_path):
+    earlier_run(tmp_path)
+    switch = Switch(lists="missing")
+    session, transport = resumed(tmp_path, switch)
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert transport.requests == []
+    assert lines_about(tmp_path, B)[-1] == (o.EV_CHECKED, 1, UNASKED, o.UNKNOWN, UNASKED)
+    assert read_results(tmp_path / "list.results.jsonl").rows[3].state == o.UNKNOWN
+
+
+async def test_a_control_the_lists_do_not_show_decides_nothing(tmp_path):
+    """Lists that show nothing, not even the earlier run's placed call: the row stays unknown."""
+    earlier_run(tmp_path)
+    switch = Switch(lists="blind")
+    session, transport = resumed(tmp_path, switch)
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert transport.requests == []
+    check = [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED]
+    assert [(c["row"], c["verdict"]) for c in check] == [(3, UNASKED)]
+    assert "another form" in check[0]["reason"]
+
+
+async def test_no_placed_row_to_prove_the_lists_decides_nothing(tmp_path):
+    """No row placed by any run, none to place in this one: an empty answer is not believed."""
+    (tmp_path / "list.results.jsonl").write_bytes(dial(2, B, stamp(60)))
+    switch = Switch()
+    session, transport = run_against(tmp_path, switch, [B])
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert transport.requests == []
+    assert lines_about(tmp_path, B)[-1][:4] == (o.EV_CHECKED, 1, UNASKED, o.UNKNOWN)
+
+
+async def test_the_check_waits_until_the_row_has_settled(tmp_path):
+    """A row killed a moment ago is asked about only once its last line plus settle has passed."""
+    earlier_run(tmp_path, seconds_ago=0.0)
+    switch = Switch()
+    switch.placed += [A, B]
+    session, _ = resumed(tmp_path, switch, reconcile_settle=1.0)
+    started = time.monotonic()
+    assert await session.run() == exitcodes.OK
+    assert switch.lookups and switch.lookups[0][0] - started >= 0.8
+
+
+async def test_no_reconcile_and_redial_unknown_ask_nothing(tmp_path):
+    earlier_run(tmp_path)
+    switch = Switch()
+    session, transport = resumed(tmp_path, switch, reconcile=False)
+    assert await session.run() == exitcodes.NEEDS_ATTENTION
+    assert transport.api_requests == [] and transport.requests == []
+
+
+# -- against the simulator ------------------------------------------------------------------------------
+
+ROWS = 30
+RESET = (1, 4, 7)  # reset before placing: nothing placed, the run sees a dropped connection
+
+
+def test_kill9_then_resume_settles_every_row_from_the_switch_side(tmp_path, simulator):
+    """kill -9 with requests held by the switch (some it places later), rows dropped before placing
+    whose checks were not yet due, and perhaps an intent not yet sent; a resume with a short settle:
+    nobody placed twice, every row placed, and exactly the rows the switch never placed redialed once."""
+    reset = [snumber_of(i) for i in RESET]
+    sim = simulator("--place-latency", "1", *[a for s in reset for a in ("--script", f"{s}=reset-before")])
+    list_path = numbered_list(tmp_path / "list.csv", ROWS)
+    results_path = tmp_path / "camp.results.jsonl"
+    args = ("run", str(tmp_path / "camp.toml"), "--rate", "10", "--concurrency", "20", "--wait", "3")
+    campaign_toml(tmp_path, list_path, sim.url, settle=30)  # no check falls due before the kill
+    killed = start_dialer(*args)
+
+    def placed_and_dropped() -> bool:
+        lines = [ln for ln in read_lines(results_path) if ln.get("event") == o.EV_RESULT]
+        placed = sum(ln["outcome"] == o.PLACED for ln in lines)
+        return placed >= 3 and sum(ln["outcome"] == o.UNKNOWN for ln in lines) >= 2
+
+    wait_for(lambda: placed_and_dropped() or killed.poll() is not None, 20, "placements and drops")
+    killed.send_signal(signal.SIGKILL)
+    assert finish(killed)[0] == -signal.SIGKILL
+    killed_at = time.time()
+    before = row_states(results_path)
+    left_unknown = {row for row, state in before.items() if state == o.UNKNOWN}
+    in_flight = {row for row, rec in read_results(results_path).rows.items() if rec.in_flight}
+    assert in_flight and left_unknown - in_flight, (in_flight, left_unknown)  # both kinds of unknown
+    assert count_events(results_path, o.EV_CHECKED) == 0
+
+    campaign_toml(tmp_path, list_path, sim.url, settle=0.5)
+    done = run_dialer(*args, "--quiet", timeout=25)
+    assert done.returncode == exitcodes.OK, done.stderr
+    lines = read_lines(results_path)
+    assert_placed_at_most_once(sim.placed())
+    assert_every_arrival_had_an_intent(sim.arrivals(), lines)
+    assert set(row_states(results_path).values()) == {o.PLACED}
+    assert Counter(p["snumber"] for p in sim.placed()) == {snumber_of(i): 1 for i in range(ROWS)}
+
+    # Judged from the switch: a request the killed run sent placed its call unless it was reset.
+    first, resume = [], []
+    for arrival in sim.arrivals():
+        (first if arrival["t"] < killed_at else resume).append(arrival)
+    placed_by_first = {a["snumber"] for a in first if a["fault"] is None}
+    resent = Counter(a["snumber"] for a in resume)
+    checks = checks_by_attempt(lines)
+    for row in left_unknown:
+        number = snumber_of(row - 2)
+        if number in placed_by_first:
+            assert resent[number] == 0, f"row {row}: placed by the killed run, dialed again"
+            assert FOUND in {v for (r, _), v in checks.items() if r == row}, f"row {row}: {checks}"
+        else:
+            assert resent[number] == 1, f"row {row}: never placed, dialed {resent[number]} times"
+            assert ABSENT in {v for (r, _), v in checks.items() if r == row}, f"row {row}: {checks}"
+    assert set(reset) <= {snumber_of(r - 2) for r in left_unknown}
+    never_dialed = {row for row in range(2, ROWS + 2) if before.get(row, o.NOT_DIALED) == o.NOT_DIALED}
+    assert all(resent[snumber_of(r - 2)] == 1 for r in never_dialed)
+    never_placed = {r for r in left_unknown if snumber_of(r - 2) not in placed_by_first}
+    assert sum(resent.values()) == len(never_dialed) + len(never_placed)
