@@ -195,9 +195,7 @@ def _list_options(list_t: dict, doc: dict, base: Path, path: Path) -> ListOption
     defaults = _table(doc, "defaults", path)
     unknown = sorted(set(defaults) - set(PARAMETERS))
     if unknown:
-        raise CampaignError(
-            f"{path}: [defaults] has {', '.join(unknown)}, which calls/make does not take"
-        )
+        raise CampaignError(f"{path}: [defaults] has {', '.join(unknown)}, which calls/make does not take")
     columns = {str(k): str(v) for k, v in _table(doc, "columns", path).items()}
     bad = sorted(v for v in columns.values() if v not in PARAMETERS)
     if bad:

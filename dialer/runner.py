@@ -442,7 +442,10 @@ class Runner:
         stagger_period = p.period if p.stagger == "delay" else 0.0
         for rec in self.earlier_unknown:
             params = self.request_params(rec.row, 0)  # the delay and wait the row sends
-            wait = seconds_until_settled(rec, params, self.campaign.reconcile.settle, stagger_period, wall)
+            # The row's last line may be its intent (a crash): the request may have reached the switch
+            # as late as the moment that run would have given up on it, wait + timeout_margin later.
+            settle = self.campaign.reconcile.settle + self.read_timeout(params)
+            wait = seconds_until_settled(rec, params, settle, stagger_period, wall)
             # Attempts are counted per run (a row a later run dials starts at attempt 1, and the
             # replay keeps the highest number seen): the earlier run's unknown attempt is this run's
             # attempt 0, so that "absent" gives the row a first attempt here, with all of --attempts

@@ -16,7 +16,7 @@ LIST = (
     "\n"
     "212-555-1234,100,Sales,0,Cy\n"
     "6465550000,100,Sales,yes,Di\n"
-    "7185550000,100,\"O'Brien & Sons; <Sales>\",1,Ed\n"
+    '7185550000,100,"O\'Brien & Sons; <Sales>",1,Ed\n'
 )
 
 

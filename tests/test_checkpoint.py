@@ -29,6 +29,7 @@ from .conftest import numbered_list, placed_per_number, read_lines, run_dialer
 from .faultkit import (
     assert_every_row_has_an_outcome,
     assert_placed_at_most_once,
+    campaign_toml,
     count_events,
     finish,
     row_states,
@@ -415,7 +416,9 @@ def test_kill9_after_a_checkpoint_then_resume_dials_nobody_twice(tmp_path, simul
     sim = simulator("--place-latency", "0.3")
     source = numbered_list(tmp_path / "list.csv", 120)
     results = tmp_path / "list.results.jsonl"
-    args = ("run", str(source), "--url", sim.url, "--rate", "40", "--concurrency", "10", "--wait", "2")
+    # Short margins: the resume asks the switch about the killed run's rows once they have settled.
+    camp = campaign_toml(tmp_path, source, sim.url, timeout_margin=1, settle=0.5)
+    args = ("run", str(camp), "--results", str(results), "--rate", "40", "--concurrency", "10", "--wait", "2")
     first = run_dialer(*args, "--max-duration", "1")
     assert first.returncode == exitcodes.TIME_LIMIT, first.stderr
     assert checkpoint_path(results).exists()

@@ -46,7 +46,10 @@ def test_three_kill9_at_random_moments_then_resume(tmp_path, simulator):
     sim = simulator("--place-latency", "0.3")
     list_path = numbered_list(tmp_path / "list.csv", 300)
     results = tmp_path / "list.results.jsonl"
-    args = run_args(list_path, sim.url, "--rate", "100", "--concurrency", "20", "--wait", "2")
+    # Short margins: the resume asks the switch about the killed runs' rows once they have settled.
+    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=1, settle=0.5)
+    args = ["run", str(camp), "--results", str(results), "--rate", "100", "--concurrency", "20"]
+    args += ["--wait", "2"]
     for kill in range(3):
         dials_before = count_events(results, o.EV_DIAL)
         process = start_dialer(*args)

@@ -185,9 +185,7 @@ def _choose_sheet(path: Path, names: list[str], sheet: str | int | None) -> int:
             raise ListError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
         sheet = int(sheet)
     if not 0 <= sheet < len(names):
-        raise ListError(
-            f"{path}: no sheet number {sheet} (sheets are numbered from 0: {', '.join(names)})"
-        )
+        raise ListError(f"{path}: no sheet number {sheet} (sheets are numbered from 0: {', '.join(names)})")
     return sheet
 
 
@@ -265,7 +263,7 @@ def _forced_encoding(path: Path, name: str, data: bytes) -> str:
 
 def _delimiter(path: Path, given: str) -> str:
     sep = DELIMITER_NAMES.get(given.lower(), given)
-    if len(sep) != 1 or sep in "\"\r\n":
+    if len(sep) != 1 or sep in '"\r\n':
         raise ListError(f"{path}: the delimiter must be one character (or 'tab'), not {given!r}")
     return sep
 
