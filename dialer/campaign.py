@@ -272,6 +272,10 @@ def check_campaign(c: Campaign) -> None:
         raise CampaignError(f"{where}: retry attempts must be at least 1")
     if c.reconcile.settle < 0:
         raise CampaignError(f"{where}: [reconcile] settle must not be negative")
+    if not c.timeout_margin > 0:
+        # Every request's time limit is wait + timeout_margin: without a margin, a request sent
+        # without wait would be given up at once and recorded unknown.
+        raise CampaignError(f"{where}: timeout_margin must be more than 0 seconds")
 
 
 def credentials(c: Campaign, environ: dict[str, str] | None = None) -> Credentials:
