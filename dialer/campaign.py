@@ -250,6 +250,7 @@ def _apply_overrides(c: Campaign, ov: dict[str, Any]) -> Campaign:
         url=normalise_url(ov["url"]) if "url" in ov else c.url,
         results=Path(ov["results"]) if "results" in ov else c.results,
         window={**c.window, **ov.get("window", {})},
+        timeout_margin=float(ov["timeout_margin"]) if "timeout_margin" in ov else c.timeout_margin,
     )
     check_campaign(out)
     return out

@@ -342,7 +342,7 @@ def test_full_disk_stops_dialing_and_resumes(tmp_path, simulator, limit):
     list_path = numbered_list(tmp_path / "list.csv", 120)
     results = tmp_path / "list.results.jsonl"
     # A short settle: the resume asks the switch about rows the failure left in flight.
-    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=10, settle=0.5)
+    camp = campaign_toml(tmp_path, list_path, sim.url, timeout_margin=1, settle=0.5)
     args = ("run", str(camp), "--results", str(results), "--rate", "200", "--concurrency", "5", "--wait", "2")
     status, err = finish(start_dialer(*args, preexec_fn=limit_file_size(limit)))
     assert status == exitcodes.RESULTS_UNWRITABLE, err
