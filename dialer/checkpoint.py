@@ -18,11 +18,10 @@ it can run code when read (no pickle). Written to a temporary file, fsynced, the
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, fields
 from functools import cache
 from operator import attrgetter
@@ -37,6 +36,7 @@ import orjson
 from dialer import __version__
 from dialer import outcomes as _outcomes
 from dialer import replay as _replay_module
+from dialer.collector import collector_paused
 from dialer.journal import read_results
 from dialer.replay import Replay, RowRecord
 
@@ -262,19 +262,6 @@ def sources_digest(modules: Sequence[ModuleType], extra: Sequence[str] = ()) -> 
 
 def field_names(*classes: type) -> list[str]:
     return [f"{cls.__name__}.{f.name}:{f.type}:{f.init}" for cls in classes for f in fields(cls)]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Rebuilding hundreds of thousands of objects, none in a cycle: the cyclic collector would only
-    rescan the growing heap."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # -- the checkpoint ------------------------------------------------------------------------------------

@@ -9,13 +9,12 @@ because a CRM export changed order.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from dialer import outcomes as o
 from dialer.calllist.model import CallList, RowProblem
+from dialer.collector import collector_paused
 from dialer.replay import Replay, RowRecord
 
 
@@ -92,22 +91,8 @@ def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -
     The same judgement as ``list_row_states``, with a fast lane for the common case of a resumed
     campaign: a row whose results-file history matches it is settled by that history alone.
     """
-    with _collector_paused():
+    with collector_paused():  # amid the list and the replay: a million objects, no cycles
         return _plan(call_list, replay, redial_unknown)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Planning a long campaign allocates as it goes, amid a million live objects (the list, the
-    replay) and no reference cycles: the cyclic collector would rescan them all, again and again
-    (half of the time of a 1M-row plan)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _plan(call_list: CallList, replay: Replay, redial_unknown: bool) -> Plan:

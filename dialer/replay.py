@@ -11,9 +11,7 @@ for speed: one handler per event, slotted records, and the values that repeat ac
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Container, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from sys import intern
@@ -22,6 +20,7 @@ from typing import Any
 import orjson
 
 from dialer import outcomes as o
+from dialer.collector import collector_paused
 from dialer.reconcile import ABSENT, FOUND
 
 
@@ -212,22 +211,9 @@ def replay_lines(lines: Iterable[bytes], *, name: str = "results file", into: Re
     ``into``: carry on folding into a replay of the lines before these (it is updated and returned).
     """
     out = Replay() if into is None else into
-    with _collector_paused():
+    with collector_paused():  # a record per row, no reference cycles
         _fold_lines(out, lines, name)
     return out
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The fold allocates a record per row and no reference cycles: the cyclic garbage collector
-    would only re-scan the growing heap again and again (about an eighth of a million-line replay)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _fold_lines(out: Replay, lines: Iterable[bytes], name: str) -> None:

@@ -20,7 +20,8 @@ from dialer.calllist.cache import list_cache_path, load_checked_list
 from dialer.calllist.model import CallList, RowProblem
 from dialer.campaign import Campaign, Credentials
 from dialer.checker import CONTROLS_KEPT
-from dialer.checkpoint import History, collector_paused, fold, replay_history, save_checkpoint
+from dialer.checkpoint import History, fold, replay_history, save_checkpoint
+from dialer.collector import collector_paused
 from dialer.journal import Journal, JournalError
 from dialer.lock import AlreadyRunning, CampaignLock
 from dialer.planner import plan

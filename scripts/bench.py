@@ -912,7 +912,8 @@ def stages_main(list_path: Path, results: Path, mode: str) -> None:
 
     from dialer.calllist.cache import list_cache_path, load_checked_list
     from dialer.calllist.model import ListOptions
-    from dialer.checkpoint import collector_paused, replay_history
+    from dialer.checkpoint import replay_history
+    from dialer.collector import collector_paused
     from dialer.journal import read_results
     from dialer.planner import plan
 

@@ -32,7 +32,6 @@ from dialer.calllist.model import CallList, ListOptions, RowProblem
 from dialer.checkpoint import (
     Derived,
     Stale,
-    collector_paused,
     decode_column,
     encode_column,
     field_names,
@@ -43,6 +42,7 @@ from dialer.checkpoint import (
     sources_digest,
     write_derived,
 )
+from dialer.collector import collector_paused
 
 LIST_CACHE_FORMAT = 1  # bump on any change to what the cache holds or means
 _LIBRARIES = ("pandas", "numpy", "phonenumbers", "python-calamine", "openpyxl")
