@@ -116,18 +116,22 @@ class AiohttpTransport:
             )
         return timeout
 
+    async def _post(self, url: str, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
+        """POST the form and read the whole answer within ``read_timeout`` (TimedOut past it)."""
+        with self._deadlines.watch(read_timeout):
+            async with self._session.post(
+                url,
+                data=encode_form(form),
+                timeout=self._connect_timeout_within(read_timeout),
+                allow_redirects=False,
+            ) as resp:
+                body = await resp.read()
+                # aiohttp's own read-only view: names are case-insensitive ("retry-after").
+                return RawReply(resp.status, resp.headers, body)
+
     async def post_form(self, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
         try:
-            with self._deadlines.watch(read_timeout):
-                async with self._session.post(
-                    self.url,
-                    data=encode_form(form),
-                    timeout=self._connect_timeout_within(read_timeout),
-                    allow_redirects=False,
-                ) as resp:
-                    body = await resp.read()
-                    # aiohttp's own read-only view: names are case-insensitive ("retry-after").
-                    return RawReply(resp.status, resp.headers, body)
+            return await self._post(self.url, form, read_timeout)
         except TimedOut as exc:
             raise TransportFailure(TIMEOUT, "timeout", str(exc)) from None
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
@@ -150,15 +154,7 @@ class AiohttpTransport:
         call. Any failure is a TransportFailure; its kind matters less than for calls/make, since a
         lookup that got no answer decides nothing either way."""
         try:
-            with self._deadlines.watch(read_timeout):
-                async with self._session.post(
-                    api_url(self.url, path),
-                    data=encode_form(form),
-                    timeout=self._connect_timeout_within(read_timeout),
-                    allow_redirects=False,
-                ) as resp:
-                    body = await resp.read()
-                    return RawReply(resp.status, resp.headers, body)
+            return await self._post(api_url(self.url, path), form, read_timeout)
         except TimedOut as exc:
             raise TransportFailure(TIMEOUT, "timeout", str(exc)) from None
         except (TimeoutError, aiohttp.SocketTimeoutError) as exc:
