@@ -247,7 +247,7 @@ class Runner:
         if self._retries:
             candidates.append(max(0.0, self._retries[0][0] - self.clock()))
         if self.windows is not None and (self.windows.waiting or self._queue):
-            wait = self.windows.seconds_until_next(self._in_flight_count())
+            wait = self.windows.seconds_until_next(len(self._in_flight))
             if wait is None:
                 self.request_stop(exitcodes.WINDOW_CLOSED, self.windows.closed_reason)
                 return None
@@ -257,9 +257,6 @@ class Runner:
         if not candidates:
             return None
         return min(candidates)
-
-    def _in_flight_count(self) -> int:
-        return len(self._in_flight)
 
     def _requeue(self, item: Item) -> None:
         if item.attempt == 1:
