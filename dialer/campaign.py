@@ -27,7 +27,7 @@ class CampaignError(Exception):
 class Pacing:
     rate: float | None = None  # requests per period; None: no limit
     period: float = 1.0  # seconds
-    concurrency: int = 20  # requests in flight at most
+    concurrency: int | None = None  # requests in flight at most; None: auto (see dialer.inflight)
     stagger: str = "none"  # "none" or "delay": spread placements with calls/make's delay
 
 
@@ -88,7 +88,7 @@ def normalise_url(url: str) -> str:
 def load_campaign(source: Path, overrides: dict[str, Any] | None = None) -> Campaign:
     """Read SOURCE (a campaign TOML or a bare CSV/spreadsheet list) and apply flag overrides.
 
-    ``overrides`` keys: url, results, rate, period, concurrency, stagger, wait, attempts,
+    ``overrides`` keys: url, results, rate, period, concurrency ("auto" or a number), stagger, wait, attempts,
     sheet, encoding, delimiter, do_not_call (list of paths), window (dict merged into [window]),
     reconcile (bool), reconcile_settle (seconds).
     A value of None means "not given".
@@ -127,11 +127,12 @@ def _from_toml(path: Path) -> Campaign:
     retry_t = _table(doc, "retry", path)
     reconcile_t = _table(doc, "reconcile", path)
     auth_t = _table(doc, "auth", path)
+    concurrency = parse_concurrency(pacing_t.get("concurrency", "auto"), f"{path}: [pacing] concurrency")
     try:
         pacing = Pacing(
             rate=_opt_float(pacing_t.get("rate")),
             period=float(pacing_t.get("period", 1.0)),
-            concurrency=int(pacing_t.get("concurrency", 20)),
+            concurrency=concurrency,
             stagger=str(pacing_t.get("stagger", "none")),
         )
         retry = RetryPolicy(
@@ -187,6 +188,18 @@ def _flag(value: Any, name: str) -> bool:
     return value
 
 
+def parse_concurrency(value: Any, where: str) -> int | None:
+    """`auto` (None) or a whole number of at least 1, from the campaign file or --concurrency."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return None
+    number = value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        number = int(value)
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise CampaignError(f'{where} must be "auto" or a whole number, 1 or more, not {value!r}')
+    return number
+
+
 def _opt_float(value: Any) -> float | None:
     return None if value in (None, "", 0) else float(value)
 
@@ -223,8 +236,11 @@ def _default_text(value: Any) -> str:
 def _apply_overrides(c: Campaign, ov: dict[str, Any]) -> Campaign:
     pacing = replace(
         c.pacing,
-        **{k: ov[k] for k in ("rate", "period", "concurrency", "stagger") if k in ov},
+        **{k: ov[k] for k in ("rate", "period", "stagger") if k in ov},
     )
+    if "concurrency" in ov:
+        where = f"{c.source}: --concurrency"
+        pacing = replace(pacing, concurrency=parse_concurrency(ov["concurrency"], where))
     if ov.get("rate") == 0:
         pacing = replace(pacing, rate=None)
     retry = replace(c.retry, attempts=ov["attempts"]) if "attempts" in ov else c.retry
@@ -263,8 +279,8 @@ def check_campaign(c: Campaign) -> None:
         raise CampaignError(f"{where}: rate must be above 0 (or 0 for no limit)")
     if p.period <= 0:
         raise CampaignError(f"{where}: period must be above 0 seconds")
-    if p.concurrency < 1:
-        raise CampaignError(f"{where}: concurrency must be at least 1")
+    if p.concurrency is not None and p.concurrency < 1:
+        raise CampaignError(f'{where}: concurrency must be at least 1 (or "auto")')
     if p.stagger not in ("none", "delay"):
         raise CampaignError(f"{where}: stagger must be 'none' or 'delay', not {p.stagger!r}")
     if p.stagger == "delay" and p.rate is None:

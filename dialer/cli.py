@@ -81,7 +81,11 @@ def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -
 @click.option("--results", type=click.Path(path_type=Path), help="Results file (JSON lines, the journal).")
 @click.option("--rate", type=float, help="Requests per period at most (0: no limit).")
 @click.option("--period", type=float, help="Pacing period in seconds (default 1).")
-@click.option("--concurrency", type=int, help="Requests in flight at most.")
+@click.option(
+    "--concurrency",
+    metavar="auto|N",
+    help="Requests in flight at most; auto (default): enough for the rate with the longest wait and delay.",
+)
 @click.option("--wait", type=int, help="calls/make wait: seconds the switch waits to return the callid.")
 @click.option(
     "--stagger",

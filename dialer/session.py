@@ -9,7 +9,7 @@ import signal
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from dialer.campaign import Campaign, Credentials
 from dialer.checker import CONTROLS_KEPT
 from dialer.checkpoint import History, fold, replay_history, save_checkpoint
 from dialer.collector import collector_paused
+from dialer.inflight import InFlight, resolve_concurrency
 from dialer.journal import Journal, JournalError
 from dialer.lock import AlreadyRunning, CampaignLock
 from dialer.planner import plan
@@ -100,6 +101,9 @@ class Session:
         if self._signalled:
             self.log.warning("stopped before dialing", signal=self._signalled)
             return exitcodes.STOPPED
+        in_flight = resolve_concurrency(c.pacing, call_list.table, self.log)
+        # The runner and the connection pool size themselves from the campaign: they get the number.
+        self.campaign = c = replace(c, pacing=replace(c.pacing, concurrency=in_flight.used))
         the_plan = plan(call_list, replay, redial_unknown=self.options.redial_unknown)
         to_check = unknown_to_check(the_plan, replay) if c.reconcile.enabled else []
         # Controls only when there is something to check: finding them looks at every placed row.
@@ -108,7 +112,7 @@ class Session:
         journal = Journal(c.results, self.run_id)
         try:
             journal.open()
-            self._record_start(journal, call_list, the_plan)
+            self._record_start(journal, call_list, the_plan, in_flight)
             record_interrupted(journal, replay)
             await journal.commit()
             if len(call_list.table) == 0:
@@ -269,7 +273,9 @@ class Session:
                 "rows with unknown outcome are not redialed; see `dialer status`", unknown=unknown - to_check
             )
 
-    def _record_start(self, journal: Journal, call_list: CallList, the_plan: Any) -> None:
+    def _record_start(
+        self, journal: Journal, call_list: CallList, the_plan: Any, in_flight: InFlight
+    ) -> None:
         c = self.campaign
         journal.record(
             o.EV_RUN_STARTED,
@@ -288,6 +294,7 @@ class Session:
                 "rate": c.pacing.rate,
                 "period": c.pacing.period,
                 "concurrency": c.pacing.concurrency,
+                "concurrency_setting": in_flight.setting,  # "auto", or the number the campaign set
                 "stagger": c.pacing.stagger,
                 "attempts": c.retry.attempts,
                 "reconcile": {"enabled": c.reconcile.enabled, "settle": c.reconcile.settle},
@@ -303,6 +310,7 @@ class Session:
             results=str(c.results),
             rows=call_list.total_rows,
             to_dial=len(the_plan.to_dial),
+            concurrency=in_flight.describe(),
             already=the_plan.counts,
         )
 

@@ -162,7 +162,8 @@ def test_wait_is_kept_above_the_delay_when_both_are_sent(tmp_path):
         ["snumber", "cnumber", "delay", "wait"],
         [["2125550001", "100", "", "5"], ["2125550002", "100", "3", "5"], ["2125550003", "100", "", ""]],
     )
-    campaign = load_campaign(source, {"rate": 1, "stagger": "delay"})
+    # A number, as the session hands every Runner: auto is worked out before the runner is built.
+    campaign = load_campaign(source, {"rate": 1, "stagger": "delay", "concurrency": 20})
     call_list: CallList = load_call_list(source, campaign.list)
     runner = Runner(campaign, call_list, [], None, MockTransport(None), Credentials("u", "p"))
     rows = call_list.table.index.tolist()
