@@ -5,7 +5,8 @@ With `wait`, the switch holds each request until the call is set up, so the requ
 rate times how long each is held (Little's law): at 50/s and wait 5, about 350. Each one is a socket,
 so the process's open-file limit is raised as far as it may go and the number capped below it.
 
-Everything here is pure except ``raise_open_files_limit``, whose rlimit calls tests replace.
+Everything here is pure except ``raise_open_files_limit`` (its rlimit calls can be replaced by tests)
+and ``resolve_concurrency``, which calls it and warns.
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ def raise_open_files_limit(
             setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
             soft = hard
         except (OSError, ValueError):
-            # macOS refuses an unlimited soft limit (above OPEN_MAX) even when the hard one is: keep
-            # the soft limit, which the cap then respects.
+            # An unlimited hard limit is not granted as a soft one (Linux: above nr_open; macOS: above
+            # OPEN_MAX): the soft limit stays, and the cap respects it.
             pass
     return None if soft == resource.RLIM_INFINITY else soft
 
