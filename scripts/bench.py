@@ -10,10 +10,17 @@ as this script's and the dialer's. The machine is shared and noisy, so each figu
 quoted as a ratio to a baseline measured in the same run:
 
 * throughput, no rate limit (5,000 rows, no wait): the runner beside a bare aiohttp loop (the same
-  100-connection keep-alive client, POSTing the same form bodies to a fresh simulator); rounds
-  alternate between the two and the median of the per-round ratios is quoted;
+  100-connection keep-alive client, POSTing the same form bodies to a fresh simulator) on asyncio's
+  own event loop (the issue's "plain aiohttp script": the goal) and the same loop on uvloop (what the
+  runner's own work costs: no goal; left out if uvloop is not installed); rounds alternate between
+  them, the best round of each is compared and the median of the per-round ratios is quoted;
 * pacing at 50, 200 and 1,000 per second: the most arrivals inside any one-second window divided by
   the limit, and the mean arrival rate (first to last arrival) divided by the limit;
+* the same throughput and pacing against a switch that is not this project's: nginx
+  (scripts/independent_switch.py; one worker, a fixed "placed" answer, arrivals from its access log's
+  millisecond time stamps), which spends far less CPU per request than the simulator, so the client's
+  whole cost shows; 5,000 rows or more, so that the fastest contender's round lasts 2 s. Without
+  nginx (`apt-get install nginx-light`) the section says so and adds no rows;
 * CPU seconds (user + sys of the dialer process) per 1,000 calls at 200/s with wait 2 and
   concurrency 2,000 (the simulator answers after 1.5 s, so calls stay in flight) while the run is
   under way: sampled from /proc every 20 ms, between the 3rd second of arrivals and 1 s before the
@@ -27,7 +34,8 @@ quoted as a ratio to a baseline measured in the same run:
   process) is left out.
 
 Options: --keep DIR keeps the generated inputs, logs and results files there (a second run reuses
-the 1M-row inputs); --only NAME[,NAME] runs some sections (throughput, pacing, cpu, resume).
+the 1M-row inputs); --only NAME[,NAME] runs some sections (throughput, pacing, independent, cpu,
+resume).
 """
 
 from __future__ import annotations
@@ -36,7 +44,9 @@ import argparse
 import asyncio
 import bisect
 import csv
+import importlib.util
 import json
+import math
 import os
 import platform
 import select
@@ -46,6 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,11 +65,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
+from independent_switch import INSTALL_HINT, IndependentSwitch, find_nginx  # noqa: E402
 
 from dialer.simulator import SimulatorProcess  # noqa: E402
 
 USERNAME, PASSWORD = "demo", "demo-secret"
-SECTIONS = ("throughput", "pacing", "cpu", "resume")
+SECTIONS = ("throughput", "pacing", "independent", "cpu", "resume")
 CONNECTIONS = 100  # the bare loop's pool and the runner's --concurrency for the throughput rounds
 
 GOAL_THROUGHPUT = 0.90  # of the bare loop's
@@ -85,7 +97,6 @@ class Bench:
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     load_at_start: float = 0.0
-    bare_cpu_per_1000: float | None = None  # from the throughput rounds, the CPU row's baseline
 
     def add(self, row: Row) -> None:
         self.rows.append(row)
@@ -233,8 +244,14 @@ def simulator_main(args: list[str]) -> None:
     simulate.main(args=args, prog_name="simulate")
 
 
-def arrival_times(sim: SimulatorProcess) -> list[float]:
-    return sorted(a["mono"] for a in sim.arrivals())
+Switch = SimulatorProcess | IndependentSwitch  # each has .url and .stop()
+
+
+def arrival_times(switch: Switch) -> list[float]:
+    """Sorted arrival times of the calls/make requests (read after the switch is stopped)."""
+    if isinstance(switch, IndependentSwitch):
+        return switch.arrival_times()
+    return sorted(a["mono"] for a in switch.arrivals())
 
 
 def most_in_window(times: list[float], window: float) -> int:
@@ -261,9 +278,12 @@ def write_list(path: Path, count: int, prefix: str = "2125") -> Path:
 
 # -- throughput -----------------------------------------------------------------------------------
 
+RUNNER, BARE, BARE_UVLOOP = "runner", "bare aiohttp loop", "bare loop on uvloop"  # the contenders
 
-def bare_loop_main(url: str, list_path: Path) -> None:
-    """The baseline: a bare aiohttp client POSTing the runner's form bodies, 100 at a time."""
+
+def bare_loop_main(url: str, list_path: Path, use_uvloop: bool) -> None:
+    """The baseline: a bare aiohttp client POSTing the runner's form bodies, 100 at a time, on asyncio's
+    own event loop (the issue's "plain aiohttp script") or on uvloop."""
     import aiohttp
 
     from dialer.transport import FORM_TYPE, encode_form
@@ -293,8 +313,110 @@ def bare_loop_main(url: str, list_path: Path) -> None:
             await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
             return time.monotonic() - started
 
-    seconds = asyncio.run(main())
+    if use_uvloop:
+        import uvloop
+
+        seconds = uvloop.run(main())
+    else:
+        seconds = asyncio.run(main())
     print(json.dumps({"requests": len(bodies), "seconds": seconds}))
+
+
+def contenders(b: Bench) -> list[str]:
+    """The runner and the bare loop on asyncio's loop; the bare loop on uvloop too if it is installed."""
+    if importlib.util.find_spec("uvloop") is not None:
+        return [RUNNER, BARE, BARE_UVLOOP]
+    note = "uvloop is not installed: the bare loop on uvloop was left out of the throughput rounds"
+    if note not in b.notes:
+        print(note, flush=True)
+        b.notes.append(note)
+    return [RUNNER, BARE]
+
+
+def contender_command(name: str, url: str, list_path: Path, results: Path) -> list[str]:
+    if name == RUNNER:
+        return dialer_command(list_path, url, results, "--concurrency", str(CONNECTIONS))
+    bare = [sys.executable, __file__, "--bare-loop", url, str(list_path)]
+    return [*bare, "--uvloop"] if name == BARE_UVLOOP else bare
+
+
+@dataclass
+class Rounds:
+    """Each contender's requests/s at the switch and client CPU seconds per 1,000 requests, a round each."""
+
+    rates: dict[str, list[float]]
+    cpu: dict[str, list[float]]
+
+
+def throughput_rounds(
+    d: Path, list_path: Path, rows: int, rounds: int, names: list[str], start_switch: Callable[[Path], Switch]
+) -> Rounds:
+    """Every contender once per round, in turn, each against a fresh switch."""
+    measured = Rounds({name: [] for name in names}, {name: [] for name in names})
+    for i in range(rounds):
+        done = []
+        for name in names:
+            switch = start_switch(d / f"switch-{name.replace(' ', '-')}{i}")
+            results = d / f"runner{i}.results.jsonl"  # the runner's; a bare loop writes none
+            if name == RUNNER:
+                results.unlink(missing_ok=True)
+            run = run_child(contender_command(name, switch.url, list_path, results), d)
+            switch.stop()
+            check_ok(run, f"the {name}")
+            times = arrival_times(switch)
+            assert len(times) == rows, f"the {name} sent {len(times)} requests for {rows} rows"
+            measured.rates[name].append(mean_rate(times))
+            measured.cpu[name].append(run.cpu / rows * 1000)
+            done.append(f"{name} {mean_rate(times):.0f}/s (process {run.wall:.1f} s, cpu {run.cpu:.1f} s)")
+        print(f"  round {i + 1}: " + ", ".join(done), flush=True)
+    return measured
+
+
+def throughput_rows(b: Bench, where: str, rows: int, measured: Rounds) -> None:
+    """The runner against the bare loop on asyncio's loop (the goal) and on uvloop (no goal), then CPU.
+
+    The machine is shared: a round disturbed by other work is slower, whichever contender it hits. The
+    best round of each is the least disturbed; the median of the per-round ratios is shown too."""
+    runner = measured.rates[RUNNER]
+
+    def against(name: str) -> tuple[float, float]:
+        per_round = [mine / theirs for mine, theirs in zip(runner, measured.rates[name], strict=True)]
+        return max(runner) / max(measured.rates[name]), statistics.median(per_round)
+
+    ratio, median = against(BARE)
+    b.add(
+        Row(
+            f"{where}Throughput, no rate limit, {rows:,} rows (requests/s at the switch, best of "
+            f"{len(runner)} rounds each; median of the per-round ratios {median:.2f})",
+            f"runner {max(runner):,.0f}/s",
+            f"bare aiohttp loop on asyncio's loop {max(measured.rates[BARE]):,.0f}/s",
+            f"{ratio:.2f}",
+            f">= {GOAL_THROUGHPUT:.2f}",
+            _yes(ratio >= GOAL_THROUGHPUT),
+        )
+    )
+    cpu = {name: statistics.median(seconds) for name, seconds in measured.cpu.items()}
+    on_uvloop = ""
+    if BARE_UVLOOP in measured.rates:
+        ratio, median = against(BARE_UVLOOP)
+        b.add(
+            Row(
+                "  the same against the bare loop on uvloop: what the runner's own work costs, no goal "
+                f"(median of the per-round ratios {median:.2f})",
+                f"runner {max(runner):,.0f}/s",
+                f"bare loop on uvloop {max(measured.rates[BARE_UVLOOP]):,.0f}/s",
+                f"{ratio:.2f}",
+            )
+        )
+        on_uvloop = f", on uvloop {cpu[BARE_UVLOOP]:.2f} s"
+    b.add(
+        Row(
+            f"{where}CPU per 1,000 calls at full speed (user+sys of the client process, median round)",
+            f"runner {cpu[RUNNER]:.2f} s",
+            f"bare loop {cpu[BARE]:.2f} s{on_uvloop}",
+            f"{cpu[RUNNER] / cpu[BARE]:.2f}",
+        )
+    )
 
 
 def bench_throughput(b: Bench) -> None:
@@ -303,103 +425,119 @@ def bench_throughput(b: Bench) -> None:
     d = b.work / "throughput"
     d.mkdir(parents=True, exist_ok=True)
     list_path = write_list(d / "list.csv", rows)
-    print(f"throughput: {rows} rows, no rate limit, {CONNECTIONS} connections, {rounds} round(s)", flush=True)
-    runner_rates, bare_rates, ratios, runner_cpu, bare_cpu = [], [], [], [], []
-    for i in range(rounds):
-        sim = start_simulator(d / f"sim-runner{i}")
-        results = d / f"runner{i}.results.jsonl"
-        results.unlink(missing_ok=True)
-        run = run_child(dialer_command(list_path, sim.url, results, "--concurrency", str(CONNECTIONS)), d)
-        sim.stop()
-        check_ok(run, "dialer run")
-        runner = arrival_times(sim)
-        assert len(runner) == rows, f"the runner sent {len(runner)} requests for {rows} rows"
-        sim = start_simulator(d / f"sim-bare{i}")
-        bare_run = run_child([sys.executable, __file__, "--bare-loop", sim.url, str(list_path)], d)
-        sim.stop()
-        check_ok(bare_run, "the bare loop")
-        bare = arrival_times(sim)
-        runner_rates.append(mean_rate(runner))
-        bare_rates.append(mean_rate(bare))
-        ratios.append(runner_rates[-1] / bare_rates[-1])
-        runner_cpu.append(run.cpu / rows * 1000)
-        bare_cpu.append(bare_run.cpu / rows * 1000)
-        print(
-            f"  round {i + 1}: runner {runner_rates[-1]:.0f}/s (process {run.wall:.1f} s, "
-            f"cpu {run.cpu:.1f} s), bare loop {bare_rates[-1]:.0f}/s "
-            f"(process {bare_run.wall:.1f} s, cpu {bare_run.cpu:.1f} s)",
-            flush=True,
-        )
-    # The machine is shared: a round disturbed by other work is slower, whichever side it hits. The
-    # best round of each is the least disturbed; the median of the per-round ratios is shown too.
-    best_runner, best_bare = max(runner_rates), max(bare_rates)
-    ratio = best_runner / best_bare
-    b.bare_cpu_per_1000 = statistics.median(bare_cpu)
-    b.add(
-        Row(
-            f"Throughput, no rate limit, {rows:,} rows (requests/s at the switch, best of {rounds} rounds "
-            f"each; median of the per-round ratios {statistics.median(ratios):.2f})",
-            f"runner {best_runner:,.0f}/s",
-            f"bare aiohttp loop {best_bare:,.0f}/s",
-            f"{ratio:.2f}",
-            f">= {GOAL_THROUGHPUT:.2f}",
-            _yes(ratio >= GOAL_THROUGHPUT),
-        )
+    names = contenders(b)
+    print(
+        f"throughput: {rows} rows, no rate limit, {CONNECTIONS} connections, {rounds} round(s) of "
+        f"{', '.join(names)}",
+        flush=True,
     )
-    b.add(
-        Row(
-            "CPU per 1,000 calls at full speed (user+sys of the client process)",
-            f"runner {statistics.median(runner_cpu):.2f} s",
-            f"bare loop {b.bare_cpu_per_1000:.2f} s",
-            f"{statistics.median(runner_cpu) / b.bare_cpu_per_1000:.2f}",
-        )
-    )
+    throughput_rows(b, "", rows, throughput_rounds(d, list_path, rows, rounds, names, start_simulator))
 
 
 # -- pacing ---------------------------------------------------------------------------------------
 
+PACING_RATES = (50, 200, 1000)
+
+
+def pacing_seconds(b: Bench) -> int:
+    return 8 if b.quick else 30
+
 
 def bench_pacing(b: Bench) -> None:
-    seconds = 8 if b.quick else 30
+    seconds = pacing_seconds(b)
     d = b.work / "pacing"
     d.mkdir(parents=True, exist_ok=True)
-    for rate in (50, 200, 1000):
+    for rate in PACING_RATES:
         rows = rate * seconds
         list_path = write_list(d / f"list{rate}.csv", rows)
         for gc_off in (False, True):
             which = "simulator with its GC off" if gc_off else "stock simulator"
             print(f"pacing: --rate {rate} --period 1, {rows} rows (~{seconds} s), {which}", flush=True)
             sim = start_simulator(d / f"sim{rate}{'-gc-off' if gc_off else ''}", gc_off=gc_off)
-            results = d / f"rate{rate}.results.jsonl"
-            results.unlink(missing_ok=True)
-            command = dialer_command(
-                list_path, sim.url, results, "--rate", str(rate), "--period", "1", "--concurrency", "100"
-            )
-            run = run_child(command, d)
-            sim.stop()
-            check_ok(run, f"dialer run --rate {rate}")
-            times = arrival_times(sim)
-            peak, mean = most_in_window(times, 1.0), mean_rate(times)
-            b.add(
-                Row(
-                    f"Pacing {rate}/s, {which}: most arrivals in any 1 s window",
-                    f"{peak}",
-                    f"limit {rate}",
-                    f"{peak / rate:.3f}",
-                    f"<= {rate + 1} (limit +1)",
-                    _yes(peak <= rate + 1),
-                )
-            )
-            b.add(
-                Row(
-                    f"Pacing {rate}/s, {which}: mean arrival rate ({len(times):,} requests)",
-                    f"{mean:.1f}/s",
-                    f"limit {rate}",
-                    f"{mean / rate:.3f}",
-                    f">= {GOAL_MEAN}",
-                    _yes(mean / rate >= GOAL_MEAN),
-                )
-            )
+            paced_run(b, d, list_path, rate, sim, which)
+
+
+def paced_run(b: Bench, d: Path, list_path: Path, rate: int, switch: Switch, which: str) -> None:
+    """`dialer run --rate RATE --period 1` against ``switch`` (stopped after): the most arrivals in any
+    one-second window and the mean arrival rate, each against the limit."""
+    results = d / f"rate{rate}.results.jsonl"
+    results.unlink(missing_ok=True)
+    command = dialer_command(
+        list_path, switch.url, results, "--rate", str(rate), "--period", "1", "--concurrency", "100"
+    )
+    run = run_child(command, d)
+    switch.stop()
+    check_ok(run, f"dialer run --rate {rate}")
+    times = arrival_times(switch)
+    peak, mean = most_in_window(times, 1.0), mean_rate(times)
+    b.add(
+        Row(
+            f"Pacing {rate}/s, {which}: most arrivals in any 1 s window",
+            f"{peak}",
+            f"limit {rate}",
+            f"{peak / rate:.3f}",
+            f"<= {rate + 1} (limit +1)",
+            _yes(peak <= rate + 1),
+        )
+    )
+    b.add(
+        Row(
+            f"Pacing {rate}/s, {which}: mean arrival rate ({len(times):,} requests)",
+            f"{mean:.1f}/s",
+            f"limit {rate}",
+            f"{mean / rate:.3f}",
+            f">= {GOAL_MEAN}",
+            _yes(mean / rate >= GOAL_MEAN),
+        )
+    )
+
+
+# -- against a switch that is not this project's --------------------------------------------------
+
+INDEPENDENT = "independent switch (nginx)"
+INDEPENDENT_MIN_ROWS = 5000
+MIN_ROUND_SECONDS = 2.0
+
+
+def bench_independent(b: Bench) -> None:
+    """Throughput and pacing against nginx (scripts/independent_switch.py): a switch that is not this
+    project's and spends far less CPU per request than the simulator, so the client's whole cost shows."""
+    if find_nginx() is None:
+        print(f"independent: nginx is not installed ({INSTALL_HINT}); no independent-switch rows", flush=True)
+        return
+    d = b.work / "independent"
+    d.mkdir(parents=True, exist_ok=True)
+    names = contenders(b)
+    rows = independent_rows(d, BARE_UVLOOP if BARE_UVLOOP in names else BARE)
+    rounds = 2 if b.quick else 5
+    list_path = write_list(d / "list.csv", rows)
+    print(
+        f"independent: {rows} rows, no rate limit, {CONNECTIONS} connections, {rounds} round(s) of "
+        f"{', '.join(names)}, {INDEPENDENT}",
+        flush=True,
+    )
+    measured = throughput_rounds(d, list_path, rows, rounds, names, IndependentSwitch.start)
+    throughput_rows(b, "Independent switch (nginx): ", rows, measured)
+    seconds = pacing_seconds(b)
+    for rate in PACING_RATES:
+        rows = rate * seconds
+        list_path = write_list(d / f"list{rate}.csv", rows)
+        print(f"pacing: --rate {rate} --period 1, {rows} rows (~{seconds} s), {INDEPENDENT}", flush=True)
+        paced_run(b, d, list_path, rate, IndependentSwitch.start(d / f"nginx{rate}"), INDEPENDENT)
+
+
+def independent_rows(d: Path, fastest: str) -> int:
+    """INDEPENDENT_MIN_ROWS, or a multiple of it if the fastest contender sends that many in under
+    MIN_ROUND_SECONDS (found by one round of it, not counted): in a shorter round, opening the 100
+    connections and a stall or two of the shared machine are too large a part of the time."""
+    list_path = write_list(d / "probe.csv", INDEPENDENT_MIN_ROWS)
+    switch = IndependentSwitch.start(d / "nginx-probe")
+    run = run_child(contender_command(fastest, switch.url, list_path, d / "probe.results.jsonl"), d)
+    switch.stop()
+    check_ok(run, f"the {fastest}")
+    times = arrival_times(switch)
+    span = times[-1] - times[0]
+    return INDEPENDENT_MIN_ROWS * max(1, math.ceil(MIN_ROUND_SECONDS / span))
 
 
 # -- CPU with calls in flight ---------------------------------------------------------------------
@@ -984,6 +1122,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep inputs, logs and results in this directory")
     parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
     parser.add_argument("--bare-loop", nargs=2, metavar=("URL", "LIST"), help=argparse.SUPPRESS)
+    parser.add_argument("--uvloop", action="store_true", help=argparse.SUPPRESS)  # with --bare-loop
     parser.add_argument("--stages", nargs=3, metavar=("LIST", "RESULTS", "MODE"), help=argparse.SUPPRESS)
     parser.add_argument(
         "--bare-paced", nargs=4, metavar=("URL", "LIST", "RATE", "WAIT"), help=argparse.SUPPRESS
@@ -993,7 +1132,7 @@ def main() -> None:
         return
     args = parser.parse_args()
     if args.bare_loop:
-        bare_loop_main(args.bare_loop[0], Path(args.bare_loop[1]))
+        bare_loop_main(args.bare_loop[0], Path(args.bare_loop[1]), args.uvloop)
         return
     if args.stages:
         stages_main(Path(args.stages[0]), Path(args.stages[1]), args.stages[2])
