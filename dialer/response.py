@@ -45,6 +45,17 @@ def parse_reply(http_status: int, headers: Mapping[str, str], body: bytes) -> Sw
     )
 
 
+def reply_line_fields(reply: SwitchReply) -> dict[str, object]:
+    """What a results line records of an answer, beyond its outcome, code and callid."""
+    return {
+        "http_status": reply.http_status,
+        "key": reply.key,
+        "message": reply.message,
+        "machine": reply.machine,
+        "server": reply.server,
+    }
+
+
 def _first_response(doc: object) -> dict | None:
     if not isinstance(doc, dict):
         return None

@@ -33,7 +33,7 @@ from dialer.policy import Verdict, classify_failure, classify_reply
 from dialer.progress import Progress
 from dialer.reconcile import ABSENT, FOUND, Answer, Judgement, Question, settle_seconds
 from dialer.replay import RowRecord
-from dialer.response import SwitchReply, parse_reply
+from dialer.response import SwitchReply, parse_reply, reply_line_fields
 from dialer.resume_checks import cdr_window_opens, seconds_until_settled
 from dialer.rows import Item, RowAccess
 from dialer.rowwindows import RowWindows
@@ -100,7 +100,8 @@ class Runner:
         self.pacer = Pacer(p.rate, p.period, stagger=p.stagger == "delay") if p.rate else None
         self._queue: deque[int] = deque(self.to_dial)
         self._retries: list[tuple[float, Item]] = []
-        self._slots = asyncio.Semaphore(p.concurrency)
+        self._concurrency = p.concurrency
+        self._busy = 0  # rows claimed and not yet done with (sending, in flight): at most _concurrency
         self._in_flight: set[asyncio.Task] = set()
         self._changed = asyncio.Event()
         self.stop_status: int | None = None
@@ -108,7 +109,7 @@ class Runner:
         self.tally = Tally()
         self._hard_stop = False
         self.rows = RowAccess(self.call_list)
-        self._judged: dict[tuple[int, bytes], tuple[SwitchReply, Verdict]] = {}
+        self._judged: dict[tuple[int, bytes], tuple[SwitchReply, Verdict, dict]] = {}
         self.checker = self._make_checker()
 
     def _make_checker(self) -> Checker | None:
@@ -164,8 +165,7 @@ class Runner:
             batch = await self._claim()
             if not batch:
                 return
-            for item in batch:
-                self._record_intent(item)
+            lines = [self._record_intent(item) for item in batch]
             await self.journal.commit()
             for index, item in enumerate(batch):
                 if self.stop_status is not None:
@@ -175,29 +175,25 @@ class Runner:
                 if self.stop_status is not None:
                     self._withdraw(batch[index:])
                     return
-                task = asyncio.create_task(self._attempt(item, delay))
+                task = asyncio.create_task(self._attempt(item, lines[index], delay))
                 self._in_flight.add(task)
                 task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task) -> None:
         self._in_flight.discard(task)
-        self._slots.release()
+        self._busy -= 1
         self._changed.set()
 
     async def _claim(self) -> list[Item]:
-        """Up to one batch of items ready to send now, holding one concurrency slot each."""
-        await self._slots.acquire()
-        items = await self._ready_items(self._batch_limit())
-        if not items:
-            self._slots.release()
-            return []
-        taken = 1
-        while taken < len(items) and not self._slots.locked():
-            await self._slots.acquire()
-            taken += 1
-        for item in items[taken:]:  # no slot for them yet: back to the front of the line
-            self._requeue(item)
-        return items[:taken]
+        """Up to one batch of items ready to send now, as many as requests in flight may be added."""
+        while self._busy >= self._concurrency:
+            if self.stop_status is not None:
+                return []
+            self._changed.clear()
+            await self._changed.wait()  # set when a request finishes, or by a stop
+        items = await self._ready_items(min(self._batch_limit(), self._concurrency - self._busy))
+        self._busy += len(items)
+        return items
 
     def _batch_limit(self) -> int:
         if self.pacer is None:
@@ -266,27 +262,23 @@ class Runner:
 
     # -- one attempt ------------------------------------------------------------------------------
 
-    def _row_fields(self, row: int) -> dict:
-        return self.rows.line_fields(row)
-
-    def _record_intent(self, item: Item) -> None:
+    def _record_intent(self, item: Item) -> dict:
+        """Record that the row is about to be dialed; returns what every line about it carries."""
+        fields = self.rows.line_fields(item.row)
         if item.row in self.redial_unknown and item.attempt == 1:
-            self.journal.record(o.EV_REDIAL_UNKNOWN, **self._row_fields(item.row), reason="--redial-unknown")
-        self.journal.record(
+            self.journal.record(o.EV_REDIAL_UNKNOWN, **fields, reason="--redial-unknown")
+        self.journal.record_fields(
             o.EV_DIAL,
-            **self._row_fields(item.row),
-            attempt=item.attempt,
-            outcome=o.SENDING,
-            code=None,
-            callid=None,
+            {**fields, "attempt": item.attempt, "outcome": o.SENDING, "code": None, "callid": None},
         )
+        return fields
 
     def _withdraw(self, items: list[Item]) -> None:
         for item in items:
-            self._slots.release()
+            self._busy -= 1
             self.journal.record(
                 o.EV_WITHDRAWN,
-                **self._row_fields(item.row),
+                **self.rows.line_fields(item.row),
                 attempt=item.attempt,
                 outcome=o.WITHDRAWN,
                 code=None,
@@ -310,7 +302,8 @@ class Runner:
     def read_timeout(self, params: dict[str, str]) -> float:
         return int(params.get("wait", "0") or 0) + self.campaign.timeout_margin
 
-    async def _attempt(self, item: Item, delay: int) -> None:
+    async def _attempt(self, item: Item, fields: dict, delay: int) -> None:
+        """``fields``: what every line about the row carries (from its intent line)."""
         params = self.request_params(item.row, delay)
         form = [
             ("auth_username", self.credentials.username),
@@ -323,32 +316,31 @@ class Runner:
         if self.tally.first_sent is None:
             self.tally.first_sent = started
         reply: SwitchReply | None = None
-        error_detail = ""
         try:
             raw = await self.transport.post_form(form, self.read_timeout(params))
-            reply, verdict = self._judge(raw)
+            reply, verdict, answered = self._judge(raw)
         except TransportFailure as failure:
             verdict = classify_failure(failure.kind, failure.error)
-            error_detail = failure.detail
+            answered = {"error": failure.detail} if failure.detail else {}
         verdict = self._settle(item, verdict)
-        self._record_result(item, verdict, reply, params, started, error_detail)
+        self._record_result(item, fields, verdict, reply, answered, params, started)
         if verdict.stop_run:
             self.request_stop(exitcodes.ACCOUNT_REFUSED, verdict.reason)
         if self.checker is not None:
             self._follow_up(self.checker, item, verdict, reply, params, sent_at)
 
-    def _judge(self, raw: RawReply) -> tuple[SwitchReply, Verdict]:
-        """What an answer says. Both steps are pure, so an answer seen before (every "204 OK" of a
-        run without wait) is judged once; one with Retry-After is not kept (an HTTP date in it is
-        read against the clock)."""
+    def _judge(self, raw: RawReply) -> tuple[SwitchReply, Verdict, dict]:
+        """What an answer says, and what its results line says of it. All three steps are pure, so
+        an answer seen before (every "204 OK" of a run without wait) is judged once; one with
+        Retry-After is not kept (an HTTP date in it is read against the clock)."""
         if raw.headers.get("Retry-After") is not None:
             reply = parse_reply(raw.status, raw.headers, raw.body)
-            return reply, classify_reply(reply)
+            return reply, classify_reply(reply), reply_line_fields(reply)
         key = (raw.status, raw.body)
         judged = self._judged.get(key)
         if judged is None:
             reply = parse_reply(raw.status, raw.headers, raw.body)
-            judged = (reply, classify_reply(reply))
+            judged = (reply, classify_reply(reply), reply_line_fields(reply))
             if len(self._judged) >= JUDGED_KEPT:
                 self._judged.clear()
             self._judged[key] = judged
@@ -372,33 +364,30 @@ class Runner:
     def _record_result(
         self,
         item: Item,
+        fields: dict,
         verdict: Verdict,
         reply: SwitchReply | None,
+        answered: dict,
         params: dict[str, str],
         started: float,
-        error_detail: str,
     ) -> None:
-        line = self._row_fields(item.row)  # a fresh dict: the line is built in it, in file order
-        line["attempt"] = item.attempt
-        line["outcome"] = verdict.outcome
-        line["code"] = verdict.code
-        line["callid"] = reply.callid if reply else None
-        line["reason"] = verdict.reason
-        line["elapsed_ms"] = round((self.clock() - started) * 1000, 1)
-        if reply is not None:
-            line["http_status"] = reply.http_status
-            line["key"] = reply.key
-            line["message"] = reply.message
-            line["machine"] = reply.machine
-            line["server"] = reply.server
-        elif error_detail:
-            line["error"] = error_detail
+        """``answered``: what the line says of the answer (reply_line_fields), or of its absence."""
+        line = {
+            **fields,
+            "attempt": item.attempt,
+            "outcome": verdict.outcome,
+            "code": verdict.code,
+            "callid": reply.callid if reply else None,
+            "reason": verdict.reason,
+            "elapsed_ms": round((self.clock() - started) * 1000, 1),
+            **answered,
+        }
         if "delay" in params:
             line["delay"] = params["delay"]
         if "wait" in params:
             line["wait"] = params["wait"]
         try:
-            self.journal.record(o.EV_RESULT, **line)
+            self.journal.record_fields(o.EV_RESULT, line)
         except JournalError as exc:
             self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
             return
@@ -465,7 +454,7 @@ class Runner:
     ) -> None:
         """The check's results line, written only now that the switch has answered."""
         verdict = self._checked_verdict(row.item, judgement)
-        line = self._row_fields(row.item.row)
+        line = self.rows.line_fields(row.item.row)
         line["attempt"] = row.item.attempt if row.earlier_attempt is None else row.earlier_attempt
         line["verdict"] = judgement.verdict
         line["outcome"] = verdict.outcome
