@@ -360,8 +360,10 @@ def throughput_rounds(
             results = d / f"runner{i}.results.jsonl"  # the runner's; a bare loop writes none
             if name == RUNNER:
                 results.unlink(missing_ok=True)
-            run = run_child(contender_command(name, switch.url, list_path, results), d)
-            switch.stop()
+            try:
+                run = run_child(contender_command(name, switch.url, list_path, results), d)
+            finally:
+                switch.stop()  # nginx would outlive this script
             check_ok(run, f"the {name}")
             times = arrival_times(switch)
             assert len(times) == rows, f"the {name} sent {len(times)} requests for {rows} rows"
@@ -465,8 +467,10 @@ def paced_run(b: Bench, d: Path, list_path: Path, rate: int, switch: Switch, whi
     command = dialer_command(
         list_path, switch.url, results, "--rate", str(rate), "--period", "1", "--concurrency", "100"
     )
-    run = run_child(command, d)
-    switch.stop()
+    try:
+        run = run_child(command, d)
+    finally:
+        switch.stop()
     check_ok(run, f"dialer run --rate {rate}")
     times = arrival_times(switch)
     peak, mean = most_in_window(times, 1.0), mean_rate(times)
@@ -532,8 +536,10 @@ def independent_rows(d: Path, fastest: str) -> int:
     connections and a stall or two of the shared machine are too large a part of the time."""
     list_path = write_list(d / "probe.csv", INDEPENDENT_MIN_ROWS)
     switch = IndependentSwitch.start(d / "nginx-probe")
-    run = run_child(contender_command(fastest, switch.url, list_path, d / "probe.results.jsonl"), d)
-    switch.stop()
+    try:
+        run = run_child(contender_command(fastest, switch.url, list_path, d / "probe.results.jsonl"), d)
+    finally:
+        switch.stop()
     check_ok(run, f"the {fastest}")
     times = arrival_times(switch)
     span = times[-1] - times[0]
