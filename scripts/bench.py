@@ -4,10 +4,10 @@
     .venv/bin/python scripts/bench.py --quick    # shorter runs, same measures (about 4 minutes)
 
 Every measure drives a real `dialer run` subprocess (durable journal, as an operator runs it) against
-the simulator in its own process (dialer.simulator.SimulatorProcess), and counts at the switch: the
-simulator's arrivals log records each request's CLOCK_MONOTONIC arrival time, which is the same clock
-as this script's and the dialer's. The machine is shared and noisy, so each figure that has one is
-quoted as a ratio to a baseline measured in the same run:
+the simulator in its own process (dialer.simulator.SimulatorProcess), or nginx in the independent
+section, and counts at the switch: the simulator's arrivals log records each request's CLOCK_MONOTONIC
+arrival time, which is the same clock as this script's and the dialer's. The machine is shared and
+noisy, so each figure that has one is quoted as a ratio to a baseline measured in the same run:
 
 * throughput, no rate limit (5,000 rows, no wait): the runner beside a bare aiohttp loop (the same
   100-connection keep-alive client, POSTing the same form bodies to a fresh simulator) on asyncio's
