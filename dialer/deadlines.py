@@ -12,8 +12,6 @@ insertion-ordered dict per limit and each check looks only at the front of each.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 CHECK_EVERY = 0.25  # seconds between checks while any deadline is watched
 
@@ -29,31 +27,10 @@ class Deadlines:
         self._expired: set[asyncio.Task] = set()
         self._check: asyncio.TimerHandle | None = None
 
-    @contextmanager
-    def watch(self, seconds: float) -> Iterator[None]:
+    def watch(self, seconds: float) -> _Watch:
         """Cancel the current task if the block is still running ``seconds`` from now, and turn that
         cancellation into TimedOut. Any other cancellation (a stop) passes through as it is."""
-        task = asyncio.current_task()
-        assert task is not None, "watch() needs a running task"
-        loop = task.get_loop()
-        self._by_limit.setdefault(seconds, {})[task] = loop.time() + seconds
-        if self._check is None:
-            self._check = loop.call_later(self.every, self._cancel_expired, loop)
-        try:
-            yield
-        except asyncio.CancelledError:
-            if task in self._expired:
-                self._expired.discard(task)
-                if task.uncancel() == 0:  # ours was the only cancellation
-                    raise TimedOut(f"no answer within {seconds:g} s") from None
-            raise
-        finally:
-            if task in self._expired:  # cancelled, but the block ended without seeing it
-                self._expired.discard(task)
-                task.uncancel()
-            watched = self._by_limit.get(seconds)
-            if watched is not None:
-                watched.pop(task, None)
+        return _Watch(self, seconds)
 
     @property
     def watched(self) -> int:
@@ -72,3 +49,40 @@ class Deadlines:
             if not watched:
                 del self._by_limit[limit]
         self._check = loop.call_later(self.every, self._cancel_expired, loop) if self._by_limit else None
+
+
+class _Watch:
+    """One watched block (a class, not a generator: it is entered once per request)."""
+
+    __slots__ = ("_deadlines", "_seconds", "_task")
+
+    def __init__(self, deadlines: Deadlines, seconds: float) -> None:
+        self._deadlines = deadlines
+        self._seconds = seconds
+
+    def __enter__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None, "watch() needs a running task"
+        self._task = task
+        d = self._deadlines
+        loop = task.get_loop()
+        watched = d._by_limit.get(self._seconds)
+        if watched is None:
+            watched = d._by_limit[self._seconds] = {}
+        watched[task] = loop.time() + self._seconds
+        if d._check is None:
+            d._check = loop.call_later(d.every, d._cancel_expired, loop)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
+        task, d = self._task, self._deadlines
+        watched = d._by_limit.get(self._seconds)
+        if watched is not None:
+            watched.pop(task, None)
+        if task not in d._expired:
+            return
+        d._expired.discard(task)
+        # Our cancellation: undone. Raised as TimedOut only when it was the only one; a stop that
+        # came at the same moment stays a CancelledError. A block that ended without seeing it
+        # (it finished in the same pass) just has the cancellation withdrawn.
+        if task.uncancel() == 0 and exc_type is asyncio.CancelledError:
+            raise TimedOut(f"no answer within {self._seconds:g} s") from None
