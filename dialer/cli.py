@@ -6,7 +6,6 @@ Flags override the campaign file. No flag takes a password: it comes from the en
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import re
 import sys
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from dialer import exitcodes
+from dialer import eventloop, exitcodes
 from dialer.campaign import CampaignError, credentials, load_campaign
 from dialer.console import console
 from dialer.listflags import list_options, list_overrides
@@ -137,7 +136,12 @@ def run(source: Path, **flags: object) -> None:
     except (CampaignError, WindowError, click.BadParameter) as exc:
         log.error("bad input", detail=str(exc.message if isinstance(exc, click.BadParameter) else exc))
         sys.exit(exitcodes.BAD_INPUT)
-    sys.exit(asyncio.run(Session(campaign, creds, options, log).run()))
+    try:
+        loop = eventloop.chosen_loop()
+    except eventloop.EventLoopError as exc:
+        log.error("bad input", detail=str(exc))
+        sys.exit(exitcodes.BAD_INPUT)
+    sys.exit(eventloop.run(Session(campaign, creds, options, log).run(), loop))
 
 
 run.help = (run.help or "") + "\n" + EXIT_HELP

@@ -1,0 +1,66 @@
+"""Which event loop `dialer run` goes on: uvloop by default, asyncio's own when asked."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dialer import exitcodes
+from dialer.eventloop import ENV, EventLoopError, chosen_loop, run
+
+from .conftest import dialer_env, numbered_list, read_lines, run_dialer
+
+uvloop = pytest.importorskip("uvloop")
+
+
+def test_uvloop_unless_asked_for_asyncio():
+    """No setting (or a blank one) means uvloop; 'asyncio' and 'uvloop' are taken in any case."""
+    assert chosen_loop({}) == "uvloop"
+    assert chosen_loop({ENV: " "}) == "uvloop"
+    assert chosen_loop({ENV: "asyncio"}) == "asyncio"
+    assert chosen_loop({ENV: "UVLOOP"}) == "uvloop"
+
+
+def test_an_unknown_loop_is_refused_not_guessed():
+    """A misspelt loop name is an error that names the variable and the choices."""
+    with pytest.raises(EventLoopError, match=f"{ENV}='tokio': use one of uvloop, asyncio"):
+        chosen_loop({ENV: "tokio"})
+
+
+LOOPS = [("uvloop", uvloop.Loop), ("asyncio", asyncio.BaseEventLoop)]
+
+
+@pytest.mark.parametrize(("name", "loop_class"), LOOPS)
+def test_run_goes_on_the_chosen_loop(name, loop_class):
+    """run() runs the coroutine to its result on the loop it was told to use."""
+
+    async def which() -> tuple[type, int]:
+        return type(asyncio.get_running_loop()), 42
+
+    kind, value = run(which(), name)
+    assert value == 42
+    assert issubclass(kind, loop_class)
+    assert name == "uvloop" or not issubclass(kind, uvloop.Loop)
+
+
+def test_a_bad_loop_setting_is_bad_input_before_anything_is_dialed(tmp_path):
+    """DIALER_EVENT_LOOP=nonsense: exit 2 with one clear line, no traceback, no results file."""
+    source = numbered_list(tmp_path / "list.csv", 3)
+    env = dialer_env(**{ENV: "nonsense"})
+    done = run_dialer("run", str(source), "--url", "http://127.0.0.1:9/", env=env)
+    assert done.returncode == exitcodes.BAD_INPUT
+    assert "DIALER_EVENT_LOOP='nonsense'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert read_lines(tmp_path / "list.results.jsonl") == []
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_a_run_places_every_row_once_on_either_loop(tmp_path, simulator, loop):
+    """The same run, on each loop, against the simulator: every row placed once, exit 0."""
+    sim = simulator()
+    source = numbered_list(tmp_path / "list.csv", 40)
+    done = run_dialer("run", str(source), "--url", sim.url, env=dialer_env(**{ENV: loop}))
+    assert done.returncode == exitcodes.OK, done.stderr
+    placed = [p["snumber"] for p in sim.placed()]
+    assert sorted(placed) == sorted(set(placed)) and len(placed) == 40
