@@ -102,9 +102,13 @@ def render_lines(_logger: Any, _method: str, event_dict: dict) -> bytes:
 
 
 class Journal:
-    def __init__(self, path: Path, run_id: str) -> None:
+    def __init__(self, path: Path, run_id: str, *, fsync_on_loop: bool = True) -> None:
+        """``fsync_on_loop``: let fast fsyncs run on the event loop's thread (see _fsync_timed). A
+        paced run says no: each fsync there stalls every request in flight for as long as it takes,
+        and a request due meanwhile reaches the switch late, bunched with the next one."""
         self.path = path
         self.run_id = run_id
+        self._fsync_on_loop = fsync_on_loop
         self._file = None
         self._log: Any = None
         self._written = 0  # lines recorded
@@ -193,7 +197,7 @@ class Journal:
         upto = self._handed
         fd = self._file.fileno()
         try:
-            if self._fast_fsyncs >= FAST_FSYNCS_INLINE:
+            if self._fsync_on_loop and self._fast_fsyncs >= FAST_FSYNCS_INLINE:
                 self._fsync_timed(fd)
             else:
                 await asyncio.get_running_loop().run_in_executor(None, self._fsync_timed, fd)

@@ -1,18 +1,24 @@
 """Pacing at the switch: at most N requests arrive in any window of S seconds, evenly spaced.
 
-Two layers, both waited on by the dispatcher alone (never by one task per row: asyncio-throttle
-polls every ``retry_interval``, and thousands of pollers burn a core):
+Two layers:
 
-* a schedule of evenly spaced send times, t0 + i * spacing, 1% under the limit. The schedule is
-  absolute, so a late wake-up does not push every later request back; slots missed in a stall are
-  sent late, up to the headroom, and dropped beyond it (no burst after a long stall). The
-  dispatcher wakes at most every 10 ms: slots closer than that go out in small groups, each at
-  most a tick late (a wake-up of the event loop costs more CPU than a request on a virtual machine);
-* asyncio-throttle's sliding log as a strict guard: never more than N admissions in any window
-  0.75% longer than S. Admission is not arrival: requests are delayed unevenly on their way to the
-  switch (a new connection, a busy loop), and the margin absorbs about 7.5 ms of that jitter at
-  S = 1 s. The schedule runs just slower than the guard (1% against 0.75%), so the guard
-  intervenes only after a stall or for a group of slots, never on the steady schedule.
+* a schedule of evenly spaced start times, t0 + i * spacing, 1% under the limit, waited on by the
+  dispatcher alone (``slot``). The schedule is absolute, so a late wake-up does not push every later
+  request back; slots missed in a stall are sent late, up to the headroom, and dropped beyond it (no
+  burst after a long stall). The dispatcher wakes at most every 10 ms: slots closer than that go
+  out in small groups, each at most a tick late (a wake-up of the event loop costs more CPU than a
+  request on a virtual machine);
+* asyncio-throttle's sliding log as a strict guard, twice: never more than N requests in any
+  window 0.75% longer than S, counted when the dispatcher starts them (in ``slot``: a stagger's
+  delay is reckoned after any wait there) and again when each is written (``admit``). A request
+  passes the second once its connection is ready, just before its bytes go out: what delays a
+  request between its start and its write (a new connection opening, thousands of them at once on
+  a busy loop) can no longer bunch it with the next at the switch. The margin absorbs about 7.5 ms
+  of what is left (the switch's own delays) at S = 1 s. The schedule runs just slower than the
+  guards (1% against 0.75%), so they hold a request back only after a stall or a delayed
+  connection, never on the steady schedule. Requests wait at the write in line on a lock: only the
+  first polls asyncio-throttle (it polls every ``retry_interval``, and thousands of pollers burn a
+  core).
 """
 
 from __future__ import annotations
@@ -42,6 +48,39 @@ def guard_limits(rate: float, period: float) -> tuple[int, float]:
     return frac.numerator, period * frac.denominator
 
 
+class WriteGuard(Throttler):
+    """asyncio-throttle's sliding log, for the moments requests are written.
+
+    A request is counted when it passes (``acquire``), once its connection is ready; its bytes go out
+    in the next pass of the event loop. Should the loop stall in between (a garbage collection, the
+    process descheduled by a busy machine), the request reaches the switch later than it was
+    counted, together with those let through after the stall, and a window could hold more than
+    the limit. So just before the bytes go out, ``written`` moves the request's entry to that
+    moment: the log holds when requests really left, and the next ones are held back accordingly.
+    """
+
+    def __init__(self, rate_limit: int, period: float, retry_interval: float, clock: Callable[[], float]):
+        super().__init__(rate_limit=rate_limit, period=period, retry_interval=retry_interval)
+        self._clock = clock
+
+    def last_admitted(self) -> float:
+        """The entry ``acquire`` has just added (read before anything else can run)."""
+        return self._task_logs[-1]  # asyncio-throttle 1.0.x: admissions, oldest first
+
+    def written(self, admitted: float) -> None:
+        """The request counted at ``admitted`` is being written now."""
+        now = self._clock()
+        if now <= admitted:
+            return
+        logs = self._task_logs
+        for i in range(len(logs) - 1, -1, -1):  # it is the last entry, or close to it
+            if logs[i] is admitted:
+                logs[i] = now
+                return
+            if logs[i] < admitted:
+                return
+
+
 class Pacer:
     def __init__(
         self,
@@ -60,11 +99,12 @@ class Pacer:
         self.spacing = period / rate * (1 + SCHEDULE_HEADROOM)
         count, window = guard_limits(rate, period)
         margin = min(window * GUARD_MARGIN, 0.05)
-        self.guard = Throttler(
-            rate_limit=count,
-            period=window + margin,
-            retry_interval=min(0.01, max(0.0005, self.spacing / 4)),
-        )
+        # Each polled by one waiter at a time; never under 1 ms (uvloop's timers are whole
+        # milliseconds: a shorter sleep would be no sleep at all).
+        retry_interval = min(0.01, max(0.001, self.spacing / 4))
+        self.guard = Throttler(rate_limit=count, period=window + margin, retry_interval=retry_interval)
+        self.write_guard = WriteGuard(count, window + margin, retry_interval, clock)
+        self._write_line = asyncio.Lock()
         # Slots missed in a stall (the process descheduled, a slow fsync) are still sent, back to
         # back, up to the schedule's headroom: a window then holds at most about the limit.
         # Beyond that they are dropped, so a long stall is never followed by a burst.
@@ -78,8 +118,17 @@ class Pacer:
         self._next: float | None = None
 
     async def slot(self) -> int:
-        """Wait for the next send time. Returns the ``delay`` to send with it (stagger mode), else 0."""
+        """Wait for the next start time. Returns the ``delay`` to send with it (stagger mode), else 0."""
         return await (self._staggered_slot() if self.stagger else self._spaced_slot())
+
+    async def admit(self) -> None:
+        """Wait until one more request may be written now: at most N in any guarded window. Called
+        by the transport once the request's connection is ready; it is written in the next pass of
+        the loop, and its entry in the guard moved to that moment, just before (WriteGuard)."""
+        async with self._write_line:
+            await self.write_guard.acquire()
+            admitted = self.write_guard.last_admitted()
+        asyncio.get_running_loop().call_soon(self.write_guard.written, admitted)
 
     async def _spaced_slot(self) -> int:
         now = self._clock()

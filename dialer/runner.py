@@ -98,6 +98,8 @@ class Runner:
     def __post_init__(self) -> None:
         p = self.campaign.pacing
         self.pacer = Pacer(p.rate, p.period, stagger=p.stagger == "delay") if p.rate else None
+        # The pacer's second guard, run by the transport just before each request is written.
+        self._before_write = self.pacer.admit if self.pacer else None
         self._queue: deque[int] = deque(self.to_dial)
         self._retries: list[tuple[float, Item]] = []
         self._concurrency = p.concurrency
@@ -317,7 +319,7 @@ class Runner:
             self.tally.first_sent = started
         reply: SwitchReply | None = None
         try:
-            raw = await self.transport.post_form(form, self.read_timeout(params))
+            raw = await self.transport.post_form(form, self.read_timeout(params), self._before_write)
             reply, verdict, answered = self._judge(raw)
         except TransportFailure as failure:
             verdict = classify_failure(failure.kind, failure.error)

@@ -109,7 +109,7 @@ class Session:
         # Controls only when there is something to check: finding them looks at every placed row.
         controls = recent_placed(replay, list_numbers_of(call_list), CONTROLS_KEPT) if to_check else []
         self._warn(replay, the_plan, len(to_check))
-        journal = Journal(c.results, self.run_id)
+        journal = Journal(c.results, self.run_id, fsync_on_loop=c.pacing.rate is None)
         try:
             journal.open()
             self._record_start(journal, call_list, the_plan, in_flight)
@@ -166,7 +166,10 @@ class Session:
         """``earlier``: the rows earlier runs left unknown that are checked, and the placed controls."""
         c = self.campaign
         to_check, controls = earlier
-        transport = self._transport or AiohttpTransport(c.url, max_connections=c.pacing.concurrency)
+        paced = c.pacing.rate is not None
+        transport = self._transport or AiohttpTransport(
+            c.url, max_connections=c.pacing.concurrency, write_hooks=paced
+        )
         progress = Progress(
             len(the_plan.to_dial) + len(to_check),
             bar=self.options.progress_bar,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import NamedTuple, Protocol
 from urllib.parse import quote
 
@@ -40,8 +40,16 @@ class TransportFailure(Exception):
         self.detail = detail
 
 
+WriteHook = Callable[[], Awaitable[None]]
+
+
 class Transport(Protocol):
-    async def post_form(self, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply: ...
+    async def post_form(
+        self, form: Sequence[tuple[str, str]], read_timeout: float, before_write: WriteHook | None = None
+    ) -> RawReply:
+        """POST ``form`` to calls/make. ``before_write`` is awaited once, as close before the request
+        is written as the transport can: the pacer's guard at the write."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -78,8 +86,31 @@ def encode_form(form: Sequence[tuple[str, str]]) -> bytes:
 _unreserved_pair = re.compile(r"[A-Za-z0-9_.~-]*=[A-Za-z0-9_.~-]*").fullmatch
 
 
+class _Write:
+    """A request's ``before_write`` hook, and whether the request got past it."""
+
+    __slots__ = ("hook", "passed")
+
+    def __init__(self, hook: WriteHook) -> None:
+        self.hook = hook
+        self.passed = False
+
+
+async def _at_write(_session: object, context: SimpleNamespace, _params: object) -> None:
+    """aiohttp awaits this once the request's connection is taken from the pool or opened, and
+    before a byte of the request is written: the point at which to hold it back."""
+    write = context.trace_request_ctx
+    if write is not None:
+        await write.hook()
+        write.passed = True
+
+
 class AiohttpTransport:
-    """One ClientSession for the whole run; the pool holds as many connections as requests in flight."""
+    """One ClientSession for the whole run; the pool holds as many connections as requests in flight.
+
+    ``write_hooks``: run each request's ``before_write`` once its connection is ready, through
+    aiohttp's tracing signals (for a paced run; a run at full speed skips the tracing's cost).
+    """
 
     def __init__(
         self,
@@ -88,9 +119,17 @@ class AiohttpTransport:
         max_connections: int,
         connect_timeout: float = 10.0,
         keepalive_timeout: float = 3.0,
+        write_hooks: bool = False,
     ) -> None:
         self.url = url
         self._connect_timeout = connect_timeout
+        self._write_hooks = write_hooks
+        trace_configs = None
+        if write_hooks:
+            tracing = aiohttp.TraceConfig()
+            tracing.on_connection_reuseconn.append(_at_write)
+            tracing.on_connection_create_end.append(_at_write)
+            trace_configs = [tracing]
         # Idle connections are closed before a typical server keep-alive (Apache: 5 s) would close
         # them, so a request is rarely written onto a connection the server is dropping.
         self._session = aiohttp.ClientSession(
@@ -100,6 +139,7 @@ class AiohttpTransport:
             headers={"Content-Type": FORM_TYPE, "Accept": "application/json"},
             timeout=aiohttp.ClientTimeout(total=None),
             raise_for_status=False,
+            trace_configs=trace_configs,
         )
         # aiohttp times the connection (a timeout there is NOT_CONNECTED: nothing was sent); the whole
         # request is timed by one watch for all requests (a timer each cost 5% of throughput).
@@ -117,7 +157,9 @@ class AiohttpTransport:
             )
         return timeout
 
-    async def _post(self, url: str, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
+    async def _post(
+        self, url: str, form: Sequence[tuple[str, str]], read_timeout: float, write: _Write | None = None
+    ) -> RawReply:
         """POST the form and read the whole answer within ``read_timeout`` (TimedOut past it)."""
         with self._deadlines.watch(read_timeout):
             async with self._session.post(
@@ -125,15 +167,27 @@ class AiohttpTransport:
                 data=encode_form(form),
                 timeout=self._connect_timeout_within(read_timeout),
                 allow_redirects=False,
+                trace_request_ctx=write,
             ) as resp:
                 body = await resp.read()
                 # aiohttp's own read-only view: names are case-insensitive ("retry-after").
                 return RawReply(resp.status, resp.headers, body)
 
-    async def post_form(self, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
+    async def post_form(
+        self, form: Sequence[tuple[str, str]], read_timeout: float, before_write: WriteHook | None = None
+    ) -> RawReply:
+        write = None
+        if before_write is not None:
+            if self._write_hooks:
+                write = _Write(before_write)
+            else:
+                await before_write()  # no hook at the connection: now, still before the write
         try:
-            return await self._post(self.url, form, read_timeout)
+            return await self._post(self.url, form, read_timeout, write)
         except TimedOut as exc:
+            if write is not None and not write.passed:
+                # Held back before a byte was written: the switch cannot have acted on it.
+                raise TransportFailure(NOT_CONNECTED, "timeout", f"not yet written: {exc}") from None
             raise TransportFailure(TIMEOUT, "timeout", str(exc)) from None
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise TransportFailure(NOT_CONNECTED, type(exc).__name__, _safe(exc)) from None
@@ -181,7 +235,11 @@ class MockTransport:
         self.api_handler: ApiHandler | None = None  # answers post_api; set by a test that needs lookups
         self.api_requests: list[tuple[str, list[tuple[str, str]]]] = []
 
-    async def post_form(self, form: Sequence[tuple[str, str]], read_timeout: float) -> RawReply:
+    async def post_form(
+        self, form: Sequence[tuple[str, str]], read_timeout: float, before_write: WriteHook | None = None
+    ) -> RawReply:
+        if before_write is not None:
+            await before_write()
         self.requests.append(list(form))
         return await self._handler(form)
 

@@ -6,6 +6,7 @@ at their spacing; nothing here asserts a throughput.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import types
 
@@ -132,6 +133,52 @@ async def test_the_guard_holds_the_limit_even_if_the_schedule_runs_too_fast(fake
     times = [t for t, _ in await take(p, fake_time, 500)]
     assert most_in_window(times, 1.0) <= 100
     assert p.guard.retry_interval < 1.0 / 100  # polls finer than the spacing it guards
+
+
+async def test_writes_wait_in_line_and_only_one_polls_the_throttle(fake_time, monkeypatch):
+    """120 requests ready to be written at once at --rate 50: never more than 50 in a window, and
+    the guard lets each through as soon as the window allows, which it could not if all 120 polled
+    asyncio-throttle (each poll moves this clock on by a retry interval)."""
+    polls: list[float] = []
+
+    async def yielding_sleep(seconds: float) -> None:  # a sleep that lets other tasks run, as a real one does
+        polls.append(seconds)
+        fake_time.now += seconds
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(asyncio_throttle.throttler, "asyncio", types.SimpleNamespace(sleep=yielding_sleep))
+    p = pacer(fake_time, 50)
+    start, window, interval = fake_time.now, p.write_guard.period, p.write_guard.retry_interval
+    written: list[float] = []
+
+    async def write() -> None:
+        await p.admit()
+        written.append(fake_time.now)
+
+    await asyncio.gather(*(write() for _ in range(120)))
+    assert len(written) == 120 and most_in_window(written, 1.0) <= 50
+    assert written[49] == start and written[50] >= start + window
+    assert written[-1] <= start + 2 * window + 2 * interval  # no waiting beyond what the limit asks
+    assert len(polls) <= 2 * window / interval + 5
+
+
+async def test_a_request_written_late_is_counted_when_it_is_written(fake_time):
+    """A stall between a request passing the guard and its bytes going out moves its entry to when
+    it was written: the next window is counted from there, so the late request and those after the
+    stall never make one window hold more than the limit."""
+    p = pacer(fake_time, 10)
+    start = fake_time.now
+    await p.admit()  # counted now...
+    fake_time.stall(0.3)  # ...then the loop stalls before the request is written
+    await asyncio.sleep(0)  # the next pass: written
+    written = [fake_time.now]
+    for _ in range(9):
+        await p.admit()
+        written.append(fake_time.now)
+    await p.admit()  # the eleventh waits for a window counted from the first one's write
+    written.append(fake_time.now)
+    assert written[-1] >= start + 0.3 + p.write_guard.period
+    assert most_in_window(written, 1.0) <= 10
 
 
 async def test_stagger_sends_early_with_the_delay_that_places_each_call_at_its_slot(fake_time):
