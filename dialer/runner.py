@@ -291,6 +291,8 @@ class Runner:
     def request_params(self, row: int, delay: int) -> dict[str, str]:
         """What calls/make is sent for a row: the list's values, with wait kept above any delay."""
         params = self.rows.params(row)
+        if not delay and "delay" not in params:
+            return params
         if delay:
             params["delay"] = str(delay + int(params.get("delay", "0") or 0))
         total_delay = int(params.get("delay", "0") or 0)

@@ -70,17 +70,33 @@ _unreserved = _UNRESERVED.fullmatch
 def encode_form(form: Sequence[tuple[str, str]]) -> bytes:
     """Percent-encode every byte that is not unreserved, spaces included (%20, never '+').
 
-    The same bytes as ``urlencode(form, quote_via=quote, safe="")``. This runs once per request:
-    a pair of plain strings needing no escaping (names, most phone numbers) is checked by one
-    match of the two joined by "=", which can only match when neither needs escaping.
+    The same bytes as ``urlencode(form, quote_via=quote, safe="")``. This runs once per request,
+    and most of a request's pairs are the same as the last one's (the login, a campaign-wide
+    cnumber or wait): each distinct pair is encoded once and kept. A pair of plain strings needing
+    no escaping (names, most phone numbers) is checked by one match of the two joined by "=",
+    which can only match when neither needs escaping.
     """
     parts = []
-    for name, value in form:
-        pair = f"{name}={value}" if type(name) is str and type(value) is str else None
-        if pair is None or _unreserved_pair(pair) is None:
-            pair = f"{_quoted(name)}={_quoted(value)}"
-        parts.append(pair)
+    for pair in form:
+        encoded = _encoded_pairs.get(pair)
+        if encoded is None:
+            encoded = _encode_pair(*pair)
+            if len(_encoded_pairs) >= ENCODED_PAIRS_KEPT:
+                _encoded_pairs.clear()
+            _encoded_pairs[pair] = encoded
+        parts.append(encoded)
     return "&".join(parts).encode("ascii")
+
+
+ENCODED_PAIRS_KEPT = 4096  # pairs seen lately: every row's own number is one, so the rest stay
+_encoded_pairs: dict[tuple[str, str], str] = {}
+
+
+def _encode_pair(name: str, value: str) -> str:
+    pair = f"{name}={value}" if type(name) is str and type(value) is str else None
+    if pair is None or _unreserved_pair(pair) is None:
+        pair = f"{_quoted(name)}={_quoted(value)}"
+    return pair
 
 
 _unreserved_pair = re.compile(r"[A-Za-z0-9_.~-]*=[A-Za-z0-9_.~-]*").fullmatch
