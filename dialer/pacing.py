@@ -4,10 +4,10 @@ Two layers:
 
 * a schedule of evenly spaced start times, t0 + i * spacing, 1% under the limit, waited on by the
   dispatcher alone (``slot``). The schedule is absolute, so a late wake-up does not push every later
-  request back; slots missed in a stall are sent late, up to the headroom, and dropped beyond it (no
-  burst after a long stall). The dispatcher wakes at most every 10 ms: slots closer than that go
-  out in small groups, each at most a tick late (a wake-up of the event loop costs more CPU than a
-  request on a virtual machine);
+  request back; slots missed in a short stall (up to 5% of the period) are sent late, and dropped
+  beyond that (no burst after a long stall). The dispatcher wakes at most every 10 ms: slots
+  closer than that go out in small groups, each at most a tick late (a wake-up of the event loop
+  costs more CPU than a request on a virtual machine);
 * asyncio-throttle's sliding log as a strict guard, twice: never more than N requests in any
   window 0.75% longer than S, counted when the dispatcher starts them (in ``slot``: a stagger's
   delay is reckoned after any wait there) and again when each is written (``admit``). A request
@@ -34,6 +34,7 @@ from asyncio_throttle import Throttler
 SCHEDULE_HEADROOM = 0.01  # the schedule runs 1% under the limit
 GUARD_MARGIN = 0.0075  # the guard's window is 0.75% (at most 50 ms) longer than the period
 CATCH_UP_SLOTS = 4  # after a stall, at least this many missed slots are still sent (back to back)
+CATCH_UP_SHARE = 0.05  # and up to this share of a period's requests
 TICK = 0.01  # the dispatcher wakes at most this often; slots that come in between go out together
 
 
@@ -105,10 +106,12 @@ class Pacer:
         self.guard = Throttler(rate_limit=count, period=window + margin, retry_interval=retry_interval)
         self.write_guard = WriteGuard(count, window + margin, retry_interval, clock)
         self._write_line = asyncio.Lock()
-        # Slots missed in a stall (the process descheduled, a slow fsync) are still sent, back to
-        # back, up to the schedule's headroom: a window then holds at most about the limit.
-        # Beyond that they are dropped, so a long stall is never followed by a burst.
-        self.catch_up = max(CATCH_UP_SLOTS, math.floor(count * SCHEDULE_HEADROOM))
+        # Slots missed in a stall (the process descheduled, a busy loop at 1,000/s with thousands in
+        # flight) are still sent, back to back, up to 5% of a period's requests: dropping them cost
+        # 3-8% of the rate on a loaded machine. Past the schedule's headroom (1%) a window could
+        # then hold more than the limit, so there the guards hold the rest back until the window
+        # allows. Beyond 5% they are dropped, so a long stall is never followed by a burst.
+        self.catch_up = max(CATCH_UP_SLOTS, math.floor(count * CATCH_UP_SHARE))
         # Every wake-up of the event loop costs CPU (tens of microseconds on a virtual machine, more
         # than the request itself when caches went cold), so below TICK apart slots are sent in
         # small groups, each at most a tick late: still spread over the period, never a burst

@@ -16,7 +16,7 @@ import pytest
 from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList
 from dialer.campaign import Credentials, load_campaign
-from dialer.pacing import CATCH_UP_SLOTS, SCHEDULE_HEADROOM, Pacer, guard_limits
+from dialer.pacing import CATCH_UP_SHARE, CATCH_UP_SLOTS, Pacer, guard_limits
 from dialer.runner import Runner
 from dialer.transport import MockTransport
 
@@ -108,10 +108,10 @@ async def test_slots_are_spread_over_the_period_never_a_burst(fake_time, rate):
 
 
 async def test_a_short_stall_is_caught_up_a_long_one_is_not_burst(fake_time):
-    """Slots missed in a stall are sent back to back (a few, or up to the schedule's headroom),
+    """Slots missed in a stall are sent back to back (a few, or up to 5% of a period's requests),
     so little rate is lost; after a longer stall the schedule restarts instead of sending a burst."""
     p = pacer(fake_time, 50)
-    assert p.catch_up == CATCH_UP_SLOTS and pacer(fake_time, 1000).catch_up == 1000 * SCHEDULE_HEADROOM
+    assert p.catch_up == CATCH_UP_SLOTS and pacer(fake_time, 1000).catch_up == 1000 * CATCH_UP_SHARE
     await take(p, fake_time, 100)
     fake_time.stall(3.5 * p.spacing)  # within the allowance: every missed slot is still sent
     before = fake_time.now
