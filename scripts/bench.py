@@ -65,6 +65,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
+import wire_capture  # noqa: E402
 from independent_switch import INSTALL_HINT, IndependentSwitch, find_nginx  # noqa: E402
 
 from dialer.simulator import SimulatorProcess  # noqa: E402
@@ -664,7 +665,10 @@ def many_in_flight(b: Bench, d: Path) -> None:
         )
         results = d / "many.results.jsonl"
         results.unlink(missing_ok=True)
+        capture = wire_capture.available()
+        wire = wire_capture.WireCapture(wire_capture.port_of(sim.url), d) if capture else None
         run = run_child(dialer_command(list_path, sim.url, results, *flags), d)
+        sent = wire.stop() if wire is not None else []
         sim.stop()
         check_ok(run, "dialer run (many in flight)")
         arrivals, placed = sim.arrivals(), sim.placed()
@@ -682,6 +686,19 @@ def many_in_flight(b: Bench, d: Path) -> None:
                 _yes(peak <= rate + 1 and mean / rate >= GOAL_MEAN),
             )
         )
+        if sent:
+            on_wire = most_in_window(sent, 1.0)
+            b.add(
+                Row(
+                    f"  the same run counted on the wire (tcpdump, {len(sent):,} requests): most sent in "
+                    "1 s / mean rate",
+                    f"{on_wire} / {mean_rate(sent):.0f}/s",
+                    f"limit {rate}",
+                    f"{on_wire / rate:.3f} / {mean_rate(sent) / rate:.3f}",
+                    f"<= {rate + 1}",
+                    _yes(on_wire <= rate + 1),
+                )
+            )
         b.add(
             Row(
                 f"  CPU per 1,000 calls, peak memory of that run ({run.cpu:.1f} s CPU in {run.wall:.0f} s)",
