@@ -100,15 +100,19 @@ async def test_slots_are_spread_over_the_period_never_a_burst(fake_time, rate):
         assert due - 1e-9 <= t <= due + p.tick + 1e-9
     group = math.ceil(p.tick / p.spacing) + 1
     assert max(times.count(t) for t in set(times)) <= group
+    # The dispatcher wakes for a slot, or for a tick's group of them. Where a group sent a tick late
+    # would leave less than the guard's window between it and the one a period later, the guard
+    # holds that one a moment: its polls (every retry_interval) are the only shorter gaps.
     wakes = sorted(set(times))
-    assert min(b - a for a, b in zip(wakes, wakes[1:], strict=False)) >= min(p.spacing, p.tick) - 1e-9
+    assert min(b - a for a, b in zip(wakes, wakes[1:], strict=False)) >= p.guard.retry_interval - 1e-9
+    assert len(wakes) <= 1.1 * len(times) * min(1.0, p.spacing / p.tick) + 2
     assert times[9] - times[0] >= 9 * (1.0 / rate) * 0.9
     assert most_in_window(times, 1.0) <= rate
     assert (len(times) - 1) / (times[-1] - times[0]) >= 0.98 * rate
 
 
 async def test_a_short_stall_is_caught_up_a_long_one_is_not_burst(fake_time):
-    """Slots missed in a stall are sent back to back (a few, or up to 5% of a period's requests),
+    """Slots missed in a stall are sent back to back (8, or up to 5% of a period's requests),
     so little rate is lost; after a longer stall the schedule restarts instead of sending a burst."""
     p = pacer(fake_time, 50)
     assert p.catch_up == CATCH_UP_SLOTS and pacer(fake_time, 1000).catch_up == 1000 * CATCH_UP_SHARE
@@ -239,7 +243,7 @@ def test_arrivals_at_the_switch_keep_the_limit_and_are_spaced(tmp_path, simulato
     assert len(arrivals) == 120
     assert most_in_window(arrivals, 1.0) <= 40 + 1
     assert arrivals[9] - arrivals[0] >= 9 * (1.0 / 40) * 0.9
-    # mean over the run: the schedule runs 1% under the limit (a loose bound: no timing goal here)
+    # mean over the run: the schedule runs 1.5% under the limit (a loose bound: no timing goal here)
     assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) <= 40
 
 
