@@ -468,9 +468,11 @@ def paced_run(b: Bench, d: Path, list_path: Path, rate: int, switch: Switch, whi
     command = dialer_command(
         list_path, switch.url, results, "--rate", str(rate), "--period", "1", "--concurrency", "100"
     )
+    wire = start_wire_capture(switch.url, d)
     try:
         run = run_child(command, d)
     finally:
+        sent = wire.stop() if wire is not None else []
         switch.stop()
     check_ok(run, f"dialer run --rate {rate}")
     times = arrival_times(switch)
@@ -494,6 +496,26 @@ def paced_run(b: Bench, d: Path, list_path: Path, rate: int, switch: Switch, whi
             f">= {GOAL_MEAN}",
             _yes(mean / rate >= GOAL_MEAN),
         )
+    )
+    if sent:
+        b.add(wire_row(sent, rate, "  the same run"))
+
+
+def start_wire_capture(url: str, d: Path) -> wire_capture.WireCapture | None:
+    """tcpdump on the switch's port, when it is installed and allowed (scripts/wire_capture.py)."""
+    return wire_capture.WireCapture(wire_capture.port_of(url), d) if wire_capture.available() else None
+
+
+def wire_row(sent: list[float], rate: int, label: str) -> Row:
+    """What the client sent, counted from the packets: the switch's own delays left out."""
+    on_wire, mean = most_in_window(sent, 1.0), mean_rate(sent)
+    return Row(
+        f"{label} counted on the wire (tcpdump, {len(sent):,} requests): most sent in 1 s / mean rate",
+        f"{on_wire} / {mean:.0f}/s",
+        f"limit {rate}",
+        f"{on_wire / rate:.3f} / {mean / rate:.3f}",
+        f"<= {rate + 1}",
+        _yes(on_wire <= rate + 1),
     )
 
 
@@ -665,8 +687,7 @@ def many_in_flight(b: Bench, d: Path) -> None:
         )
         results = d / "many.results.jsonl"
         results.unlink(missing_ok=True)
-        capture = wire_capture.available()
-        wire = wire_capture.WireCapture(wire_capture.port_of(sim.url), d) if capture else None
+        wire = start_wire_capture(sim.url, d)
         run = run_child(dialer_command(list_path, sim.url, results, *flags), d)
         sent = wire.stop() if wire is not None else []
         sim.stop()
@@ -687,18 +708,7 @@ def many_in_flight(b: Bench, d: Path) -> None:
             )
         )
         if sent:
-            on_wire = most_in_window(sent, 1.0)
-            b.add(
-                Row(
-                    f"  the same run counted on the wire (tcpdump, {len(sent):,} requests): most sent in "
-                    "1 s / mean rate",
-                    f"{on_wire} / {mean_rate(sent):.0f}/s",
-                    f"limit {rate}",
-                    f"{on_wire / rate:.3f} / {mean_rate(sent) / rate:.3f}",
-                    f"<= {rate + 1}",
-                    _yes(on_wire <= rate + 1),
-                )
-            )
+            b.add(wire_row(sent, rate, "  the same run"))
         b.add(
             Row(
                 f"  CPU per 1,000 calls, peak memory of that run ({run.cpu:.1f} s CPU in {run.wall:.0f} s)",

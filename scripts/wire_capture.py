@@ -36,7 +36,7 @@ class WireCapture:
         self.stderr = directory / "tcpdump.err"
         self.pcap.unlink(missing_ok=True)
         command = [
-            "tcpdump", "-i", "lo", "-nn", "-s", "96", "-U", "-w", str(self.pcap),
+            "tcpdump", "-i", "lo", "-nn", "-s", "96", "-B", "8192", "-U", "-w", str(self.pcap),
             f"tcp dst port {port} and {CALLS_MAKE}",
         ]  # fmt: skip
         with open(self.stderr, "wb") as err:
@@ -49,7 +49,7 @@ class WireCapture:
 
     def stop(self) -> list[float]:
         """Stop capturing; the send times (seconds, the capture's clock) of the requests seen."""
-        time.sleep(0.2)  # the last packets reach the file
+        time.sleep(0.5)  # the last packets reach the file
         self._proc.send_signal(signal.SIGINT)
         try:
             self._proc.wait(timeout=10)
