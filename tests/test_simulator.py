@@ -374,6 +374,13 @@ def test_cli_rejects_a_bad_fault(tmp_path):
     assert "KIND=PROBABILITY" in result.output
 
 
+def test_cli_rejects_an_unknown_event_loop():
+    """The simulator goes on the same event loop as `dialer run`; a misspelt choice is a usage error."""
+    result = CliRunner().invoke(simulate, ["--port", "0"], env={"DIALER_EVENT_LOOP": "tokio"})
+    assert result.exit_code == 2
+    assert "DIALER_EVENT_LOOP='tokio'" in result.output
+
+
 async def test_subprocess_simulator(tmp_path: Path, session):
     """python -m dialer.simulator serves, logs to JSONL, keeps the password out of its output, exits 0."""
     args = ["--user", "alice:s3cret-pw", "--script", "2125550009=503,ok", "--retry-after", "3"]
