@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/bench_instructions.py           # against nginx (scripts/independent_switch.py)
     .venv/bin/python scripts/bench_instructions.py --rows 1000,3000
+    .venv/bin/python scripts/bench_instructions.py --checkout /tmp/old   # also an older commit's runner
+
 
 Wall-clock figures on a shared 2-core machine move by 20% from one run to the next. valgrind's
 cachegrind counts the instructions a process executes, which do not depend on what else the
@@ -14,6 +16,9 @@ loading and checking its row, dialing it with its two durable journal lines, and
 lines back at the end. Under valgrind the client runs about 50 times slower than the switch, so
 every answer is waiting when the client looks: batches and loop passes differ from a real run's.
 The figures compare code, not speeds. Needs valgrind (Debian's valgrind) and nginx.
+
+``--checkout DIR`` adds the runner of another checkout (``git worktree add /tmp/old COMMIT``), run
+from this environment with DIR first on the import path: what a change bought, in instructions.
 """
 
 from __future__ import annotations
@@ -51,26 +56,31 @@ def instructions(command: list[str], env: dict[str, str]) -> int:
     return int(found.group(1).replace(b",", b""))
 
 
-def clients(url: str, list_path: Path, work: Path) -> dict[str, list[str]]:
+def clients(url: str, list_path: Path, work: Path, checkout: Path | None) -> dict[str, list[str]]:
     bare = [sys.executable, str(ROOT / "scripts" / "bench.py"), "--bare-loop", url, str(list_path)]
     results = work / f"{list_path.stem}.results.jsonl"
     runner = dialer_command(list_path, url, results, "--concurrency", "100", "--no-reconcile")
-    return {
+    named = {
         "runner on uvloop": runner,
         "runner on asyncio's loop": runner,
         "bare aiohttp loop on asyncio's loop": bare,
         "bare aiohttp loop on uvloop": [*bare, "--uvloop"],
     }
+    if checkout is not None:
+        named[f"runner of {checkout} on asyncio's loop"] = runner
+    return named
 
 
-def per_request(name: str, url: str, lists: list[Path], work: Path) -> float:
+def per_request(name: str, url: str, lists: list[Path], work: Path, checkout: Path | None) -> float:
     env = dialer_env()
     env["DIALER_EVENT_LOOP"] = "asyncio" if "asyncio" in name else "uvloop"
+    if checkout is not None and str(checkout) in name:
+        env["PYTHONPATH"] = str(checkout)
     counts = []
     for list_path in lists:
         for stale in work.glob(f"{list_path.stem}.results.jsonl*"):
             stale.unlink()
-        counts.append(instructions(clients(url, list_path, work)[name], env))
+        counts.append(instructions(clients(url, list_path, work, checkout)[name], env))
     rows = [int(p.stem.removeprefix("list")) for p in lists]
     return (counts[1] - counts[0]) / (rows[1] - rows[0])
 
@@ -78,7 +88,11 @@ def per_request(name: str, url: str, lists: list[Path], work: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", default="1000,3000", help="the two list lengths (default 1000,3000)")
+    parser.add_argument("--checkout", type=Path, help="also count the runner of this checkout of dialer")
     args = parser.parse_args()
+    checkout = args.checkout.resolve() if args.checkout else None
+    if checkout is not None and not (checkout / "dialer" / "__main__.py").is_file():
+        raise SystemExit(f"--checkout {checkout}: no dialer package there")
     if find_nginx() is None or shutil.which("valgrind") is None:
         raise SystemExit(f"needs valgrind and nginx ({INSTALL_HINT}; apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="dialer-instr-") as tmp:
@@ -86,8 +100,8 @@ def main() -> None:
         lists = [write_list(work / f"list{n}.csv", n) for n in map(int, args.rows.split(","))]
         switch = IndependentSwitch.start(work / "nginx")
         try:
-            names = list(clients(switch.url, lists[0], work))
-            figures = {name: per_request(name, switch.url, lists, work) for name in names}
+            names = list(clients(switch.url, lists[0], work, checkout))
+            figures = {name: per_request(name, switch.url, lists, work, checkout) for name in names}
         finally:
             switch.stop()
     base = figures["bare aiohttp loop on asyncio's loop"]
