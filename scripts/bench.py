@@ -287,6 +287,7 @@ def bare_loop_main(url: str, list_path: Path, use_uvloop: bool) -> None:
     own event loop (the issue's "plain aiohttp script") or on uvloop."""
     import aiohttp
 
+    from dialer import eventloop
     from dialer.transport import FORM_TYPE, encode_form
 
     with open(list_path, newline="") as f:
@@ -314,12 +315,7 @@ def bare_loop_main(url: str, list_path: Path, use_uvloop: bool) -> None:
             await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
             return time.monotonic() - started
 
-    if use_uvloop:
-        import uvloop
-
-        seconds = uvloop.run(main())
-    else:
-        seconds = asyncio.run(main())
+    seconds = eventloop.run(main(), "uvloop" if use_uvloop else "asyncio")
     print(json.dumps({"requests": len(bodies), "seconds": seconds}))
 
 
