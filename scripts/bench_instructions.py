@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench import dialer_command, dialer_env, write_list  # noqa: E402
+from bench import BARE, BARE_UVLOOP, contender_command, dialer_command, dialer_env, write_list  # noqa: E402
 from independent_switch import INSTALL_HINT, IndependentSwitch, find_nginx  # noqa: E402
 
 _REFS = re.compile(rb"I\s+refs:\s+([\d,]+)")
@@ -57,14 +57,13 @@ def instructions(command: list[str], env: dict[str, str]) -> int:
 
 
 def clients(url: str, list_path: Path, work: Path, checkout: Path | None) -> dict[str, list[str]]:
-    bare = [sys.executable, str(ROOT / "scripts" / "bench.py"), "--bare-loop", url, str(list_path)]
     results = work / f"{list_path.stem}.results.jsonl"
     runner = dialer_command(list_path, url, results, "--concurrency", "100", "--no-reconcile")
     named = {
         "runner on uvloop": runner,
         "runner on asyncio's loop": runner,
-        "bare aiohttp loop on asyncio's loop": bare,
-        "bare aiohttp loop on uvloop": [*bare, "--uvloop"],
+        "bare aiohttp loop on asyncio's loop": contender_command(BARE, url, list_path, results),
+        "bare aiohttp loop on uvloop": contender_command(BARE_UVLOOP, url, list_path, results),
     }
     if checkout is not None:
         named[f"runner of {checkout} on asyncio's loop"] = runner
