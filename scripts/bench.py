@@ -60,6 +60,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -499,7 +500,7 @@ def paced_run(b: Bench, d: Path, list_path: Path, rate: int, switch: Switch, whi
 
 def start_wire_capture(url: str, d: Path) -> wire_capture.WireCapture | None:
     """tcpdump on the switch's port, when it is installed and allowed (scripts/wire_capture.py)."""
-    return wire_capture.WireCapture(wire_capture.port_of(url), d) if wire_capture.available() else None
+    return wire_capture.WireCapture(urlsplit(url).port, d) if wire_capture.available() else None
 
 
 def wire_row(sent: list[float], rate: int, label: str) -> Row:

@@ -60,8 +60,3 @@ class WireCapture:
             ["tcpdump", "-nn", "-tt", "-r", str(self.pcap)], capture_output=True, text=True, check=False
         ).stdout
         return sorted(float(line.split()[0]) for line in printed.splitlines() if line[:1].isdigit())
-
-
-def port_of(url: str) -> int:
-    """The port of a http://127.0.0.1:PORT/... address."""
-    return int(url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
