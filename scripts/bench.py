@@ -685,9 +685,11 @@ def many_in_flight(b: Bench, d: Path) -> None:
         results = d / "many.results.jsonl"
         results.unlink(missing_ok=True)
         wire = start_wire_capture(sim.url, d)
-        run = run_child(dialer_command(list_path, sim.url, results, *flags), d)
-        sent = wire.stop() if wire is not None else []
-        sim.stop()
+        try:
+            run = run_child(dialer_command(list_path, sim.url, results, *flags), d)
+        finally:
+            sent = wire.stop() if wire is not None else []
+            sim.stop()
         check_ok(run, "dialer run (many in flight)")
         arrivals, placed = sim.arrivals(), sim.placed()
         times = sorted(a["mono"] for a in arrivals)
