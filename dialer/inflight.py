@@ -50,9 +50,14 @@ class InFlight:
         """As the campaign gave it: "auto" or the number set."""
         return "auto" if self.auto else self.asked
 
+    @property
+    def origin(self) -> str:
+        """Whether auto worked the number out ("auto") or the campaign gave it ("set")."""
+        return "auto" if self.auto else "set"
+
     def describe(self) -> str:
         """For the console: "350 (auto)", "8 (set)", "924 (set 5000, capped by the open-file limit)"."""
-        how = "auto" if self.auto else "set"
+        how = self.origin
         if self.capped:
             return f"{self.used} ({how} {self.asked}, capped by the open-file limit {self.open_files})"
         return f"{self.used} ({how})"
@@ -145,7 +150,7 @@ def resolve_concurrency(
     if in_flight.capped:
         log.warning(
             "concurrency lowered to fit the open-file limit: each request in flight is a socket",
-            asked=f"{in_flight.asked} ({'auto' if in_flight.auto else 'set'})",
+            asked=f"{in_flight.asked} ({in_flight.origin})",
             used=in_flight.used,
             open_files_limit=in_flight.open_files,
             kept_spare=SPARE_DESCRIPTORS,
