@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, fields
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
-from sys import intern
 from types import ModuleType
 from typing import Any
 
@@ -36,11 +35,16 @@ import orjson
 from dialer import __version__
 from dialer import outcomes as _outcomes
 from dialer import replay as _replay_module
+from dialer import rowrecord as _rowrecord_module
+from dialer import rowstore as _rowstore_module
 from dialer.collector import collector_paused
 from dialer.journal import read_results
-from dialer.replay import Replay, RowRecord
+from dialer.replay import Replay
+from dialer.rowrecord import RowRecord
+from dialer.rowstore import RowStore, StoredRows
+from dialer.stored_columns import StoredColumn, open_column
 
-CHECKPOINT_FORMAT = 1  # bump on any change to what a checkpoint holds or means
+CHECKPOINT_FORMAT = 2  # bump on any change to what a checkpoint holds or means
 TAIL_BYTES = 65536  # the bytes before the offset whose hash proves the file is the same one
 _HEADER_MAX = 4 << 20  # a header line longer than this is not one of ours
 
@@ -103,31 +107,7 @@ def _text(values: list, has_none: bool) -> tuple[np.ndarray, bytes] | None:
 
 def decode_column(spec: dict, payload: memoryview) -> list[Any]:
     """The values ``encode_column`` stored; raises ValueError if the section does not hold them."""
-    codec, n = spec["codec"], spec["n"]
-    if codec == "dict":
-        distinct = np.empty(len(spec["values"]), dtype=object)
-        for i, v in enumerate(spec["values"]):
-            distinct[i] = intern(v) if type(v) is str else v
-        codes = np.frombuffer(payload, dtype=spec["width"])
-        if len(codes) and int(codes.max()) >= len(distinct):
-            raise ValueError(f"{spec['name']}: a code beyond its values")
-        out = distinct.take(codes).tolist()
-    elif codec == "int64":
-        out = np.frombuffer(payload, dtype="<i8").tolist()
-    elif codec == "text":
-        cut = 8 * spec["nulls"]
-        out = str(payload[cut:], "utf-8", "surrogatepass").split("\n") if n else []
-        for i in np.frombuffer(payload[:cut], dtype="<i8").tolist():
-            out[i] = None
-    elif codec == "json":
-        out = orjson.loads(payload)
-        if type(out) is not list:
-            raise ValueError(f"{spec['name']}: not a list")
-    else:
-        raise ValueError(f"{spec['name']}: unknown encoding {codec!r}")
-    if len(out) != n:
-        raise ValueError(f"{spec['name']}: {len(out)} values, not {n}")
-    return out
+    return open_column(spec, payload).tolist()
 
 
 def json_section(name: str, value: Any) -> tuple[dict, bytes]:
@@ -145,6 +125,10 @@ class Derived:
     def column(self, name: str) -> list[Any]:
         spec, payload = self._section(name)
         return decode_column(spec, payload)
+
+    def stored_column(self, name: str) -> StoredColumn:
+        """The column, checked, its values read when asked for."""
+        return open_column(*self._section(name))
 
     def value(self, name: str) -> Any:
         spec, payload = self._section(name)
@@ -274,11 +258,13 @@ def checkpoint_path(results: Path) -> Path:
 @cache
 def checkpoint_format() -> str:
     """Changes with anything that could change what a replayed state means: this format, the
-    dialer's version, RowRecord's and Replay's fields (names, order), replay.py and outcomes.py."""
+    dialer's version, RowRecord's and Replay's fields (names, order), and the modules that make and
+    hold a replay (replay.py, rowrecord.py, rowstore.py, outcomes.py)."""
     if not all(f.init for f in fields(RowRecord)):
         raise Stale("RowRecord has a field set outside its constructor")
     names = field_names(RowRecord, Replay)
-    digest = sources_digest([_replay_module, _outcomes], [str(CHECKPOINT_FORMAT), __version__, *names])
+    modules = [_replay_module, _rowrecord_module, _rowstore_module, _outcomes]
+    digest = sources_digest(modules, [str(CHECKPOINT_FORMAT), __version__, *names])
     return f"{CHECKPOINT_FORMAT}-{digest}"
 
 
@@ -465,12 +451,10 @@ def save_checkpoint(results: Path, history: History) -> bool:
 
 
 def _encode_replay(replay: Replay) -> list[tuple[dict, bytes]]:
-    records = list(replay.rows.values())
-    if any(k != r.row for k, r in zip(replay.rows, records, strict=True)):
-        raise ValueError("a replayed row is filed under another row number")
-    sections = [
-        encode_column(f"row.{f.name}", list(map(attrgetter(f.name), records))) for f in fields(RowRecord)
-    ]
+    names = [f.name for f in fields(RowRecord)]
+    # One column's values at a time: a million of them each, built, encoded and let go.
+    columns = _row_columns(replay.rows, names)
+    sections = [encode_column(f"row.{name}", values) for name, values in zip(names, columns, strict=True)]
     for f in fields(Replay):
         if f.name != "rows":
             # The checkpoint ends with a whole line: nothing of it is torn.
@@ -479,13 +463,42 @@ def _encode_replay(replay: Replay) -> list[tuple[dict, bytes]]:
     return sections
 
 
+def _row_columns(rows: RowStore, names: list[str]) -> Iterator[list[Any]]:
+    """Each RowRecord field's values, row by row in the store's order: the stored columns with the
+    live records' values in place of the stored ones, then the rows never stored."""
+    if any(key != rec.row for key, rec in rows.live.items()):
+        raise ValueError("a replayed row is filed under another row number")
+    stored = rows.stored
+    if stored is None:
+        records = list(rows.live.values())
+        for name in names:
+            yield list(map(attrgetter(name), records))
+        return
+    position = stored.position
+    in_place = [(position(row), rec) for row, rec in rows.live.items()]
+    added = [rec for i, rec in in_place if i < 0]
+    in_place = [(i, rec) for i, rec in in_place if i >= 0]
+    for column, name in zip(stored.columns, names, strict=True):
+        values = column.tolist()
+        get = attrgetter(name)
+        for i, rec in in_place:
+            values[i] = get(rec)
+        values += map(get, added)
+        yield values
+
+
 def _decode_replay(derived: Derived) -> Replay:
+    names = [f.name for f in fields(RowRecord)]
     with collector_paused():
-        columns = [derived.column(f"row.{f.name}") for f in fields(RowRecord)]
-        records = list(map(RowRecord, *columns)) if columns[0] else []
-        rows = dict(zip(columns[0], records, strict=True))
-        if len(rows) != len(records):
-            raise ValueError("a row number twice")
+        columns = [derived.stored_column(f"row.{name}") for name in names]
+        try:
+            rows = RowStore(StoredRows(names, columns))
+        except TypeError:  # row numbers a table cannot hold (never written by this dialer): records now
+            rows = RowStore()
+            for rec in map(RowRecord, *[c.tolist() for c in columns]):
+                if rec.row in rows.live:
+                    raise ValueError("a row number twice") from None
+                rows[rec.row] = rec
         others = {f.name: derived.value(f"replay.{f.name}") for f in fields(Replay) if f.name != "rows"}
     return Replay(rows=rows, **others)
 

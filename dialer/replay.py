@@ -17,38 +17,23 @@ from functools import partial
 from sys import intern
 from typing import Any
 
+import numpy as np
 import orjson
 
 from dialer import outcomes as o
 from dialer.collector import collector_paused
 from dialer.reconcile import ABSENT, FOUND
+from dialer.rowrecord import RowRecord
+from dialer.rowstore import RowStore, StoredRows
 
 
 class ResultsFileError(Exception):
     """The results file cannot be trusted: replaying it would risk calling people twice."""
 
 
-@dataclass(slots=True)
-class RowRecord:
-    row: int
-    snumber: str = ""
-    cnumber: str = ""
-    state: str = o.NOT_DIALED
-    sent: bool = False  # a request for this row may have left at some point
-    in_flight: bool = False  # an intent with no result after it
-    attempts: int = 0
-    code: str | None = None
-    callid: str | None = None
-    reason: str | None = None
-    message: str | None = None
-    first_ts: str | None = None
-    last_ts: str | None = None
-    _state_before_intent: str = field(default=o.NOT_DIALED, repr=False)
-
-
 @dataclass
 class Replay:
-    rows: dict[int, RowRecord] = field(default_factory=dict)
+    rows: RowStore = field(default_factory=RowStore)
     runs: list[dict] = field(default_factory=list)  # run_started lines
     ends: list[dict] = field(default_factory=list)  # run_ended lines
     errors: list[dict] = field(default_factory=list)  # run_error lines
@@ -56,25 +41,59 @@ class Replay:
     torn_tail: bool = False  # the last line was cut short by a crash and ignored
 
     def placed_or_pending_pairs(self, snumbers: Container[str] | None = None) -> dict[tuple[str, str], int]:
-        """(snumber, cnumber) of every row whose call may exist, mapped to its row.
+        """(snumber, cnumber) of every row whose call may exist, mapped to its row (the last such
+        row in the store's order, when two share a pair).
 
         ``snumbers``: only pairs with one of these snumbers (the same answer for those pairs, without
         building a key for every row of a long campaign).
         """
         final = o.FINAL_STATES
-        if snumbers is None:
-            return {(r.snumber, r.cnumber): r.row for r in self.rows.values() if r.sent and r.state in final}
-        return {
-            (r.snumber, r.cnumber): r.row
-            for r in self.rows.values()
-            if r.sent and r.snumber in snumbers and r.state in final
-        }
+
+        def record_test(r: RowRecord) -> bool:
+            return bool(r.sent) and r.state in final and (snumbers is None or r.snumber in snumbers)
+
+        positions, hits = self.rows.select(_may_exist, record_test)
+        stored = self.rows.stored
+        found: list[tuple[int, tuple[str, str], int]] = []
+        if len(positions):
+            assert stored is not None
+            if snumbers is not None:
+                wanted = [s in snumbers for s in stored.column("snumber")[positions].tolist()]
+                positions = positions[np.array(wanted, dtype=bool)]
+            snumber = stored.column("snumber")[positions].tolist()
+            cnumber = stored.column("cnumber")[positions].tolist()
+            rows = stored.rows[positions].tolist()
+            found = list(zip(positions.tolist(), zip(snumber, cnumber, strict=True), rows, strict=True))
+        found += [(key, (r.snumber, r.cnumber), r.row) for key, r in hits]
+        found.sort(key=_first)
+        return {pair: row for _, pair, row in found}
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(o.ROW_STATES, 0)
-        for r in self.rows.values():
+        stored = self.rows.stored
+        if stored is not None:
+            for state, n in stored.counts("state", np.flatnonzero(~stored.taken)).items():
+                out[state] += n
+        for r in self.rows.live.values():
             out[r.state] += 1
         return out
+
+    def in_flight_records(self) -> list[RowRecord]:
+        """Rows with an intent and no answer after it, in the store's order."""
+        positions, hits = self.rows.select(_in_flight, lambda r: bool(r.in_flight))
+        return self.rows.records_in_order(positions, hits)
+
+
+def _first(item: tuple) -> int:
+    return item[0]
+
+
+def _may_exist(stored: StoredRows) -> np.ndarray:
+    return stored.truthy("sent") & stored.isin("state", tuple(o.FINAL_STATES))
+
+
+def _in_flight(stored: StoredRows) -> np.ndarray:
+    return stored.truthy("in_flight")
 
 
 def _str_or_none(value: object) -> str | None:
@@ -86,7 +105,7 @@ def _shared(value: Any) -> Any:
     return intern(value) if type(value) is str else value
 
 
-def _record(rows: dict[int, RowRecord], line: dict) -> RowRecord | None:
+def _record(rows: RowStore, line: dict) -> RowRecord | None:
     """The row a line is about (created on first sight), its timestamps and numbers updated."""
     row = line.get("row")
     if not isinstance(row, int):
@@ -105,7 +124,7 @@ def _record(rows: dict[int, RowRecord], line: dict) -> RowRecord | None:
     return rec
 
 
-def _dialed(rows: dict[int, RowRecord], line: dict) -> None:
+def _dialed(rows: RowStore, line: dict) -> None:
     """An intent: until its answer is read, the call may exist."""
     rec = _record(rows, line)
     if rec is None:
@@ -121,7 +140,7 @@ def _dialed(rows: dict[int, RowRecord], line: dict) -> None:
     rec.callid = None
 
 
-def _answered(rows: dict[int, RowRecord], line: dict) -> None:
+def _answered(rows: RowStore, line: dict) -> None:
     """A result: the attempt's outcome becomes the row's state (a retry placed nothing: failed)."""
     rec = _record(rows, line)
     if rec is None:
@@ -136,7 +155,7 @@ def _answered(rows: dict[int, RowRecord], line: dict) -> None:
     rec.message = _shared(line.get("message"))
 
 
-def _checked(rows: dict[int, RowRecord], line: dict) -> None:
+def _checked(rows: RowStore, line: dict) -> None:
     """The switch's call lists were asked about an unknown attempt: a call found means placed, none
     found means nothing was placed (failed: the planner dials it again). Counted only while the row
     is still unknown, not in flight, with the same numbers: a check is written about a row's latest
@@ -163,7 +182,7 @@ def _checked(rows: dict[int, RowRecord], line: dict) -> None:
     rec.reason = _shared(line.get("reason"))
 
 
-def _withdrawn(rows: dict[int, RowRecord], line: dict) -> None:
+def _withdrawn(rows: RowStore, line: dict) -> None:
     rec = _record(rows, line)
     if rec is None:
         return
@@ -173,7 +192,7 @@ def _withdrawn(rows: dict[int, RowRecord], line: dict) -> None:
         rec.sent = False
 
 
-def _listed(rows: dict[int, RowRecord], line: dict) -> None:
+def _listed(rows: RowStore, line: dict) -> None:
     """row_rejected / row_suppressed: the list's verdict, which counts only for a row never sent."""
     rec = _record(rows, line)
     if rec is None or rec.sent:

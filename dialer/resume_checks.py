@@ -14,11 +14,14 @@ import heapq
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+import numpy as np
+
 from dialer import outcomes as o
 from dialer.calllist.model import CallList
 from dialer.planner import Plan
 from dialer.reconcile import settle_seconds
 from dialer.replay import Replay, RowRecord
+from dialer.rowstore import StoredRows
 
 # Placed rows looked at, most recent first, to find the few whose numbers the list still holds.
 CONTROL_CANDIDATES_PER_CONTROL = 8
@@ -74,14 +77,33 @@ def recent_placed(
     """Up to ``kept`` rows placed by earlier runs, most recent last line first, whose numbers the list
     still holds for them: the calls that prove the lists show this campaign's calls in the form its
     rows are asked about."""
-    placed = (r for r in replay.rows.values() if r.state == o.PLACED and r.sent and r.last_ts)
-    candidates = heapq.nlargest(kept * CONTROL_CANDIDATES_PER_CONTROL, placed, key=_last_ts)
-    return [r for r in candidates if list_numbers(r.row) == (r.snumber, r.cnumber)][:kept]
+    positions, hits = replay.rows.select(_placed_with_time, _is_placed_with_time)
+    candidates: list[tuple[int, str, int | RowRecord]] = [(k, r.last_ts or "", r) for k, r in hits]
+    if len(positions):
+        stamps = replay.rows.stored.column("last_ts")[positions].tolist()  # type: ignore[union-attr]
+        candidates += zip(positions.tolist(), stamps, positions.tolist(), strict=True)
+        candidates.sort(key=_first)
+    # nlargest keeps the store's order among equal times, as it did over the records themselves
+    newest = heapq.nlargest(kept * CONTROL_CANDIDATES_PER_CONTROL, candidates, key=_stamp)
+    records = [ref if isinstance(ref, RowRecord) else replay.rows.take(ref) for _, _, ref in newest]
+    return [r for r in records if list_numbers(r.row) == (r.snumber, r.cnumber)][:kept]
 
 
-def _last_ts(rec: RowRecord) -> str:
+def _is_placed_with_time(r: RowRecord) -> bool:
+    return r.state == o.PLACED and bool(r.sent) and bool(r.last_ts)
+
+
+def _placed_with_time(stored: StoredRows) -> np.ndarray:
+    return stored.isin("state", (o.PLACED,)) & stored.truthy("sent") & stored.truthy("last_ts")
+
+
+def _first(candidate: tuple) -> int:
+    return candidate[0]
+
+
+def _stamp(candidate: tuple) -> str:
     # ISO 8601 UTC stamps of one fixed form sort as text in time order.
-    return rec.last_ts or ""
+    return candidate[1]
 
 
 def list_numbers_of(call_list: CallList) -> Callable[[int], tuple[str, str] | None]:

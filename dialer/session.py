@@ -342,19 +342,18 @@ def finished_status(counts: dict[str, int]) -> int:
 def record_interrupted(journal: Journal, replay: Any) -> None:
     """Give each request an earlier run left without an answer (kill -9, a second signal, a full disk)
     its outcome line: unknown, so the file says so to anyone reading it, not only to a replay."""
-    for rec in replay.rows.values():
-        if rec.in_flight:
-            journal.record(
-                o.EV_RESULT,
-                row=rec.row,
-                snumber=rec.snumber,
-                cnumber=rec.cnumber,
-                attempt=rec.attempts,
-                outcome=o.UNKNOWN,
-                code="interrupted",
-                callid=None,
-                reason="the run ended before the switch answered: the call may have been placed",
-            )
+    for rec in replay.in_flight_records():
+        journal.record(
+            o.EV_RESULT,
+            row=rec.row,
+            snumber=rec.snumber,
+            cnumber=rec.cnumber,
+            attempt=rec.attempts,
+            outcome=o.UNKNOWN,
+            code="interrupted",
+            callid=None,
+            reason="the run ended before the switch answered: the call may have been placed",
+        )
 
 
 def record_problem(journal: Journal, problem: RowProblem) -> None:
