@@ -46,6 +46,7 @@ class Plan:
 
 def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowState]:
     """Every row of the list with its current state, in row order."""
+    replay.rows.materialize()  # every row is read: its records built at once, not one by one
     claimed = replay.placed_or_pending_pairs()
     table = call_list.table
     snumbers = table["snumber"].tolist() if len(table) else []

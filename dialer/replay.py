@@ -48,6 +48,15 @@ class Replay:
         building a key for every row of a long campaign).
         """
         final = o.FINAL_STATES
+        if self.rows.stored is None:  # records only: one pass, the test inlined
+            records = self.rows.live.values()
+            if snumbers is None:
+                return {(r.snumber, r.cnumber): r.row for r in records if r.sent and r.state in final}
+            return {
+                (r.snumber, r.cnumber): r.row
+                for r in records
+                if r.sent and r.snumber in snumbers and r.state in final
+            }
 
         def record_test(r: RowRecord) -> bool:
             return bool(r.sent) and r.state in final and (snumbers is None or r.snumber in snumbers)

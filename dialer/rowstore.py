@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from dialer.collector import collector_paused
 from dialer.rowrecord import RowRecord
 from dialer.stored_columns import StoredColumn
 
@@ -194,14 +195,10 @@ class RowStore(Mapping[int, RowRecord]):
         stored = self.stored
         if stored is None:
             return
-        live = self.live
-        ordered = {}
-        for row, built in zip(stored.rows.tolist(), stored.all_records(), strict=True):
-            ordered[row] = live.get(row, built)
-        position = stored.position
-        for row, rec in live.items():
-            if position(row) < 0:
-                ordered[row] = rec
+        with collector_paused():  # a million new records, no cycles among them
+            ordered = dict(zip(stored.rows.tolist(), stored.all_records(), strict=True))
+        # The live records replace the ones just built, at their places; rows never stored go last.
+        ordered.update(self.live)
         self.live = ordered
         self._plain()
 
