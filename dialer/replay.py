@@ -7,6 +7,8 @@ rule that keeps people from being called twice: an intent (``dial``) with no ans
 Resuming a long campaign replays millions of lines before the first call, so the fold is written
 for speed: one handler per event, slotted records, and the values that repeat across rows
 (states, codes, reasons, messages, the queue a list bridges to) interned rather than held once per row.
+The rows live in a RowStore (``dialer.rowstore``): after a checkpoint, the rows no line has touched
+yet stay in the checkpoint's columns, and the readers here answer from the columns and the records.
 """
 
 from __future__ import annotations
