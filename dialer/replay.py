@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from sys import intern
 from typing import Any
 
@@ -76,7 +77,7 @@ class Replay:
             rows = stored.rows[positions].tolist()
             found = list(zip(positions.tolist(), zip(snumber, cnumber, strict=True), rows, strict=True))
         found += [(key, (r.snumber, r.cnumber), r.row) for key, r in hits]
-        found.sort(key=_first)
+        found.sort(key=itemgetter(0))
         return {pair: row for _, pair, row in found}
 
     def counts(self) -> dict[str, int]:
@@ -93,10 +94,6 @@ class Replay:
         """Rows with an intent and no answer after it, in the store's order."""
         positions, hits = self.rows.select(_in_flight, lambda r: bool(r.in_flight))
         return self.rows.records_in_order(positions, hits)
-
-
-def _first(item: tuple) -> int:
-    return item[0]
 
 
 def _may_exist(stored: StoredRows) -> np.ndarray:

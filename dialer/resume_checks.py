@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from operator import itemgetter
 
 import numpy as np
 
@@ -82,7 +83,7 @@ def recent_placed(
     if len(positions):
         stamps = replay.rows.stored.column("last_ts")[positions].tolist()  # type: ignore[union-attr]
         candidates += zip(positions.tolist(), stamps, positions.tolist(), strict=True)
-        candidates.sort(key=_first)
+        candidates.sort(key=itemgetter(0))
     # nlargest keeps the store's order among equal times, as it did over the records themselves
     newest = heapq.nlargest(kept * CONTROL_CANDIDATES_PER_CONTROL, candidates, key=_stamp)
     records = [ref if isinstance(ref, RowRecord) else replay.rows.take(ref) for _, _, ref in newest]
@@ -95,10 +96,6 @@ def _is_placed_with_time(r: RowRecord) -> bool:
 
 def _placed_with_time(stored: StoredRows) -> np.ndarray:
     return stored.isin("state", (o.PLACED,)) & stored.truthy("sent") & stored.truthy("last_ts")
-
-
-def _first(candidate: tuple) -> int:
-    return candidate[0]
 
 
 def _stamp(candidate: tuple) -> str:

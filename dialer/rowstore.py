@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -224,13 +225,13 @@ class RowStore(Mapping[int, RowRecord]):
                 key, new = new, new + 1
             if record_test(rec):
                 hits.append((key, rec))
-        hits.sort(key=_first)
+        hits.sort(key=itemgetter(0))
         return positions, hits
 
     def records_in_order(self, positions: np.ndarray, hits: list[tuple[int, RowRecord]]) -> list[RowRecord]:
         """``select``'s answer as live records in the store's order (the stored ones made now)."""
         merged = [(int(i), None) for i in positions.tolist()] + [(k, r) for k, r in hits]
-        merged.sort(key=_first)
+        merged.sort(key=itemgetter(0))
         return [rec if rec is not None else self.take(i) for i, rec in merged]
 
     def take(self, i: int) -> RowRecord:
@@ -243,7 +244,3 @@ class RowStore(Mapping[int, RowRecord]):
             rec = self.live[row] = stored.record(i)
             stored.take_position(i)
         return rec
-
-
-def _first(pair: tuple[int, Any]) -> int:
-    return pair[0]
