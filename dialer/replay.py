@@ -69,10 +69,11 @@ class Replay:
         found: list[tuple[int, tuple[str, str], int]] = []
         if len(positions):
             assert stored is not None
+            snumber = stored.column("snumber")[positions]
             if snumbers is not None:
-                wanted = [s in snumbers for s in stored.column("snumber")[positions].tolist()]
-                positions = positions[np.array(wanted, dtype=bool)]
-            snumber = stored.column("snumber")[positions].tolist()
+                wanted = np.array([s in snumbers for s in snumber.tolist()], dtype=bool)
+                positions, snumber = positions[wanted], snumber[wanted]
+            snumber = snumber.tolist()
             cnumber = stored.column("cnumber")[positions].tolist()
             rows = stored.rows[positions].tolist()
             found = list(zip(positions.tolist(), zip(snumber, cnumber, strict=True), rows, strict=True))

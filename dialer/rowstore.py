@@ -34,9 +34,10 @@ class StoredRows:
     """A checkpoint's row columns, one per RowRecord field, in RowRecord's field order."""
 
     def __init__(self, names: list[str], columns: list[StoredColumn]) -> None:
-        if names[0] != "row" or len({len(c) for c in columns}) > 1:
+        if names[0] != "row":
+            raise ValueError("the first row column is not the row number")
+        if len({len(c) for c in columns}) > 1:
             raise ValueError("row columns of different lengths")
-        self.names = names
         self.columns = columns
         self._by_name = dict(zip(names, columns, strict=True))
         rows = columns[0].array()
