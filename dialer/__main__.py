@@ -1,3 +1,3 @@
-from dialer.cli import main
+from dialer.commands.cli import main
 
 main()

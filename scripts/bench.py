@@ -288,8 +288,8 @@ def bare_loop_main(url: str, list_path: Path, use_uvloop: bool) -> None:
     own event loop (the issue's "plain aiohttp script") or on uvloop."""
     import aiohttp
 
-    from dialer import eventloop
-    from dialer.transport import FORM_TYPE, encode_form
+    from dialer.run import eventloop
+    from dialer.switch.transport import FORM_TYPE, encode_form
 
     with open(list_path, newline="") as f:
         reader = csv.reader(f)
@@ -720,7 +720,7 @@ def bare_paced_main(url: str, list_path: Path, rate: float, wait: int) -> None:
     """The CPU baseline: the same requests at the same pace, nothing else (no journal, no checks)."""
     import aiohttp
 
-    from dialer.transport import FORM_TYPE, encode_form
+    from dialer.switch.transport import FORM_TYPE, encode_form
 
     with open(list_path, newline="") as f:
         reader = csv.reader(f)
@@ -1080,12 +1080,12 @@ def stages_main(list_path: Path, results: Path, mode: str) -> None:
         out.append((name, time.perf_counter() - wall, time.process_time() - cpu, rss))
         wall, cpu = time.perf_counter(), time.process_time()
 
-    from dialer.calllist.cache import list_cache_path, load_checked_list
     from dialer.calllist.model import ListOptions
-    from dialer.checkpoint import replay_history
-    from dialer.collector import collector_paused
-    from dialer.journal import read_results
-    from dialer.planner import plan
+    from dialer.journal.checkpoint import replay_history
+    from dialer.journal.list_cache import list_cache_path, load_checked_list
+    from dialer.journal.results_file import read_results
+    from dialer.planning.planner import plan
+    from dialer.run.collector_policy import collector_paused
 
     mark("imports (calllist, checkpoint, journal, planner)")
     scratch = results.with_name("stages.list-cache")

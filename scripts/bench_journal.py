@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dialer import outcomes as o
-from dialer.journal import Journal
+from dialer.core import outcomes as o
+from dialer.journal.results_file import Journal
 
 FIELDS = {"snumber": "2125551234", "cnumber": "100", "outcome": o.SENDING, "code": None, "callid": None}
 

@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from dialer import outcomes as o
-from dialer.journal import read_results
+from dialer.core import outcomes as o
+from dialer.journal.results_file import read_results
 from tests.conftest import dialer_cmd, dialer_env, placed_per_number, read_lines
 
 OUTCOME_STATES = {o.PLACED, o.REJECTED, o.FAILED, o.UNKNOWN, o.SUPPRESSED}

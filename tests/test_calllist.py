@@ -7,8 +7,8 @@ import csv
 import pandas as pd
 import pytest
 
-from dialer import outcomes
 from dialer.calllist import ListError, ListOptions, canonical_number, canonical_numbers, load_call_list
+from dialer.core import outcomes
 
 
 def write_csv(path, rows):

@@ -6,8 +6,8 @@ import csv
 
 from click.testing import CliRunner
 
-from dialer import exitcodes
-from dialer.calllist.validate import validate
+from dialer.commands.validate import validate
+from dialer.core import exitcodes
 
 LIST = (
     "snumber,cnumber,callerid2,answer1,Name\n"

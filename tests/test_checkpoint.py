@@ -12,9 +12,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dialer import checkpoint as ck
-from dialer import exitcodes
-from dialer.checkpoint import (
+from dialer.core import exitcodes
+from dialer.journal import checkpoint as ck
+from dialer.journal.checkpoint import (
     Stale,
     checkpoint_path,
     decode_column,
@@ -22,8 +22,8 @@ from dialer.checkpoint import (
     replay_history,
     save_checkpoint,
 )
-from dialer.journal import read_results
-from dialer.replay import Replay, RowRecord
+from dialer.journal.replay import Replay, RowRecord
+from dialer.journal.results_file import read_results
 
 from .conftest import numbered_list, placed_per_number, read_lines, run_dialer
 from .faultkit import (

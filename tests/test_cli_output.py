@@ -9,7 +9,7 @@ import select
 import subprocess
 import time
 
-from dialer import exitcodes
+from dialer.core import exitcodes
 
 from .conftest import dialer_cmd, dialer_env, numbered_list, read_lines, run_dialer, write_csv
 

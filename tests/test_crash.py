@@ -12,9 +12,9 @@ import time
 import orjson
 import pytest
 
-from dialer import exitcodes
-from dialer import outcomes as o
-from dialer.reconcile import FOUND
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.core.lookup import FOUND
 from tests.conftest import numbered_list, read_lines, run_dialer
 from tests.faultkit import (
     assert_every_arrival_had_an_intent,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dialer.deadlines import Deadlines, TimedOut
+from dialer.switch.deadlines import Deadlines, TimedOut
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -92,7 +92,7 @@ async def test_other_work_in_the_task_is_not_disturbed_after_a_timeout():
 def test_a_campaign_without_a_time_margin_is_refused(tmp_path, margin):
     """A request's time limit is wait + timeout_margin: a margin of 0 would give up every request
     sent without wait at once, so the campaign file is refused with a message naming it."""
-    from dialer.campaign import CampaignError, load_campaign
+    from dialer.campaign.file import CampaignError, load_campaign
 
     (tmp_path / "list.csv").write_text("snumber,cnumber\n2125550000,100\n", encoding="utf-8")
     toml = tmp_path / "c.toml"

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from dialer import exitcodes
-from dialer.eventloop import ENV, EventLoopError, chosen_loop, run
+from dialer.core import exitcodes
+from dialer.run.eventloop import ENV, EventLoopError, chosen_loop, run
 
 from .conftest import dialer_env, numbered_list, read_lines, run_dialer
 

@@ -9,9 +9,9 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from dialer import exitcodes
-from dialer import outcomes as o
-from dialer.reconcile import ABSENT, FOUND
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.core.lookup import ABSENT, FOUND
 from tests.conftest import dialer_env, numbered_list, read_lines, run_dialer
 from tests.faultkit import (
     assert_every_arrival_had_an_intent,

@@ -12,11 +12,12 @@ import orjson
 import pandas as pd
 import pytest
 
-from dialer import exitcodes, inflight
 from dialer.calllist import load_call_list
-from dialer.campaign import CampaignError, Credentials, Pacing, load_campaign
-from dialer.console import console
-from dialer.inflight import (
+from dialer.campaign.file import CampaignError, Credentials, Pacing, load_campaign
+from dialer.commands.console import console
+from dialer.core import exitcodes
+from dialer.run import in_flight as inflight
+from dialer.run.in_flight import (
     SPARE_DESCRIPTORS,
     auto_concurrency,
     capped_for_open_files,
@@ -25,8 +26,8 @@ from dialer.inflight import (
     raise_open_files_limit,
     resolve_concurrency,
 )
-from dialer.session import RunOptions, Session
-from dialer.transport import MockTransport, RawReply
+from dialer.run.session import RunOptions, Session
+from dialer.switch.transport import MockTransport, RawReply
 
 from .conftest import numbered_list, placed_per_number, read_lines, run_dialer, write_csv
 

@@ -15,14 +15,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dialer import exitcodes
-from dialer import outcomes as o
-from dialer.campaign import Credentials, load_campaign
-from dialer.console import console
-from dialer.journal import Journal, JournalError, read_results
-from dialer.replay import ResultsFileError
-from dialer.session import RunOptions, Session
-from dialer.transport import MockTransport, RawReply
+from dialer.campaign.file import Credentials, load_campaign
+from dialer.commands.console import console
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.journal.replay import ResultsFileError
+from dialer.journal.results_file import Journal, JournalError, read_results
+from dialer.run.session import RunOptions, Session
+from dialer.switch.transport import MockTransport, RawReply
 from tests.conftest import PASSWORD, USERNAME, numbered_list, read_lines, run_dialer
 
 pytestmark = pytest.mark.timeout(60)
@@ -176,7 +176,7 @@ SHORT_WRITER = textwrap.dedent(
     """
     import resource, signal, sys
     from pathlib import Path
-    from dialer.journal import Journal, JournalError
+    from dialer.journal.results_file import Journal, JournalError
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
     resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), hard))
@@ -288,7 +288,7 @@ async def test_run_refuses_a_results_file_it_may_not_read(tmp_path, monkeypatch)
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr("dialer.journal.open", guarded_open, raising=False)
+    monkeypatch.setattr("dialer.journal.results_file.open", guarded_open, raising=False)
 
     async def switch(form):
         return RawReply(200, {}, OK_BODY)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from dialer.calllist import load_call_list
-from dialer.calllist.cache import list_cache_path, load_checked_list
 from dialer.calllist.model import CallList, ListOptions
+from dialer.journal.list_cache import list_cache_path, load_checked_list
 
 from .test_checkpoint import Log
 

@@ -6,9 +6,9 @@ import orjson
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from dialer import exitcodes
-from dialer.calllist.validate import validate
-from dialer.reporting.cli import status
+from dialer.commands.reporting import status
+from dialer.commands.validate import validate
+from dialer.core import exitcodes
 
 
 def two_sheets(path):

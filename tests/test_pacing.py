@@ -15,10 +15,10 @@ import pytest
 
 from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList
-from dialer.campaign import Credentials, load_campaign
-from dialer.pacing import CATCH_UP_SHARE, CATCH_UP_SLOTS, Pacer, guard_limits
-from dialer.runner import Runner
-from dialer.transport import MockTransport
+from dialer.campaign.file import Credentials, load_campaign
+from dialer.run.pacing import CATCH_UP_SHARE, CATCH_UP_SLOTS, Pacer, guard_limits
+from dialer.run.runner import Runner
+from dialer.switch.transport import MockTransport
 
 from .conftest import most_in_window, numbered_list, run_dialer, write_csv
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dialer.progress import BAR_EVERY, Progress
-from dialer.runner import Tally
+from dialer.run.progress import BAR_EVERY, Progress
+from dialer.run.runner import Tally
 
 
 class FakeClock:

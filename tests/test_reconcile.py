@@ -8,14 +8,12 @@ import time
 import orjson
 import pytest
 
-from dialer import exitcodes
-from dialer import outcomes as o
 from dialer.calllist import load_call_list
-from dialer.campaign import load_campaign
-from dialer.console import console
-from dialer.journal import read_results
-from dialer.planner import plan
-from dialer.reconcile import (
+from dialer.campaign.file import load_campaign
+from dialer.commands.console import console
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.core.lookup import (
     ABSENT,
     ACTIVE_PATH,
     CDRS_PATH,
@@ -28,9 +26,11 @@ from dialer.reconcile import (
     read_answer,
     settle_seconds,
 )
-from dialer.replay import replay_lines
-from dialer.session import RunOptions, Session
-from dialer.transport import MockTransport, RawReply, TransportFailure
+from dialer.journal.replay import replay_lines
+from dialer.journal.results_file import read_results
+from dialer.planning.planner import plan
+from dialer.run.session import RunOptions, Session
+from dialer.switch.transport import MockTransport, RawReply, TransportFailure
 from tests.conftest import write_csv
 from tests.test_runner_mock import CREDS, answer, results, session_for
 
@@ -414,7 +414,7 @@ async def test_first_stop_lets_a_check_out_finish_and_a_second_abandons_it(tmp_p
 
 def test_campaign_reconcile_table_and_its_checks(tmp_path):
     """[reconcile] enabled and settle are read; a non-boolean or negative value is refused."""
-    from dialer.campaign import CampaignError
+    from dialer.campaign.file import CampaignError
 
     write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], [[A, "100"]])
     toml = tmp_path / "c.toml"

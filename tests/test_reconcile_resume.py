@@ -12,15 +12,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dialer import exitcodes
-from dialer import outcomes as o
 from dialer.calllist import load_call_list
-from dialer.campaign import load_campaign
-from dialer.journal import read_results
-from dialer.planner import plan
-from dialer.reconcile import ABSENT, ACTIVE_PATH, CDRS_PATH, FOUND, UNASKED
-from dialer.replay import RowRecord, replay_lines
-from dialer.resume_checks import (
+from dialer.campaign.file import load_campaign
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.core.lookup import ABSENT, ACTIVE_PATH, CDRS_PATH, FOUND, UNASKED
+from dialer.journal.replay import RowRecord, replay_lines
+from dialer.journal.results_file import read_results
+from dialer.planning.earlier_unknown import (
     cdr_window_opens,
     list_numbers_of,
     recent_placed,
@@ -28,6 +27,7 @@ from dialer.resume_checks import (
     unix_time,
     unknown_to_check,
 )
+from dialer.planning.planner import plan
 from tests.conftest import numbered_list, read_lines, run_dialer, write_csv
 from tests.faultkit import (
     assert_every_arrival_had_an_intent,

@@ -7,8 +7,8 @@ import random
 
 import orjson
 
-from dialer.journal import Journal, read_results
-from dialer.replay import Replay
+from dialer.journal.replay import Replay
+from dialer.journal.results_file import Journal, read_results
 
 
 def _state(replay: Replay) -> tuple:

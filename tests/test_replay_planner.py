@@ -8,10 +8,10 @@ import orjson
 import pandas as pd
 import pytest
 
-from dialer import outcomes as o
 from dialer.calllist.model import CallList, RowProblem
-from dialer.planner import plan
-from dialer.replay import ResultsFileError, replay_lines
+from dialer.core import outcomes as o
+from dialer.journal.replay import ResultsFileError, replay_lines
+from dialer.planning.planner import plan
 
 
 def lines(*events: dict) -> list[bytes]:

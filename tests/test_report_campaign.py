@@ -8,11 +8,11 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
-from dialer import outcomes as o
 from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList, RowProblem
-from dialer.campaign import load_campaign
-from dialer.replay import replay_lines
+from dialer.campaign.file import load_campaign
+from dialer.core import outcomes as o
+from dialer.journal.replay import replay_lines
 
 HEADERS = ["snumber", "cnumber", "callerid1", "Name"]
 XSS = "<script>alert('x')</script>"

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dialer import exitcodes
-from dialer import outcomes as o
-from dialer.reporting.cli import report
+from dialer.commands.reporting import report
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
 from dialer.reporting.writers import report_paths, spreadsheet_safe, write_html, write_xlsx
 from tests.test_report_campaign import EXPECTED_COUNTS, ORIGINAL, XSS, results_bytes, write_campaign
 

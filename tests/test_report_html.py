@@ -6,8 +6,8 @@ import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from dialer.planner import list_row_states
-from dialer.replay import Replay, replay_lines
+from dialer.journal.replay import Replay, replay_lines
+from dialer.planning.planner import list_row_states
 from dialer.reporting.charts import bar_chart, bucket_series, column_chart, label_every, nice_step
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
 from dialer.reporting.summary import summarise

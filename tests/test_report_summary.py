@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dialer import outcomes as o
-from dialer.planner import list_row_states
-from dialer.replay import Replay, replay_lines
+from dialer.core import outcomes as o
+from dialer.journal.replay import Replay, replay_lines
+from dialer.planning.planner import list_row_states
 from dialer.reporting.summary import CodeCount, parse_ts, rate, summarise
 from tests.test_report_campaign import (
     EXPECTED_COUNTS,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialer import outcomes as o
-from dialer.planner import list_row_states
-from dialer.replay import Replay, replay_lines
+from dialer.core import outcomes as o
+from dialer.journal.replay import Replay, replay_lines
+from dialer.planning.planner import list_row_states
 from dialer.reporting.summary import row_line
 from dialer.reporting.table import RESULT_COLUMNS, report_table, result_names, row_details
 from tests.test_report_campaign import HEADERS, ORIGINAL, XSS, campaign_lines, make_call_list, results_bytes

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dialer import outcomes as o
-from dialer.policy import DROPPED, NOT_CONNECTED, TIMEOUT, classify_failure, classify_reply
-from dialer.response import parse_reply, parse_retry_after
+from dialer.core import outcomes as o
+from dialer.core.policy import DROPPED, NOT_CONNECTED, TIMEOUT, classify_failure, classify_reply
+from dialer.core.response import parse_reply, parse_retry_after
 
 
 def reply(status: int, body: bytes, headers: dict | None = None):

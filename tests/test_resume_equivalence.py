@@ -13,15 +13,15 @@ import orjson
 import pandas as pd
 import pytest
 
-from dialer import outcomes as o
-from dialer import rowstore
 from dialer.calllist.model import CallList, RowProblem
-from dialer.checkpoint import replay_history, save_checkpoint
-from dialer.journal import read_results
-from dialer.planner import list_row_states, plan
-from dialer.reconcile import ABSENT, FOUND, UNASKED
-from dialer.resume_checks import recent_placed
-from dialer.rowstore import BULK_FRACTION
+from dialer.core import outcomes as o
+from dialer.core.lookup import ABSENT, FOUND, UNASKED
+from dialer.journal import store as rowstore
+from dialer.journal.checkpoint import replay_history, save_checkpoint
+from dialer.journal.results_file import read_results
+from dialer.journal.store import BULK_FRACTION
+from dialer.planning.earlier_unknown import recent_placed
+from dialer.planning.planner import list_row_states, plan
 
 ROWS = 400
 

@@ -10,12 +10,12 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from dialer import outcomes as o
-from dialer.checkpoint import encode_column
-from dialer.replay import Replay
-from dialer.rowrecord import RowRecord
-from dialer.rowstore import BULK_FRACTION, RowStore, StoredRows
-from dialer.stored_columns import open_column
+from dialer.core import outcomes as o
+from dialer.journal.checkpoint import encode_column
+from dialer.journal.columns import open_column
+from dialer.journal.records import RowRecord
+from dialer.journal.replay import Replay
+from dialer.journal.store import BULK_FRACTION, RowStore, StoredRows
 
 NAMES = [f.name for f in fields(RowRecord)]
 

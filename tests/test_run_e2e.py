@@ -6,7 +6,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from dialer import exitcodes
+from dialer.core import exitcodes
 
 from .conftest import (
     PASSWORD,

@@ -9,11 +9,11 @@ from urllib.parse import parse_qsl
 import orjson
 import pytest
 
-from dialer import exitcodes
-from dialer.campaign import Credentials, load_campaign
-from dialer.console import console
-from dialer.session import RunOptions, Session
-from dialer.transport import MockTransport, RawReply, TransportFailure
+from dialer.campaign.file import Credentials, load_campaign
+from dialer.commands.console import console
+from dialer.core import exitcodes
+from dialer.run.session import RunOptions, Session
+from dialer.switch.transport import MockTransport, RawReply, TransportFailure
 
 from .conftest import read_lines, write_csv
 
@@ -196,7 +196,7 @@ async def test_wait_is_kept_above_delay(tmp_path):
 
 def test_encode_form_percent_encodes_everything_reserved():
     """Values with & ; ' < > and spaces survive the form encoding exactly."""
-    from dialer.transport import encode_form
+    from dialer.switch.transport import encode_form
 
     value = "O'Brien & Sons; <Sales> x"
     body = encode_form([("callerid2", value)])

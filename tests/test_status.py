@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from dialer import exitcodes
-from dialer import outcomes as o
-from dialer.planner import list_row_states
-from dialer.replay import Replay, replay_lines
-from dialer.reporting.cli import status
+from dialer.commands.reporting import status
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.journal.replay import Replay, replay_lines
+from dialer.planning.planner import list_row_states
 from dialer.reporting.status import StatusInfo, status_json, status_text
 from dialer.reporting.summary import summarise
 from tests.test_report_campaign import (

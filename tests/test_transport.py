@@ -6,7 +6,7 @@ import random
 import string
 from urllib.parse import quote, urlencode
 
-from dialer.transport import encode_form
+from dialer.switch.transport import encode_form
 
 ALPHABET = string.ascii_letters + string.digits + "_.~-" + " &=;+%/?#'\"<>é€ß\t"
 

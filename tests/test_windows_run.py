@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dialer import exitcodes
+from dialer.core import exitcodes
 
 from .conftest import numbered_list, read_lines, run_dialer, write_csv
 

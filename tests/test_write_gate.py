@@ -11,12 +11,12 @@ import time
 import aiohttp
 import pytest
 
-from dialer import exitcodes
-from dialer.campaign import Credentials, load_campaign
-from dialer.console import console
-from dialer.policy import NOT_CONNECTED
-from dialer.session import RunOptions, Session
-from dialer.transport import AiohttpTransport, TransportFailure
+from dialer.campaign.file import Credentials, load_campaign
+from dialer.commands.console import console
+from dialer.core import exitcodes
+from dialer.core.policy import NOT_CONNECTED
+from dialer.run.session import RunOptions, Session
+from dialer.switch.transport import AiohttpTransport, TransportFailure
 
 from .conftest import PASSWORD, USERNAME, most_in_window, numbered_list
 

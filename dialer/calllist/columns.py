@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dialer.calllist.model import ListError, ListOptions
-from dialer.params import AUTH_FIELDS, PARAMETERS, REQUIRED
+from dialer.core.params import AUTH_FIELDS, PARAMETERS, REQUIRED
 
 
 def header_key(header: str) -> str:

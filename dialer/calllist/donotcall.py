@@ -15,7 +15,7 @@ from dialer.calllist.columns import header_key
 from dialer.calllist.numbers import canonical_numbers
 from dialer.calllist.reading import blank_rows, read_grid
 from dialer.calllist.values import check_column
-from dialer.params import Kind
+from dialer.core.params import Kind
 
 # Header words that name the number column, best first.
 _NUMBER_HEADERS = ("number", "phone", "phonenumber", "telephone", "tel", "mobile", "cell", "msisdn")

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dialer import outcomes
 from dialer.calllist.columns import ColumnMap, label, map_columns
 from dialer.calllist.donotcall import load_do_not_call
 from dialer.calllist.model import CallList, ListError, ListOptions, RowProblem
 from dialer.calllist.numbers import canonical_numbers, known_region
 from dialer.calllist.reading import read_table
 from dialer.calllist.values import EMPTY, check_column, check_value
-from dialer.params import PARAMETERS, REQUIRED
+from dialer.core import outcomes
+from dialer.core.params import PARAMETERS, REQUIRED
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dialer.params import Kind
+from dialer.core.params import Kind
 
 _SCIENTIFIC = r"[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+"
 # A number written as a float ("2125551234.0"): exact, so the zeros can go. Checked before dots

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialer import outcomes as o
+from dialer.core import outcomes as o
 from dialer.reporting.charts import bar_chart, bucket_series, column_chart, e
 from dialer.reporting.summary import UNKNOWN_NOTE, CodeCount, RowLine, RunStats, Summary, parse_ts
 

@@ -8,17 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from dialer.calllist.model import CallList, ListOptions
-from dialer.campaign import Campaign, load_campaign
-from dialer.checkpoint import replay_history
-from dialer.journal import iter_results
-from dialer.planner import ListRowState, list_row_states
-from dialer.replay import Replay
+from dialer.campaign.file import Campaign, load_campaign
+from dialer.journal.checkpoint import replay_history
+from dialer.journal.replay import Replay
+from dialer.journal.results_file import iter_results
+from dialer.planning.planner import ListRowState, list_row_states
 
 
 def load_list(path: Path, options: ListOptions, results: Path | None = None) -> CallList:
     """The call-list loader (imported when first used, so this module loads without it); the list
     cache a run left beside ``results`` is used when it is for this very list, never written here."""
-    from dialer.calllist.cache import list_cache_path, load_checked_list
+    from dialer.journal.list_cache import list_cache_path, load_checked_list
 
     cache = None if results is None else list_cache_path(results)
     return load_checked_list(path, options, cache, write=False)

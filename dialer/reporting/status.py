@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from dialer import outcomes as o
+from dialer.core import outcomes as o
 from dialer.reporting.summary import UNKNOWN_NOTE, RowLine, Summary, parse_ts
 
 LABELS = {

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from dialer import exitcodes
-from dialer import outcomes as o
-from dialer.planner import ListRowState
-from dialer.replay import Replay
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.journal.replay import Replay
+from dialer.planning.planner import ListRowState
 
 # States an operator has to look at, in the order the report lists them.
 ATTENTION_STATES = (o.UNKNOWN, o.FAILED, o.REJECTED)

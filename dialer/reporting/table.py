@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from dialer.calllist.model import CallList
-from dialer.planner import ListRowState
+from dialer.planning.planner import ListRowState
 from dialer.reporting.summary import RowLine, row_line
 
 ROW_COLUMN = "row"

@@ -6,7 +6,7 @@ import hmac
 import re
 from typing import NamedTuple
 
-from dialer.params import AUTH_FIELDS, PARAMETERS, REQUIRED, Kind
+from dialer.core.params import AUTH_FIELDS, PARAMETERS, REQUIRED, Kind
 from dialer.simulator.config import SimulatorConfig
 
 _NUMBER = re.compile(r"\+?[0-9*#]+")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from dialer import eventloop
+from dialer.run import eventloop
 from dialer.simulator.config import (
     FAULT_KINDS,
     LOOKUP_MODES,

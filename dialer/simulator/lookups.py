@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from dialer.params import AUTH_FIELDS
+from dialer.core.params import AUTH_FIELDS
 from dialer.simulator import answers
 from dialer.simulator.checks import Refusal, account_refusal
 from dialer.simulator.config import LOOKUPS_FORBIDDEN, LOOKUPS_MISSING, SimulatorConfig

@@ -7,7 +7,7 @@ import contextlib
 import time
 from typing import Any
 
-from dialer.params import AUTH_FIELDS
+from dialer.core.params import AUTH_FIELDS
 from dialer.simulator.config import SimulatorConfig
 from dialer.simulator.faults import FaultPicker
 from dialer.simulator.logs import JsonLines

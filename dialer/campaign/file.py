@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dialer.calllist.model import ListOptions
-from dialer.params import PARAMETERS
+from dialer.core.params import PARAMETERS
 
 LIST_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
 DEFAULT_URL = "http://127.0.0.1:8089/api/json/calls/make/"

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
-from dialer.rows import Item, RowAccess
+from dialer.calllist.row_access import Item, RowAccess
 from dialer.windows import CallingWindow, WindowError, ZoneResolver
 
 

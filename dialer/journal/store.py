@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from dialer.collector import collector_paused
-from dialer.rowrecord import RowRecord
-from dialer.stored_columns import StoredColumn
+from dialer.journal.columns import StoredColumn
+from dialer.journal.records import RowRecord
+from dialer.run.collector_policy import collector_paused
 
 BULK_FRACTION = 8  # after len/8 records made one by one, the rest are made together
 

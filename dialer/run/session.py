@@ -13,26 +13,27 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from dialer import __version__, exitcodes
-from dialer import outcomes as o
+from dialer import __version__
 from dialer.calllist import ListError
-from dialer.calllist.cache import list_cache_path, load_checked_list
 from dialer.calllist.model import CallList, RowProblem
-from dialer.campaign import Campaign, Credentials
-from dialer.checker import CONTROLS_KEPT
-from dialer.checkpoint import History, fold, replay_history, save_checkpoint
-from dialer.collector import collector_paused
-from dialer.inflight import InFlight, resolve_concurrency
-from dialer.journal import Journal, JournalError
-from dialer.lock import AlreadyRunning, CampaignLock
-from dialer.planner import plan
-from dialer.progress import Progress
-from dialer.replay import ResultsFileError, RowRecord
-from dialer.resume_checks import list_numbers_of, recent_placed, unknown_to_check
-from dialer.rows import RowAccess
-from dialer.rowwindows import RowWindows
-from dialer.runner import RunLimits, Runner, utc_now
-from dialer.transport import AiohttpTransport, Transport
+from dialer.calllist.row_access import RowAccess
+from dialer.campaign.file import Campaign, Credentials
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.journal.checkpoint import History, fold, replay_history, save_checkpoint
+from dialer.journal.list_cache import list_cache_path, load_checked_list
+from dialer.journal.lock import AlreadyRunning, CampaignLock
+from dialer.journal.replay import ResultsFileError, RowRecord
+from dialer.journal.results_file import Journal, JournalError
+from dialer.planning.earlier_unknown import list_numbers_of, recent_placed, unknown_to_check
+from dialer.planning.planner import plan
+from dialer.run.collector_policy import collector_paused
+from dialer.run.in_flight import InFlight, resolve_concurrency
+from dialer.run.progress import Progress
+from dialer.run.reconciler import CONTROLS_KEPT
+from dialer.run.row_windows import RowWindows
+from dialer.run.runner import RunLimits, Runner, utc_now
+from dialer.switch.transport import AiohttpTransport, Transport
 from dialer.windows import CallingWindow, WindowError, ZoneResolver
 
 

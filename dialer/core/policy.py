@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialer import outcomes as o
-from dialer.response import SwitchReply
+from dialer.core import outcomes as o
+from dialer.core.response import SwitchReply
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dialer import outcomes as o
 from dialer.calllist.model import CallList, RowProblem
-from dialer.collector import collector_paused
-from dialer.replay import Replay, RowRecord
-from dialer.rowstore import RowStore
+from dialer.core import outcomes as o
+from dialer.journal.replay import Replay, RowRecord
+from dialer.journal.store import RowStore
+from dialer.run.collector_policy import collector_paused
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from operator import itemgetter
 
 import numpy as np
 
-from dialer import outcomes as o
 from dialer.calllist.model import CallList
-from dialer.planner import Plan
-from dialer.reconcile import settle_seconds
-from dialer.replay import Replay, RowRecord
-from dialer.rowstore import StoredRows
+from dialer.core import outcomes as o
+from dialer.core.lookup import settle_seconds
+from dialer.journal.replay import Replay, RowRecord
+from dialer.journal.store import StoredRows
+from dialer.planning.planner import Plan
 
 # Placed rows looked at, most recent first, to find the few whose numbers the list still holds.
 CONTROL_CANDIDATES_PER_CONTROL = 8

@@ -24,12 +24,13 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from dialer import __version__, params
+from dialer import __version__
 from dialer.calllist import columns, donotcall, loader, numbers, reading, values
 from dialer.calllist import model as _model
 from dialer.calllist.loader import load_call_list
 from dialer.calllist.model import CallList, ListOptions, RowProblem
-from dialer.checkpoint import (
+from dialer.core import params
+from dialer.journal.checkpoint import (
     Derived,
     Stale,
     decode_column,
@@ -42,7 +43,7 @@ from dialer.checkpoint import (
     sources_digest,
     write_derived,
 )
-from dialer.collector import collector_paused
+from dialer.run.collector_policy import collector_paused
 
 LIST_CACHE_FORMAT = 1  # bump on any change to what the cache holds or means
 _LIBRARIES = ("pandas", "numpy", "phonenumbers", "python-calamine", "openpyxl")

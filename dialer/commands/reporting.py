@@ -11,11 +11,12 @@ from typing import Any
 import click
 import orjson
 
-from dialer import __version__, exitcodes
+from dialer import __version__
 from dialer.calllist.model import ListError
-from dialer.campaign import CampaignError
-from dialer.listflags import list_options, list_overrides
-from dialer.replay import ResultsFileError
+from dialer.campaign.file import CampaignError
+from dialer.commands.list_flags import list_options, list_overrides
+from dialer.core import exitcodes
+from dialer.journal.replay import ResultsFileError
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
 from dialer.reporting.source import Source, load_source
 from dialer.reporting.status import StatusInfo, status_json, status_text

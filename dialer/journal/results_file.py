@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 import structlog
 
-from dialer.replay import Replay, ResultsFileError, replay_lines
+from dialer.journal.replay import Replay, ResultsFileError, replay_lines
 
 
 class JournalError(Exception):

@@ -10,11 +10,11 @@ from typing import NoReturn
 
 import click
 
-from dialer import exitcodes, outcomes
 from dialer.calllist.loader import load_call_list
 from dialer.calllist.model import CallList, ListError
-from dialer.campaign import CampaignError, load_campaign
-from dialer.listflags import list_options, list_overrides
+from dialer.campaign.file import CampaignError, load_campaign
+from dialer.commands.list_flags import list_options, list_overrides
+from dialer.core import exitcodes, outcomes
 
 REJECTS_COLUMNS = ["row", "outcome", "code", "column", "reason", "duplicate_of"]
 

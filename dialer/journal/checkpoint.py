@@ -33,16 +33,16 @@ import numpy as np
 import orjson
 
 from dialer import __version__
-from dialer import outcomes as _outcomes
-from dialer import replay as _replay_module
-from dialer import rowrecord as _rowrecord_module
-from dialer import rowstore as _rowstore_module
-from dialer.collector import collector_paused
-from dialer.journal import read_results
-from dialer.replay import Replay
-from dialer.rowrecord import RowRecord
-from dialer.rowstore import RowStore, StoredRows
-from dialer.stored_columns import StoredColumn, open_column
+from dialer.core import outcomes as _outcomes
+from dialer.journal import records as _rowrecord_module
+from dialer.journal import replay as _replay_module
+from dialer.journal import store as _rowstore_module
+from dialer.journal.columns import StoredColumn, open_column
+from dialer.journal.records import RowRecord
+from dialer.journal.replay import Replay
+from dialer.journal.results_file import read_results
+from dialer.journal.store import RowStore, StoredRows
+from dialer.run.collector_policy import collector_paused
 
 CHECKPOINT_FORMAT = 2  # bump on any change to what a checkpoint holds or means
 TAIL_BYTES = 65536  # the bytes before the offset whose hash proves the file is the same one

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dialer import outcomes as o
+from dialer.core import outcomes as o
 
 
 @dataclass(slots=True)

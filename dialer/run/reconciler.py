@@ -20,8 +20,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dialer.campaign import Credentials
-from dialer.reconcile import (
+from dialer.calllist.row_access import Item
+from dialer.campaign.file import Credentials
+from dialer.core.lookup import (
     ABSENT,
     ACTIVE_PATH,
     CDRS_PATH,
@@ -35,8 +36,7 @@ from dialer.reconcile import (
     question_for,
     read_answer,
 )
-from dialer.rows import Item
-from dialer.transport import LookupTransport, TransportFailure
+from dialer.switch.transport import LookupTransport, TransportFailure
 
 CONCURRENT = 2  # rows asked about at once
 CONTROLS_KEPT = 4  # placed rows remembered until one has shown the lists can be believed

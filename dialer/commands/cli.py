@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from dialer import eventloop, exitcodes
-from dialer.campaign import CampaignError, credentials, load_campaign
-from dialer.console import console
-from dialer.listflags import list_options, list_overrides
-from dialer.session import RunOptions, Session
+from dialer.campaign.file import CampaignError, credentials, load_campaign
+from dialer.commands.console import console
+from dialer.commands.list_flags import list_options, list_overrides
+from dialer.core import exitcodes
+from dialer.run import eventloop
+from dialer.run.session import RunOptions, Session
 from dialer.windows import WindowError, parse_window_flags
 
 EXIT_HELP = "\n".join(f"  {code}  {text}" for code, text in exitcodes.DESCRIPTIONS.items())
@@ -29,9 +30,9 @@ class LazyGroup(click.Group):
     """Subcommands imported only when used: `dialer run` does not load the report or the simulator."""
 
     lazy = {
-        "validate": "dialer.calllist.validate:validate",
-        "status": "dialer.reporting.cli:status",
-        "report": "dialer.reporting.cli:report",
+        "validate": "dialer.commands.validate:validate",
+        "status": "dialer.commands.reporting:status",
+        "report": "dialer.commands.reporting:report",
         "simulate": "dialer.simulator.cli:simulate",
     }
 

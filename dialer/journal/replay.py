@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import orjson
 
-from dialer import outcomes as o
-from dialer.collector import collector_paused
-from dialer.reconcile import ABSENT, FOUND
-from dialer.rowrecord import RowRecord
-from dialer.rowstore import RowStore, StoredRows
+from dialer.core import outcomes as o
+from dialer.core.lookup import ABSENT, FOUND
+from dialer.journal.records import RowRecord
+from dialer.journal.store import RowStore, StoredRows
+from dialer.run.collector_policy import collector_paused
 
 
 class ResultsFileError(Exception):

@@ -22,22 +22,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from dialer import exitcodes
-from dialer import outcomes as o
 from dialer.calllist.model import CallList
-from dialer.campaign import Campaign, Credentials
-from dialer.checker import Checker, RowCheck
-from dialer.journal import Journal, JournalError
-from dialer.pacing import Pacer
-from dialer.policy import Verdict, classify_failure, classify_reply
-from dialer.progress import Progress
-from dialer.reconcile import ABSENT, FOUND, Answer, Judgement, Question, settle_seconds
-from dialer.replay import RowRecord
-from dialer.response import SwitchReply, parse_reply, reply_line_fields
-from dialer.resume_checks import cdr_window_opens, seconds_until_settled
-from dialer.rows import Item, RowAccess
-from dialer.rowwindows import RowWindows
-from dialer.transport import RawReply, Transport, TransportFailure
+from dialer.calllist.row_access import Item, RowAccess
+from dialer.campaign.file import Campaign, Credentials
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.core.lookup import ABSENT, FOUND, Answer, Judgement, Question, settle_seconds
+from dialer.core.policy import Verdict, classify_failure, classify_reply
+from dialer.core.response import SwitchReply, parse_reply, reply_line_fields
+from dialer.journal.replay import RowRecord
+from dialer.journal.results_file import Journal, JournalError
+from dialer.planning.earlier_unknown import cdr_window_opens, seconds_until_settled
+from dialer.run.pacing import Pacer
+from dialer.run.progress import Progress
+from dialer.run.reconciler import Checker, RowCheck
+from dialer.run.row_windows import RowWindows
+from dialer.switch.transport import RawReply, Transport, TransportFailure
 
 MAX_BATCH = 256  # intents made durable by one fsync at most
 JUDGED_KEPT = 64  # distinct answers whose verdict is kept (a run without wait sees one or two)

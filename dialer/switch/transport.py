@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import aiohttp
 
-from dialer.deadlines import Deadlines, TimedOut
-from dialer.policy import DROPPED, NOT_CONNECTED, TIMEOUT
+from dialer.core.policy import DROPPED, NOT_CONNECTED, TIMEOUT
+from dialer.switch.deadlines import Deadlines, TimedOut
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 BODY_NOT_WRITTEN = "Can not write request body"
