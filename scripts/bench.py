@@ -1081,7 +1081,7 @@ def stages_main(list_path: Path, results: Path, mode: str) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
 
     from dialer.calllist.model import ListOptions
-    from dialer.journal.checkpoint import replay_history
+    from dialer.journal.checkpoint import replay_with_checkpoint
     from dialer.journal.list_cache import list_cache_path, load_checked_list
     from dialer.journal.results_file import read_results
     from dialer.planning.planner import plan
@@ -1093,7 +1093,7 @@ def stages_main(list_path: Path, results: Path, mode: str) -> None:
         if mode == "warm":
             call_list = load_checked_list(list_path, ListOptions(), list_cache_path(results))
             mark("the 1M-row list from its cache (key: stat and hash of the list file)")
-            history = replay_history(results)
+            history = replay_with_checkpoint(results)
             replay = history.replay
             gc.freeze()
             what = (

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dialer.core import outcomes as o
+from dialer.journal.lines import Event
 from dialer.journal.results_file import read_results
 from tests.conftest import dialer_cmd, dialer_env, placed_per_number, read_lines
 
@@ -87,21 +88,26 @@ def assert_placed_at_most_once(placed: Sequence[dict]) -> None:
 def assert_every_arrival_had_an_intent(arrivals: Sequence[dict], results: Sequence[dict]) -> None:
     """Each request the switch received was preceded by a complete `dial` line for that number."""
     arrived = Counter(a["snumber"] for a in arrivals if a.get("snumber"))
-    intents = Counter(line["snumber"] for line in results if line.get("event") == o.EV_DIAL)
+    intents = Counter(line["snumber"] for line in results if line.get("event") == Event.DIAL)
     missing = {s: (n, intents[s]) for s, n in arrived.items() if n > intents[s]}
     assert not missing, f"requests that arrived without a durable intent (arrivals, intents): {missing}"
 
 
 def row_states(results: Path) -> dict[int, str]:
     """Every row's state as replayed from the results file (what a resume and `dialer status` see)."""
-    return {row: rec.state for row, rec in read_results(results).rows.items()}
+    return {row: rec.state for row, rec in ((r.row, r) for r in read_results(results).rows.records())}
 
 
 def last_outcomes(results: Sequence[dict]) -> dict[int, str]:
     """Each row's last outcome written in a result, checked, row_rejected or row_suppressed line."""
     out: dict[int, str] = {}
     for line in results:
-        if line.get("event") in (o.EV_RESULT, o.EV_CHECKED, o.EV_ROW_REJECTED, o.EV_ROW_SUPPRESSED):
+        if line.get("event") in (
+            Event.RESULT,
+            Event.CHECKED,
+            Event.ROW_REJECTED,
+            Event.ROW_SUPPRESSED,
+        ):
             out[line["row"]] = line["outcome"]
     return out
 
@@ -115,4 +121,4 @@ def assert_every_row_has_an_outcome(results: Sequence[dict], rows: Sequence[int]
 
 def checks_by_attempt(results: Sequence[dict]) -> dict[tuple[int, int], str]:
     """The verdict of each `checked` line, by (row, attempt)."""
-    return {(ln["row"], ln["attempt"]): ln["verdict"] for ln in results if ln.get("event") == o.EV_CHECKED}
+    return {(ln["row"], ln["attempt"]): ln["verdict"] for ln in results if ln.get("event") == Event.CHECKED}

@@ -14,15 +14,11 @@ import pytest
 
 from dialer.core import exitcodes
 from dialer.journal import checkpoint as ck
-from dialer.journal.checkpoint import (
-    Stale,
-    checkpoint_path,
-    decode_column,
-    encode_column,
-    replay_history,
-    save_checkpoint,
-)
-from dialer.journal.replay import Replay, RowRecord
+from dialer.journal.checkpoint import checkpoint_path, replay_with_checkpoint, save_checkpoint
+from dialer.journal.columns import decode_column, encode_column
+from dialer.journal.derived_file import Stale
+from dialer.journal.records import RowRecord
+from dialer.journal.replay import Replay
 from dialer.journal.results_file import read_results
 
 from .conftest import numbered_list, placed_per_number, read_lines, run_dialer
@@ -134,8 +130,8 @@ def second_run() -> bytes:
 def assert_same_replay(got: Replay, full: Replay) -> None:
     """Every RowRecord field (value and type) of every row, in the same order, and every other field."""
     assert list(got.rows) == list(full.rows)
-    for row, want in full.rows.items():
-        have = got.rows[row]
+    for row, want in ((r.row, r) for r in full.rows.records()):
+        have = got.rows.record_of(row)
         for f in fields(RowRecord):
             a, b = getattr(have, f.name), getattr(want, f.name)
             assert a == b and type(a) is type(b), (row, f.name, a, b)
@@ -147,7 +143,7 @@ def assert_same_replay(got: Replay, full: Replay) -> None:
 def checkpointed(results: Path, content: bytes) -> int:
     """Write ``content``, replay it and save its checkpoint; returns the checkpoint's offset."""
     results.write_bytes(content)
-    history = replay_history(results)
+    history = replay_with_checkpoint(results)
     assert history.exact and history.restored == 0
     assert save_checkpoint(results, history)
     return history.offset
@@ -161,14 +157,15 @@ def test_checkpoint_plus_appended_lines_equals_a_full_replay(tmp_path):
     with open(results, "ab") as f:
         f.write(second_run() + TORN)
     log = Log()
-    history = replay_history(results, log)
+    history = replay_with_checkpoint(results, log)
     full = read_results(results)
     assert history.restored == offset
     assert "results file replayed from its checkpoint" in log.events()
-    assert full.torn_tail and full.rows[4].state == "unknown" and full.rows[2].attempts == 2
-    states = {full.rows[r].state for r in (5, 6, 7, 8, 10, 420)}
+    assert full.torn_tail and full.rows.record_of(4).state == "unknown"
+    assert full.rows.record_of(2).attempts == 2
+    states = {full.rows.record_of(r).state for r in (5, 6, 7, 8, 10, 420)}
     assert states == {"placed", "rejected", "suppressed", "not_dialed"}
-    assert full.rows[420].state == "not_dialed" and not full.rows[420].sent
+    assert full.rows.record_of(420).state == "not_dialed" and not full.rows.record_of(420).sent
     assert_same_replay(history.replay, full)
     # the torn line is not part of what may be checkpointed next
     assert history.exact and history.offset == results.stat().st_size - len(TORN)
@@ -177,11 +174,12 @@ def test_checkpoint_plus_appended_lines_equals_a_full_replay(tmp_path):
 def test_the_checkpoint_alone_equals_a_full_replay_including_an_interrupted_row(tmp_path):
     results = tmp_path / "list.results.jsonl"
     checkpointed(results, first_run())
-    history = replay_history(results)
+    history = replay_with_checkpoint(results)
     assert history.restored == len(first_run())
     full = read_results(results)
-    assert full.rows[4].in_flight and full.rows[11].cnumber == 100 and full.rows[11].callid == "17957"
-    assert full.rows[12].first_ts is None
+    assert full.rows.record_of(4).in_flight
+    assert full.rows.record_of(11).cnumber == 100 and full.rows.record_of(11).callid == "17957"
+    assert full.rows.record_of(12).first_ts is None
     assert_same_replay(history.replay, full)
 
 
@@ -189,13 +187,13 @@ def test_a_checkpoint_made_over_a_torn_tail_covers_the_whole_lines_before_it(tmp
     """The torn line is not in the checkpoint; the journal cuts it and the next run appends."""
     results = tmp_path / "list.results.jsonl"
     results.write_bytes(first_run() + TORN)
-    history = replay_history(results)
+    history = replay_with_checkpoint(results)
     assert history.replay.torn_tail and history.exact and history.offset == len(first_run())
     assert save_checkpoint(results, history)
     os.truncate(results, len(first_run()))  # what Journal.open does to a torn tail
     with open(results, "ab") as f:
         f.write(second_run())
-    again = replay_history(results)
+    again = replay_with_checkpoint(results)
     assert again.restored == len(first_run())
     assert_same_replay(again.replay, read_results(results))
     assert not again.replay.torn_tail
@@ -205,7 +203,7 @@ def test_a_last_line_without_its_newline_that_parsed_is_not_checkpointed(tmp_pat
     """It was folded, but no offset of whole lines says so: no checkpoint rather than a wrong one."""
     results = tmp_path / "list.results.jsonl"
     results.write_bytes(first_run().rstrip(b"\n"))
-    history = replay_history(results)
+    history = replay_with_checkpoint(results)
     assert not history.exact
     assert not save_checkpoint(results, history)
     assert not checkpoint_path(results).exists()
@@ -279,7 +277,7 @@ def test_any_doubt_means_a_full_replay_with_the_same_answer(tmp_path, damage):
     offset = checkpointed(results, first_run())
     damage(results, offset)
     log = Log()
-    history = replay_history(results, log)
+    history = replay_with_checkpoint(results, log)
     assert history.restored == 0
     assert "checkpoint not used: replaying the whole results file" in log.events()
     assert log.lines[0][2]["reason"]
@@ -291,8 +289,8 @@ def test_a_rewrite_in_place_is_caught_and_changes_the_answer(tmp_path):
     results = tmp_path / "list.results.jsonl"
     offset = checkpointed(results, first_run())
     _rewritten_same_size(results, offset)
-    history = replay_history(results)
-    assert history.replay.rows[312].state == "failed"
+    history = replay_with_checkpoint(results)
+    assert history.replay.rows.record_of(312).state == "failed"
 
 
 def test_a_change_to_the_replayed_fields_ignores_the_old_checkpoint(tmp_path, monkeypatch):
@@ -304,7 +302,7 @@ def test_a_change_to_the_replayed_fields_ignores_the_old_checkpoint(tmp_path, mo
     ck.checkpoint_format.cache_clear()
     try:
         log = Log()
-        history = replay_history(results, log)
+        history = replay_with_checkpoint(results, log)
     finally:
         monkeypatch.undo()
         ck.checkpoint_format.cache_clear()
@@ -317,8 +315,8 @@ def test_a_missing_results_file_with_a_checkpoint_is_an_empty_history(tmp_path):
     results = tmp_path / "list.results.jsonl"
     checkpointed(results, first_run())
     results.unlink()
-    history = replay_history(results)
-    assert history.replay.rows == {} and history.restored == 0
+    history = replay_with_checkpoint(results)
+    assert len(history.replay.rows) == 0 and history.restored == 0
 
 
 @pytest.mark.parametrize(
@@ -441,6 +439,6 @@ def test_kill9_after_a_checkpoint_then_resume_dials_nobody_twice(tmp_path, simul
     assert set(states.values()) <= {"placed", "unknown"}
     assert len(sim.placed()) >= 120 - len(interrupted)
     # and what the resumed run checkpointed is what a full replay of the file says
-    history = replay_history(results)
+    history = replay_with_checkpoint(results)
     assert history.restored == results.stat().st_size
     assert_same_replay(history.replay, read_results(results))

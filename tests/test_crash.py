@@ -15,6 +15,7 @@ import pytest
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.core.lookup import FOUND
+from dialer.journal.lines import Event
 from tests.conftest import numbered_list, read_lines, run_dialer
 from tests.faultkit import (
     assert_every_arrival_had_an_intent,
@@ -51,11 +52,11 @@ def test_three_kill9_at_random_moments_then_resume(tmp_path, simulator):
     args = ["run", str(camp), "--results", str(results), "--rate", "100", "--concurrency", "20"]
     args += ["--wait", "2"]
     for kill in range(3):
-        dials_before = count_events(results, o.EV_DIAL)
+        dials_before = count_events(results, Event.DIAL)
         process = start_dialer(*args)
         # Once this run has sent something, kill it at a random moment of the next 0.8 s.
         wait_for(
-            lambda b=dials_before, p=process: count_events(results, o.EV_DIAL) > b or p.poll() is not None,
+            lambda b=dials_before, p=process: count_events(results, Event.DIAL) > b or p.poll() is not None,
             20,
             "the run to send",
         )
@@ -79,14 +80,14 @@ def test_three_kill9_at_random_moments_then_resume(tmp_path, simulator):
     placed_numbers = {p["snumber"] for p in placed}
     last = last_outcomes(lines)
     for line in lines:
-        if line.get("event") == o.EV_DIAL and line["snumber"] not in placed_numbers:
+        if line.get("event") == Event.DIAL and line["snumber"] not in placed_numbers:
             assert last[line["row"]] == o.UNKNOWN, f"{context}: row {line['row']}"
     # The rows a kill left in flight were asked about when the resume started (the lists answer):
     # each is placed now, once; only a row the lists could not settle may stay unknown.
     interrupted = {ln["row"] for ln in lines if ln.get("code") == "interrupted"}
     unknown = {r for r, s in states.items() if s == o.UNKNOWN}
     assert unknown <= interrupted, context
-    assert {ln["row"] for ln in lines if ln.get("event") == o.EV_CHECKED} >= interrupted - unknown, context
+    assert {ln["row"] for ln in lines if ln.get("event") == Event.CHECKED} >= interrupted - unknown, context
     assert len(placed) >= 300 - len(unknown), context
 
 
@@ -97,7 +98,7 @@ def test_second_run_at_once_exits_5_and_dials_nothing(tmp_path, simulator):
     results = tmp_path / "list.results.jsonl"
     args = run_args(list_path, sim.url, "--concurrency", "5", "--wait", "2")
     first = start_dialer(*args)
-    wait_for(lambda: count_events(results, o.EV_DIAL) > 0, 20, "the first run to send")
+    wait_for(lambda: count_events(results, Event.DIAL) > 0, 20, "the first run to send")
     started = time.monotonic()
     second = run_dialer(*args, timeout=20)
     assert second.returncode == exitcodes.ALREADY_RUNNING, second.stderr
@@ -105,7 +106,7 @@ def test_second_run_at_once_exits_5_and_dials_nothing(tmp_path, simulator):
     assert time.monotonic() - started < 6 and first.poll() is None, "the second run waited for the first"
     status, err = finish(first, timeout=40)
     assert status == exitcodes.OK, err
-    assert count_events(results, o.EV_RUN_STARTED) == 1
+    assert count_events(results, Event.RUN_STARTED) == 1
     assert_placed_at_most_once(sim.placed())
     assert len(sim.arrivals()) == len(sim.placed()) == 20
 
@@ -131,7 +132,7 @@ def test_result_line_torn_by_a_crash(tmp_path, simulator):
     assert_placed_at_most_once(sim.placed())
     lines = read_lines(results)  # raises if any line (the torn one included) were left broken
     assert results.read_bytes().endswith(b"\n")
-    assert [ln["code"] for ln in lines if ln.get("row") == torn_row and ln["event"] == o.EV_RESULT] == [
+    assert [ln["code"] for ln in lines if ln.get("row") == torn_row and ln["event"] == Event.RESULT] == [
         "interrupted"
     ]
     assert checks_by_attempt(lines) == {(torn_row, 1): FOUND}
@@ -147,7 +148,7 @@ def test_intent_torn_by_a_crash(tmp_path, simulator):
     assert run_dialer(*run_args(list_path, sim.url), timeout=30).returncode == exitcodes.OK
     # The list grows by five rows; the crash tore the intent of the first new one (row 12).
     longer = numbered_list(tmp_path / "list.csv", 15)
-    intent = next(ln for ln in read_lines(results) if ln.get("event") == o.EV_DIAL)
+    intent = next(ln for ln in read_lines(results) if ln.get("event") == Event.DIAL)
     intent.update(row=12, snumber="2125550010")
     with open(results, "ab") as f:
         f.write(orjson.dumps(intent)[:50])
@@ -168,7 +169,7 @@ def test_killed_while_the_switch_waits_to_place(tmp_path, simulator):
     results = tmp_path / "camp.results.jsonl"
     args = ("run", str(camp), "--concurrency", "8", "--wait", "3")
     process = start_dialer(*args)
-    wait_for(lambda: count_events(results, o.EV_DIAL) == 8, 20, "eight requests in flight")
+    wait_for(lambda: count_events(results, Event.DIAL) == 8, 20, "eight requests in flight")
     time.sleep(0.3)
     process.send_signal(signal.SIGKILL)
     assert finish(process)[0] == -signal.SIGKILL

@@ -12,6 +12,7 @@ import pytest
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.core.lookup import ABSENT, FOUND
+from dialer.journal.lines import Event
 from tests.conftest import dialer_env, numbered_list, read_lines, run_dialer
 from tests.faultkit import (
     assert_every_arrival_had_an_intent,
@@ -47,7 +48,7 @@ PLACED_NOTHING = ("503", "reset-before")  # the faults after which nothing was p
 def outcomes_by_row(lines: list[dict]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
     for line in lines:
-        if line.get("event") == o.EV_RESULT:
+        if line.get("event") == Event.RESULT:
             out[line["row"]].append(line["outcome"])
     return out
 
@@ -86,7 +87,7 @@ def test_one_fault_kind(tmp_path, simulator, kind):
             assert by_row[row] == [o.PLACED] and placed[number] == 1 and len(arrivals[number]) == 1
     assert set(row_states(results_path).values()) == {o.PLACED}
     assert_every_arrival_had_an_intent(sim.arrivals(), lines)
-    results = [ln for ln in lines if ln.get("event") == o.EV_RESULT and ln["snumber"] in faulted]
+    results = [ln for ln in lines if ln.get("event") == Event.RESULT and ln["snumber"] in faulted]
     if kind in ("503", "429"):
         # The retry waits at least the switch's Retry-After (1 s here).
         for number in faulted:
@@ -211,12 +212,12 @@ def test_503_on_every_attempt_fails_after_attempts_and_resume_redials(tmp_path, 
     lines = read_lines(tmp_path / "camp.results.jsonl")
     mine = [ln for ln in lines if ln.get("row") == 3]
     assert [(ln["event"], ln["attempt"], ln["outcome"]) for ln in mine] == [
-        (o.EV_DIAL, 1, o.SENDING),
-        (o.EV_RESULT, 1, o.RETRY),
-        (o.EV_DIAL, 2, o.SENDING),
-        (o.EV_RESULT, 2, o.RETRY),
-        (o.EV_DIAL, 3, o.SENDING),
-        (o.EV_RESULT, 3, o.FAILED),
+        (Event.DIAL, 1, o.SENDING),
+        (Event.RESULT, 1, o.RETRY),
+        (Event.DIAL, 2, o.SENDING),
+        (Event.RESULT, 2, o.RETRY),
+        (Event.DIAL, 3, o.SENDING),
+        (Event.RESULT, 3, o.FAILED),
     ]
     assert number not in {p["snumber"] for p in sim.placed()}
     second = run_dialer(*args, timeout=40)
@@ -242,10 +243,10 @@ def test_connection_refused_is_retried_then_dialed_on_resume(tmp_path, simulator
     first = run_dialer(*args, timeout=40)
     assert first.returncode == exitcodes.NEEDS_ATTENTION, first.stderr
     lines = read_lines(tmp_path / "camp.results.jsonl")
-    results = [(ln["row"], ln["attempt"], ln["outcome"]) for ln in lines if ln.get("event") == o.EV_RESULT]
+    results = [(ln["row"], ln["attempt"], ln["outcome"]) for ln in lines if ln.get("event") == Event.RESULT]
     expected = [(r, a, o.RETRY if a == 1 else o.FAILED) for r in range(2, 6) for a in (1, 2)]
     assert sorted(results) == expected
-    assert all(ln["code"] == "ClientConnectorError" for ln in lines if ln.get("event") == o.EV_RESULT)
+    assert all(ln["code"] == "ClientConnectorError" for ln in lines if ln.get("event") == Event.RESULT)
     sim = simulator("--port", str(port))
     second = run_dialer(*args, timeout=40)
     assert second.returncode == exitcodes.OK, second.stderr
@@ -264,10 +265,10 @@ def test_account_refused_stops_at_once(tmp_path, simulator, username, password, 
     done = run_dialer("run", str(list_path), "--url", sim.url, "--rate", "20", "--concurrency", "5", env=env)
     assert done.returncode == exitcodes.ACCOUNT_REFUSED, done.stderr
     lines = read_lines(tmp_path / "list.results.jsonl")
-    refusal = next(i for i, ln in enumerate(lines) if ln.get("event") == o.EV_RESULT and ln["code"] == code)
-    in_flight = Counter(ln["snumber"] for ln in lines[:refusal] if ln.get("event") == o.EV_DIAL)
+    refusal = next(i for i, ln in enumerate(lines) if ln.get("event") == Event.RESULT and ln["code"] == code)
+    in_flight = Counter(ln["snumber"] for ln in lines[:refusal] if ln.get("event") == Event.DIAL)
     for ln in lines[:refusal]:
-        if ln.get("event") == o.EV_WITHDRAWN:
+        if ln.get("event") == Event.WITHDRAWN:
             in_flight[ln["snumber"]] -= 1
     arrived = Counter(a["snumber"] for a in sim.arrivals())
     assert arrived and all(n <= in_flight[s] for s, n in arrived.items()), (arrived, in_flight)
@@ -303,7 +304,7 @@ def test_redial_unknown_from_the_switch_side(tmp_path, simulator):
     new = Counter(a["snumber"] for a in sim.arrivals()[arrivals:])
     assert new == {before: 1, after: 1}
     lines = read_lines(results)
-    assert sorted(ln["row"] for ln in lines if ln.get("event") == o.EV_REDIAL_UNKNOWN) == [3, 5]
+    assert sorted(ln["row"] for ln in lines if ln.get("event") == Event.REDIAL_UNKNOWN) == [3, 5]
     # The reset after placing had placed the call: the operator's redial places it a second time.
     assert Counter(p["snumber"] for p in sim.placed()) == {
         snumber_of(0): 1,
@@ -353,7 +354,7 @@ def test_full_disk_stops_dialing_and_resumes(tmp_path, simulator, limit):
     assert 0 < len(arrivals) < 120
     assert_every_arrival_had_an_intent(arrivals, lines)
     # Nothing was sent after the failure beyond what was already in flight.
-    answered = {ln["snumber"] for ln in lines if ln.get("event") == o.EV_RESULT}
+    answered = {ln["snumber"] for ln in lines if ln.get("event") == Event.RESULT}
     assert len([a for a in arrivals if a["snumber"] not in answered]) <= 5
     resumed = run_dialer(*args, "--quiet", timeout=40)
     assert resumed.returncode in (exitcodes.OK, exitcodes.NEEDS_ATTENTION), resumed.stderr

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from dialer.calllist import load_call_list
-from dialer.campaign.file import CampaignError, Credentials, Pacing, load_campaign
+from dialer.campaign.credentials import Credentials
+from dialer.campaign.file import CampaignError, load_campaign
+from dialer.campaign.settings import Pacing
 from dialer.commands.console import console
 from dialer.core import exitcodes
 from dialer.run import in_flight as inflight
@@ -27,7 +29,8 @@ from dialer.run.in_flight import (
     resolve_concurrency,
 )
 from dialer.run.session import RunOptions, Session
-from dialer.switch.transport import MockTransport, RawReply
+from dialer.switch.mock import MockTransport
+from dialer.switch.transport import RawReply
 
 from .conftest import numbered_list, placed_per_number, read_lines, run_dialer, write_csv
 

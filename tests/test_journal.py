@@ -15,14 +15,17 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dialer.campaign.file import Credentials, load_campaign
+from dialer.campaign.credentials import Credentials
+from dialer.campaign.file import load_campaign
 from dialer.commands.console import console
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
+from dialer.journal.lines import Event
 from dialer.journal.replay import ResultsFileError
 from dialer.journal.results_file import Journal, JournalError, read_results
 from dialer.run.session import RunOptions, Session
-from dialer.switch.transport import MockTransport, RawReply
+from dialer.switch.mock import MockTransport
+from dialer.switch.transport import RawReply
 from tests.conftest import PASSWORD, USERNAME, numbered_list, read_lines, run_dialer
 
 pytestmark = pytest.mark.timeout(60)
@@ -80,7 +83,7 @@ async def test_intent_is_on_disk_before_its_request_leaves(tmp_path, monkeypatch
         durable = durable[: durable.rfind(b"\n") + 1]
         intents = [orjson.loads(raw) for raw in durable.splitlines()]
         if not any(
-            i["event"] == o.EV_DIAL and i["snumber"] == fields["snumber"] and i["attempt"] == attempt
+            i["event"] == Event.DIAL and i["snumber"] == fields["snumber"] and i["attempt"] == attempt
             for i in intents
         ):
             not_durable.append((fields["snumber"], attempt))
@@ -107,7 +110,7 @@ async def test_concurrent_commits_share_one_fsync(tmp_path, monkeypatch):
     durable_at_return: list[bool] = []
 
     async def writer(row: int) -> None:
-        journal.record(o.EV_DIAL, row=row, snumber="1", cnumber="2", attempt=1, outcome=o.SENDING)
+        journal.write((Event.DIAL, dict(row=row, snumber="1", cnumber="2", attempt=1, outcome=o.SENDING)))
         mine = journal._written
         await journal.commit()
         durable_at_return.append(journal._durable >= mine)
@@ -126,14 +129,14 @@ async def test_lines_recorded_in_one_loop_pass_reach_the_file_at_its_end_in_orde
     journal = Journal(path, "run")
     journal.open()
     for row in range(5):
-        journal.record(o.EV_DIAL, row=row, snumber="1", cnumber="2", attempt=1)
+        journal.write((Event.DIAL, dict(row=row, snumber="1", cnumber="2", attempt=1)))
     assert path.read_bytes() == b""  # still this pass
     await asyncio.sleep(0)
     assert [line["row"] for line in read_lines(path)] == [0, 1, 2, 3, 4]
-    journal.record(o.EV_RESULT, row=0, outcome=o.PLACED)
+    journal.write((Event.RESULT, dict(row=0, outcome=o.PLACED)))
     await journal.commit()  # within the same pass: commit writes before it syncs
     lines = read_lines(path)
-    assert [(line["event"], line["row"]) for line in lines][-1] == (o.EV_RESULT, 0)
+    assert [(line["event"], line["row"]) for line in lines][-1] == (Event.RESULT, 0)
     assert all(line["run"] == "run" and line["ts"].endswith("Z") for line in lines)
     assert list(lines[0])[:3] == ["ts", "event", "run"]
     journal.close()
@@ -150,13 +153,13 @@ async def test_a_write_that_fails_at_the_end_of_a_pass_stops_the_next_commit(tmp
 
     writes = journal._log._logger._file  # the file as structlog's BytesLogger writes to it
     monkeypatch.setattr(writes, "_f", FullDisk())
-    journal.record(o.EV_RESULT, row=1, outcome=o.PLACED)
+    journal.write((Event.RESULT, dict(row=1, outcome=o.PLACED)))
     await asyncio.sleep(0)
     assert journal.broken is not None
     with pytest.raises(JournalError, match="No space left"):
         await journal.commit()
     with pytest.raises(JournalError):
-        journal.record(o.EV_DIAL, row=2)
+        journal.write((Event.DIAL, dict(row=2)))
     journal.close()
 
 
@@ -165,7 +168,9 @@ def test_credentials_never_reach_the_file(tmp_path):
     path = tmp_path / "r.jsonl"
     journal = Journal(path, "run")
     journal.open()
-    journal.record(o.EV_DIAL, row=1, auth_password=PASSWORD, auth_username=USERNAME, password=PASSWORD)
+    journal.write(
+        (Event.DIAL, dict(row=1, auth_password=PASSWORD, auth_username=USERNAME, password=PASSWORD))
+    )
     journal.close()
     assert PASSWORD.encode() not in path.read_bytes()
     assert USERNAME.encode() not in path.read_bytes()
@@ -185,10 +190,10 @@ SHORT_WRITER = textwrap.dedent(
     recorded = 0
     for row in range(200):
         try:
-            journal.record("dial", row=row, snumber="2125550000", cnumber="100", attempt=1)
+            journal.write(("dial", dict(row=row, snumber="2125550000", cnumber="100", attempt=1)))
         except JournalError as exc:
             try:
-                journal.record("dial", row=999, snumber="2125550000", cnumber="100", attempt=1)
+                journal.write(("dial", dict(row=999, snumber="2125550000", cnumber="100", attempt=1)))
                 print("recorded after an error", flush=True)
             except JournalError:
                 pass
@@ -230,12 +235,12 @@ async def test_fsync_failure_breaks_the_journal(tmp_path, monkeypatch):
 
     journal = Journal(tmp_path / "r.jsonl", "run")
     journal.open()
-    journal.record(o.EV_DIAL, row=2)
+    journal.write((Event.DIAL, dict(row=2)))
     monkeypatch.setattr(os, "fsync", failing)
     with pytest.raises(JournalError, match="cannot save"):
         await journal.commit()
     with pytest.raises(JournalError):
-        journal.record(o.EV_DIAL, row=3)
+        journal.write((Event.DIAL, dict(row=3)))
     journal.close()
 
 
@@ -248,7 +253,7 @@ def test_torn_last_line_is_cut_off_on_open(tmp_path):
     assert replay.torn_tail and sorted(replay.rows) == [2, 3]
     journal = Journal(path, "run")
     journal.open()
-    journal.record(o.EV_DIAL, row=5)
+    journal.write((Event.DIAL, dict(row=5)))
     journal.close()
     assert path.read_bytes().startswith(whole)
     assert [line["row"] for line in read_lines(path)] == [2, 3, 5]

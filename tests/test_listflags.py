@@ -6,7 +6,7 @@ import orjson
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from dialer.commands.reporting import status
+from dialer.commands.status import status
 from dialer.commands.validate import validate
 from dialer.core import exitcodes
 

@@ -13,14 +13,10 @@ import types
 import asyncio_throttle.throttler
 import pytest
 
-from dialer.calllist import load_call_list
-from dialer.calllist.model import CallList
-from dialer.campaign.file import Credentials, load_campaign
+from dialer.core.request import request_params
 from dialer.run.pacing import CATCH_UP_SHARE, CATCH_UP_SLOTS, Pacer, guard_limits
-from dialer.run.runner import Runner
-from dialer.switch.transport import MockTransport
 
-from .conftest import most_in_window, numbered_list, run_dialer, write_csv
+from .conftest import most_in_window, numbered_list, run_dialer
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -205,25 +201,16 @@ async def test_stagger_sends_early_with_the_delay_that_places_each_call_at_its_s
     assert min(gaps) >= p.spacing - 1.0 and max(gaps) <= p.spacing + 1.0
 
 
-def test_wait_is_kept_above_the_delay_when_both_are_sent(tmp_path):
+def test_wait_is_kept_above_the_delay_when_both_are_sent():
     """The API page: with delay and wait, wait should be greater than delay. The stagger delay is
     added to the list's own delay, and wait grows by the total so its tracking time is kept."""
-    source = write_csv(
-        tmp_path / "list.csv",
-        ["snumber", "cnumber", "delay", "wait"],
-        [["2125550001", "100", "", "5"], ["2125550002", "100", "3", "5"], ["2125550003", "100", "", ""]],
-    )
-    # A number, as the session hands every Runner: auto is worked out before the runner is built.
-    campaign = load_campaign(source, {"rate": 1, "stagger": "delay", "concurrency": 20})
-    call_list: CallList = load_call_list(source, campaign.list)
-    runner = Runner(campaign, call_list, [], None, MockTransport(None), Credentials("u", "p"))
-    rows = call_list.table.index.tolist()
-    assert runner.request_params(rows[0], 0) == {"snumber": "2125550001", "cnumber": "100", "wait": "5"}
-    staggered = runner.request_params(rows[0], 4)
+    plain = {"snumber": "2125550001", "cnumber": "100", "wait": "5"}
+    assert request_params(plain, 0) == plain
+    staggered = request_params(plain, 4)
     assert (staggered["delay"], staggered["wait"]) == ("4", "9")
-    both = runner.request_params(rows[1], 4)
+    both = request_params({**plain, "delay": "3"}, 4)
     assert (both["delay"], both["wait"]) == ("7", "12")
-    no_wait = runner.request_params(rows[2], 4)
+    no_wait = request_params({"snumber": "2125550003", "cnumber": "100"}, 4)
     assert no_wait["delay"] == "4" and "wait" not in no_wait
     for params in (staggered, both):
         assert int(params["wait"]) > int(params["delay"])

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dialer.run.progress import BAR_EVERY, Progress
-from dialer.run.runner import Tally
+from dialer.run.progress import BAR_EVERY, Progress, Tally
 
 
 class FakeClock:

@@ -26,11 +26,13 @@ from dialer.core.lookup import (
     read_answer,
     settle_seconds,
 )
+from dialer.journal.lines import Event
 from dialer.journal.replay import replay_lines
 from dialer.journal.results_file import read_results
 from dialer.planning.planner import plan
 from dialer.run.session import RunOptions, Session
-from dialer.switch.transport import MockTransport, RawReply, TransportFailure
+from dialer.switch.mock import MockTransport
+from dialer.switch.transport import RawReply, TransportFailure
 from tests.conftest import write_csv
 from tests.test_runner_mock import CREDS, answer, results, session_for
 
@@ -149,31 +151,37 @@ def lines_for(*events: dict) -> list[bytes]:
     return [orjson.dumps({**base, **e}) + b"\n" for e in events]
 
 
-DIAL = {"event": o.EV_DIAL, "attempt": 1, "outcome": o.SENDING}
-UNKNOWN = {"event": o.EV_RESULT, "attempt": 1, "outcome": o.UNKNOWN, "code": "ClientOSError"}
+DIAL = {"event": Event.DIAL, "attempt": 1, "outcome": o.SENDING}
+UNKNOWN = {"event": Event.RESULT, "attempt": 1, "outcome": o.UNKNOWN, "code": "ClientOSError"}
 
 
 def checked(verdict: str, outcome: str, **extra) -> dict:
-    line = {"event": o.EV_CHECKED, "attempt": 1, "verdict": verdict, "outcome": outcome, "code": verdict}
+    line = {
+        "event": Event.CHECKED,
+        "attempt": 1,
+        "verdict": verdict,
+        "outcome": outcome,
+        "code": verdict,
+    }
     return {**line, **extra}
 
 
 def test_replay_found_is_placed_with_its_callid():
-    rec = replay_lines(lines_for(DIAL, UNKNOWN, checked(FOUND, o.PLACED, callid="c9"))).rows[2]
+    rec = replay_lines(lines_for(DIAL, UNKNOWN, checked(FOUND, o.PLACED, callid="c9"))).rows.record_of(2)
     assert (rec.state, rec.callid, rec.code) == (o.PLACED, "c9", FOUND)
 
 
 def test_replay_absent_is_failed_and_planned_again(tmp_path):
     """A row the switch has no call for is dialed again by the next run, as after a refusal."""
     replay = replay_lines(lines_for(DIAL, UNKNOWN, checked(ABSENT, o.FAILED)))
-    assert replay.rows[2].state == o.FAILED
+    assert replay.rows.record_of(2).state == o.FAILED
     source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], [["2000000001", "100"]])
     assert plan(load_call_list(source, load_campaign(source).list), replay).to_dial == [2]
 
 
 def test_replay_unasked_changes_nothing():
-    before = replay_lines(lines_for(DIAL, UNKNOWN)).rows[2]
-    after = replay_lines(lines_for(DIAL, UNKNOWN, checked(UNASKED, o.UNKNOWN))).rows[2]
+    before = replay_lines(lines_for(DIAL, UNKNOWN)).rows.record_of(2)
+    after = replay_lines(lines_for(DIAL, UNKNOWN, checked(UNASKED, o.UNKNOWN))).rows.record_of(2)
     assert after == before and after.state == o.UNKNOWN
 
 
@@ -188,8 +196,8 @@ def test_replay_unasked_changes_nothing():
     ],
 )
 def test_replay_ignores_a_check_that_is_not_about_the_unknown_attempt(events):
-    state_without = replay_lines(lines_for(*events[:-1])).rows[2].state
-    assert replay_lines(lines_for(*events)).rows[2].state == state_without
+    state_without = replay_lines(lines_for(*events[:-1])).rows.record_of(2).state
+    assert replay_lines(lines_for(*events)).rows.record_of(2).state == state_without
 
 
 # -- the runner ---------------------------------------------------------------------------------------
@@ -244,12 +252,12 @@ def lines_of(tmp_path, snumber: str) -> list[tuple]:
     return [
         (ln["event"], ln["attempt"], ln.get("verdict"), ln["outcome"])
         for ln in results(tmp_path)
-        if ln.get("snumber") == snumber and ln["event"] in (o.EV_DIAL, o.EV_RESULT, o.EV_CHECKED)
+        if ln.get("snumber") == snumber and ln["event"] in (Event.DIAL, Event.RESULT, Event.CHECKED)
     ]
 
 
 def states(tmp_path) -> dict[str, str]:
-    return {r.snumber: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.values()}
+    return {r.snumber: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.records()}
 
 
 A, B, C = "2000000001", "2000000002", "2000000003"
@@ -261,13 +269,13 @@ async def test_a_call_found_makes_the_row_placed(tmp_path):
     session, _ = run_against(tmp_path, switch, [A, B])
     assert await session.run() == exitcodes.OK
     assert lines_of(tmp_path, A) == [
-        (o.EV_DIAL, 1, None, o.SENDING),
-        (o.EV_RESULT, 1, None, o.UNKNOWN),
-        (o.EV_CHECKED, 1, FOUND, o.PLACED),
+        (Event.DIAL, 1, None, o.SENDING),
+        (Event.RESULT, 1, None, o.UNKNOWN),
+        (Event.CHECKED, 1, FOUND, o.PLACED),
     ]
     assert switch.placed.count(A) == 1
     assert states(tmp_path) == {A: o.PLACED, B: o.PLACED}
-    check = next(ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED)
+    check = next(ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED)
     assert check["callid"] == f"c-{A}" and check["asked"]["snumber"] == A
     assert [a["path"] for a in check["answers"]] == [ACTIVE_PATH]
 
@@ -279,11 +287,11 @@ async def test_no_call_found_retries_the_row_to_placement(tmp_path):
     session, transport = run_against(tmp_path, switch, [A, B])
     assert await session.run() == exitcodes.OK
     assert lines_of(tmp_path, A) == [
-        (o.EV_DIAL, 1, None, o.SENDING),
-        (o.EV_RESULT, 1, None, o.UNKNOWN),
-        (o.EV_CHECKED, 1, ABSENT, o.RETRY),
-        (o.EV_DIAL, 2, None, o.SENDING),
-        (o.EV_RESULT, 2, None, o.PLACED),
+        (Event.DIAL, 1, None, o.SENDING),
+        (Event.RESULT, 1, None, o.UNKNOWN),
+        (Event.CHECKED, 1, ABSENT, o.RETRY),
+        (Event.DIAL, 2, None, o.SENDING),
+        (Event.RESULT, 2, None, o.PLACED),
     ]
     assert switch.placed.count(A) == 1 and states(tmp_path)[A] == o.PLACED
     # A's two lists, then the control: row B's call, which the switch did place.
@@ -303,14 +311,14 @@ async def test_retries_after_a_check_are_bounded_by_attempts(tmp_path):
     session, _ = run_against(tmp_path, switch, [A, B], attempts=2)
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert lines_of(tmp_path, A) == [
-        (o.EV_DIAL, 1, None, o.SENDING),
-        (o.EV_RESULT, 1, None, o.UNKNOWN),
-        (o.EV_CHECKED, 1, ABSENT, o.RETRY),
-        (o.EV_DIAL, 2, None, o.SENDING),
-        (o.EV_RESULT, 2, None, o.UNKNOWN),
-        (o.EV_CHECKED, 2, ABSENT, o.FAILED),
+        (Event.DIAL, 1, None, o.SENDING),
+        (Event.RESULT, 1, None, o.UNKNOWN),
+        (Event.CHECKED, 1, ABSENT, o.RETRY),
+        (Event.DIAL, 2, None, o.SENDING),
+        (Event.RESULT, 2, None, o.UNKNOWN),
+        (Event.CHECKED, 2, ABSENT, o.FAILED),
     ]
-    last = [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED][-1]
+    last = [ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED][-1]
     assert "no call" in last["reason"] and "gave up after 2 attempts" in last["reason"]
     assert states(tmp_path)[A] == o.FAILED and A not in switch.placed
 
@@ -322,7 +330,7 @@ async def test_lists_not_offered_leave_unknown_rows_unknown_and_stop_asking(tmp_
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert states(tmp_path) == {A: o.UNKNOWN, B: o.PLACED, C: o.UNKNOWN}
     assert [p["snumber"] for _, _, p in switch.lookups] == [A]
-    check = [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED]
+    check = [ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED]
     assert [(c["snumber"], c["verdict"], c["outcome"]) for c in check] == [(A, UNASKED, o.UNKNOWN)]
     assert check[0]["answers"][0]["http_status"] == 404
 
@@ -345,7 +353,7 @@ async def test_lists_that_do_not_show_a_placed_call_are_not_believed(tmp_path):
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert switch.placed.count(A) == 1 and switch.placed.count(C) == 1
     assert states(tmp_path) == {A: o.UNKNOWN, B: o.PLACED, C: o.UNKNOWN}
-    check = [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED]
+    check = [ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED]
     # The first of them to settle is the one asked about; the other is never asked.
     assert [c["verdict"] for c in check] == [UNASKED] and check[0]["snumber"] in (A, C)
     assert "another form" in check[0]["reason"]
@@ -408,7 +416,7 @@ async def test_first_stop_lets_a_check_out_finish_and_a_second_abandons_it(tmp_p
         started = time.monotonic()
         assert await session.run() == exitcodes.STOPPED
         assert time.monotonic() - started < 2.5
-        check = [ln for ln in results(directory) if ln["event"] == o.EV_CHECKED]
+        check = [ln for ln in results(directory) if ln["event"] == Event.CHECKED]
         assert [(c["snumber"], c["verdict"]) for c in check] == want
 
 
@@ -435,4 +443,4 @@ async def test_reconcile_off_asks_nothing(tmp_path):
     session, transport = run_against(tmp_path, switch, [A, B], reconcile=False)
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert transport.api_requests == [] and states(tmp_path) == {A: o.UNKNOWN, B: o.PLACED}
-    assert not [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED]
+    assert not [ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED]

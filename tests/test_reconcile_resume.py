@@ -17,6 +17,7 @@ from dialer.campaign.file import load_campaign
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.core.lookup import ABSENT, ACTIVE_PATH, CDRS_PATH, FOUND, UNASKED
+from dialer.journal.lines import Event
 from dialer.journal.replay import RowRecord, replay_lines
 from dialer.journal.results_file import read_results
 from dialer.planning.earlier_unknown import (
@@ -61,11 +62,11 @@ def line(event: str, row: int, snumber: str, ts: str, **fields) -> bytes:
 
 
 def dial(row: int, snumber: str, ts: str, attempt: int = 1) -> bytes:
-    return line(o.EV_DIAL, row, snumber, ts, attempt=attempt, outcome=o.SENDING, code=None, callid=None)
+    return line(Event.DIAL, row, snumber, ts, attempt=attempt, outcome=o.SENDING, code=None, callid=None)
 
 
 def result(row: int, snumber: str, ts: str, outcome: str, code: str, attempt: int = 1, callid=None) -> bytes:
-    return line(o.EV_RESULT, row, snumber, ts, attempt=attempt, outcome=outcome, code=code, callid=callid)
+    return line(Event.RESULT, row, snumber, ts, attempt=attempt, outcome=outcome, code=code, callid=callid)
 
 
 # -- which rows -----------------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def history(ts: str) -> list[bytes]:
         result(8, n[8], ts, o.UNKNOWN, "500", callid="c8"),  # the switch gave a callid
         dial(9, n[9], ts),
         result(9, n[9], ts, o.UNKNOWN, "timeout"),
-        line(o.EV_CHECKED, 9, n[9], ts, attempt=1, verdict=UNASKED, outcome=o.UNKNOWN, code=UNASKED),
+        line(Event.CHECKED, 9, n[9], ts, attempt=1, verdict=UNASKED, outcome=o.UNKNOWN, code=UNASKED),
         dial(10, n[10], ts),
         result(10, n[10], ts, o.UNKNOWN, "timeout"),  # the list now rejects row 10
     ]
@@ -180,7 +181,15 @@ def test_list_numbers_of_the_list(tmp_path):
 
 def checked_line(verdict: str, outcome: str, attempt: int, ts: str, **extra) -> bytes:
     return line(
-        o.EV_CHECKED, 2, A, ts, attempt=attempt, verdict=verdict, outcome=outcome, code=verdict, **extra
+        Event.CHECKED,
+        2,
+        A,
+        ts,
+        attempt=attempt,
+        verdict=verdict,
+        outcome=outcome,
+        code=verdict,
+        **extra,
     )
 
 
@@ -191,14 +200,14 @@ def test_replay_folds_a_resume_check():
     earlier = [dial(2, A, ts, 1), result(2, A, ts, o.RETRY, "503"), dial(2, A, ts, 2)]
     interrupted = [result(2, A, ts, o.UNKNOWN, "interrupted", attempt=2)]
     absent = [checked_line(ABSENT, o.RETRY, 2, ts), dial(2, A, ts, 1), result(2, A, ts, o.PLACED, "204")]
-    rec = replay_lines(earlier + interrupted + absent[:1]).rows[2]
+    rec = replay_lines(earlier + interrupted + absent[:1]).rows.record_of(2)
     assert (rec.state, rec.attempts) == (o.FAILED, 2)  # dialable: the switch has no call
-    rec = replay_lines(earlier + interrupted + absent).rows[2]
+    rec = replay_lines(earlier + interrupted + absent).rows.record_of(2)
     assert (rec.state, rec.attempts) == (o.PLACED, 2)
     found = replay_lines(earlier + interrupted + [checked_line(FOUND, o.PLACED, 2, ts, callid="c1")])
-    assert (found.rows[2].state, found.rows[2].callid) == (o.PLACED, "c1")
+    assert (found.rows.record_of(2).state, found.rows.record_of(2).callid) == (o.PLACED, "c1")
     unasked = replay_lines(earlier + interrupted + [checked_line(UNASKED, o.UNKNOWN, 2, ts)])
-    assert unasked.rows[2].state == o.UNKNOWN
+    assert unasked.rows.record_of(2).state == o.UNKNOWN
 
 
 # -- the runner, the switch mocked ----------------------------------------------------------------------
@@ -219,7 +228,7 @@ def lines_about(tmp_path: Path, snumber: str) -> list[tuple]:
     return [
         (ln["event"], ln["attempt"], ln.get("verdict"), ln["outcome"], ln["code"])
         for ln in results(tmp_path)
-        if ln.get("snumber") == snumber and ln["event"] in (o.EV_DIAL, o.EV_RESULT, o.EV_CHECKED)
+        if ln.get("snumber") == snumber and ln["event"] in (Event.DIAL, Event.RESULT, Event.CHECKED)
     ]
 
 
@@ -232,11 +241,11 @@ async def test_an_interrupted_row_the_lists_do_not_show_is_dialed_once(tmp_path)
     session, transport = resumed(tmp_path, switch)
     assert await session.run() == exitcodes.OK
     assert lines_about(tmp_path, B) == [
-        (o.EV_DIAL, 1, None, o.SENDING, None),
-        (o.EV_RESULT, 1, None, o.UNKNOWN, "interrupted"),
-        (o.EV_CHECKED, 1, ABSENT, o.RETRY, ABSENT),
-        (o.EV_DIAL, 1, None, o.SENDING, None),  # this run's attempt 1
-        (o.EV_RESULT, 1, None, o.PLACED, "204"),
+        (Event.DIAL, 1, None, o.SENDING, None),
+        (Event.RESULT, 1, None, o.UNKNOWN, "interrupted"),
+        (Event.CHECKED, 1, ABSENT, o.RETRY, ABSENT),
+        (Event.DIAL, 1, None, o.SENDING, None),  # this run's attempt 1
+        (Event.RESULT, 1, None, o.PLACED, "204"),
     ]
     assert [dict(form)["snumber"] for form in transport.requests] == [B]
     assert switch.placed == [A, B]
@@ -246,12 +255,12 @@ async def test_an_interrupted_row_the_lists_do_not_show_is_dialed_once(tmp_path)
         (CDRS_PATH, B),
         (ACTIVE_PATH, A),
     ]
-    check = next(ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED)
+    check = next(ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED)
     assert "row 2's call" in check["reason"]
     # The CDR window opens at the row's first line, less the clock slack.
     first_line = unix_time(results(tmp_path)[2]["ts"], 0.0)
     assert check["asked"]["start"] == int(first_line) - 300
-    assert {r.row: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.values()} == {
+    assert {r.row: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.records()} == {
         2: o.PLACED,
         3: o.PLACED,
     }
@@ -265,8 +274,8 @@ async def test_an_interrupted_row_the_lists_show_is_placed_without_a_request(tmp
     session, transport = resumed(tmp_path, switch)
     assert await session.run() == exitcodes.OK
     assert transport.requests == []
-    assert lines_about(tmp_path, B)[-1] == (o.EV_CHECKED, 1, FOUND, o.PLACED, FOUND)
-    check = next(ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED)
+    assert lines_about(tmp_path, B)[-1] == (Event.CHECKED, 1, FOUND, o.PLACED, FOUND)
+    check = next(ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED)
     assert check["callid"] == f"c-{B}"
     assert [p["snumber"] for _, _, p in switch.lookups] == [B]  # found: no control needed
 
@@ -277,8 +286,8 @@ async def test_lists_not_offered_leave_the_row_unknown(tmp_path):
     session, transport = resumed(tmp_path, switch)
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert transport.requests == []
-    assert lines_about(tmp_path, B)[-1] == (o.EV_CHECKED, 1, UNASKED, o.UNKNOWN, UNASKED)
-    assert read_results(tmp_path / "list.results.jsonl").rows[3].state == o.UNKNOWN
+    assert lines_about(tmp_path, B)[-1] == (Event.CHECKED, 1, UNASKED, o.UNKNOWN, UNASKED)
+    assert read_results(tmp_path / "list.results.jsonl").rows.record_of(3).state == o.UNKNOWN
 
 
 async def test_a_control_the_lists_do_not_show_decides_nothing(tmp_path):
@@ -288,7 +297,7 @@ async def test_a_control_the_lists_do_not_show_decides_nothing(tmp_path):
     session, transport = resumed(tmp_path, switch)
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert transport.requests == []
-    check = [ln for ln in results(tmp_path) if ln["event"] == o.EV_CHECKED]
+    check = [ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED]
     assert [(c["row"], c["verdict"]) for c in check] == [(3, UNASKED)]
     assert "another form" in check[0]["reason"]
 
@@ -300,7 +309,7 @@ async def test_no_placed_row_to_prove_the_lists_decides_nothing(tmp_path):
     session, transport = run_against(tmp_path, switch, [B])
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert transport.requests == []
-    assert lines_about(tmp_path, B)[-1][:4] == (o.EV_CHECKED, 1, UNASKED, o.UNKNOWN)
+    assert lines_about(tmp_path, B)[-1][:4] == (Event.CHECKED, 1, UNASKED, o.UNKNOWN)
 
 
 async def test_the_check_waits_until_the_row_has_settled(tmp_path):
@@ -342,7 +351,7 @@ def test_kill9_then_resume_settles_every_row_from_the_switch_side(tmp_path, simu
     killed = start_dialer(*args)
 
     def placed_and_dropped() -> bool:
-        lines = [ln for ln in read_lines(results_path) if ln.get("event") == o.EV_RESULT]
+        lines = [ln for ln in read_lines(results_path) if ln.get("event") == Event.RESULT]
         placed = sum(ln["outcome"] == o.PLACED for ln in lines)
         return placed >= 3 and sum(ln["outcome"] == o.UNKNOWN for ln in lines) >= 2
 
@@ -352,9 +361,9 @@ def test_kill9_then_resume_settles_every_row_from_the_switch_side(tmp_path, simu
     killed_at = time.time()
     before = row_states(results_path)
     left_unknown = {row for row, state in before.items() if state == o.UNKNOWN}
-    in_flight = {row for row, rec in read_results(results_path).rows.items() if rec.in_flight}
+    in_flight = {r.row for r in read_results(results_path).rows.records() if r.in_flight}
     assert in_flight and left_unknown - in_flight, (in_flight, left_unknown)  # both kinds of unknown
-    assert count_events(results_path, o.EV_CHECKED) == 0
+    assert count_events(results_path, Event.CHECKED) == 0
 
     campaign_toml(tmp_path, list_path, sim.url, settle=0.5)
     done = run_dialer(*args, "--quiet", timeout=25)

@@ -12,7 +12,7 @@ from dialer.journal.results_file import Journal, read_results
 
 
 def _state(replay: Replay) -> tuple:
-    rows = {row: dataclasses.astuple(rec) for row, rec in replay.rows.items()}
+    rows = {row: dataclasses.astuple(rec) for row, rec in ((r.row, r) for r in replay.rows.records())}
     return rows, replay.runs, replay.ends, replay.errors, replay.lines
 
 
@@ -47,7 +47,7 @@ def test_folding_the_rest_on_top_equals_replaying_the_whole_file(tmp_path):
         journal = Journal(path, "run")
         journal.open()
         for line in after:
-            journal.record(line.pop("event"), **line)
+            journal.write((line.pop("event"), line))
         journal.close()
         continued = read_results(path, since=journal.opened_size, into=start)
         assert _state(continued) == _state(read_results(path))
@@ -61,7 +61,7 @@ def test_a_torn_tail_cut_on_open_is_not_read_back(tmp_path):
     assert start.torn_tail
     journal = Journal(path, "run")
     journal.open()
-    journal.record("result", row=2, snumber="1", cnumber="2", attempt=1, outcome="placed", code="204")
+    journal.write(("result", dict(row=2, snumber="1", cnumber="2", attempt=1, outcome="placed", code="204")))
     journal.close()
     continued = read_results(path, since=journal.opened_size, into=start)
-    assert continued.rows[2].state == "placed" and continued.lines == 2
+    assert continued.rows.record_of(2).state == "placed" and continued.lines == 2

@@ -48,7 +48,7 @@ def make_list(rows: dict[int, tuple[str, str]], problems: list[RowProblem] | Non
 def test_intent_without_result_is_unknown():
     """A row in flight at a crash may have been placed: unknown, not 'not dialed'."""
     r = replay_lines(lines(dial(2)))
-    assert r.rows[2].state == o.UNKNOWN and r.rows[2].in_flight
+    assert r.rows.record_of(2).state == o.UNKNOWN and r.rows.record_of(2).in_flight
 
 
 def test_result_outcomes_fold_into_states():
@@ -63,22 +63,22 @@ def test_result_outcomes_fold_into_states():
             result(4, "unknown", code="timeout"),
         )
     )
-    assert (r.rows[2].state, r.rows[2].callid) == (o.PLACED, "9.1")
-    assert r.rows[3].state == o.FAILED
-    assert r.rows[4].state == o.UNKNOWN
+    assert (r.rows.record_of(2).state, r.rows.record_of(2).callid) == (o.PLACED, "9.1")
+    assert r.rows.record_of(3).state == o.FAILED
+    assert r.rows.record_of(4).state == o.UNKNOWN
 
 
 def test_withdrawn_intent_restores_the_previous_state():
     """An intent whose request never left (graceful stop) leaves the row dialable."""
     r = replay_lines(lines(dial(2), {"event": "withdrawn", "row": 2, "snumber": "100", "cnumber": "200"}))
-    assert r.rows[2].state == o.NOT_DIALED and not r.rows[2].sent
+    assert r.rows.record_of(2).state == o.NOT_DIALED and not r.rows.record_of(2).sent
 
 
 def test_torn_last_line_is_tolerated():
     """A crash mid-write leaves a partial last line: ignored and flagged."""
     data = lines(dial(2), result(2, "placed")) + [b'{"event":"dial","row":3,"sn']
     r = replay_lines(data)
-    assert r.torn_tail and 3 not in r.rows and r.rows[2].state == o.PLACED
+    assert r.torn_tail and 3 not in r.rows and r.rows.record_of(2).state == o.PLACED
 
 
 def test_corrupt_line_in_the_middle_is_an_error():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dialer.commands.reporting import report
+from dialer.commands.report import report
 from tests.test_report_campaign import write_campaign
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

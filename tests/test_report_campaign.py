@@ -12,6 +12,7 @@ from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList, RowProblem
 from dialer.campaign.file import load_campaign
 from dialer.core import outcomes as o
+from dialer.journal.lines import Event
 from dialer.journal.replay import replay_lines
 
 HEADERS = ["snumber", "cnumber", "callerid1", "Name"]
@@ -125,7 +126,7 @@ def _result(
 ) -> dict:
     return _row(
         ts,
-        o.EV_RESULT,
+        Event.RESULT,
         run,
         row,
         attempt,
@@ -142,7 +143,7 @@ def _result(
 
 
 def _dial(ts: str, run: str, row: int, attempt: int) -> dict:
-    return _row(ts, o.EV_DIAL, run, row, attempt, o.SENDING, key=f"{run}-{row}-{attempt}")
+    return _row(ts, Event.DIAL, run, row, attempt, o.SENDING, key=f"{run}-{row}-{attempt}")
 
 
 def campaign_lines() -> list[dict]:
@@ -151,7 +152,7 @@ def campaign_lines() -> list[dict]:
     return [
         {
             "ts": "2026-11-26T19:59:59.900000Z",
-            "event": o.EV_RUN_STARTED,
+            "event": Event.RUN_STARTED,
             "run": r1,
             "source": "calls.csv",
             "results": "calls.results.jsonl",
@@ -160,7 +161,7 @@ def campaign_lines() -> list[dict]:
         },
         _row(
             "19:59:59.950000",
-            o.EV_ROW_REJECTED,
+            Event.ROW_REJECTED,
             r1,
             11,
             None,
@@ -170,7 +171,7 @@ def campaign_lines() -> list[dict]:
         ),
         _row(
             "19:59:59.960000",
-            o.EV_ROW_SUPPRESSED,
+            Event.ROW_SUPPRESSED,
             r1,
             12,
             None,
@@ -180,7 +181,7 @@ def campaign_lines() -> list[dict]:
         ),
         _row(
             "19:59:59.970000",
-            o.EV_ROW_SUPPRESSED,
+            Event.ROW_SUPPRESSED,
             r1,
             13,
             None,
@@ -213,10 +214,10 @@ def campaign_lines() -> list[dict]:
         _dial("20:00:07.000000", r1, 8, 1),
         _dial("20:00:08.000000", r1, 5, 3),
         _result("20:00:08.200000", r1, 5, 3, o.FAILED, "503", "Service unavailable", http_status=503),
-        _row("20:00:08.300000", o.EV_WITHDRAWN, r1, 8, 1, o.WITHDRAWN),
+        _row("20:00:08.300000", Event.WITHDRAWN, r1, 8, 1, o.WITHDRAWN),
         {
             "ts": "2026-11-26T20:00:08.400000Z",
-            "event": o.EV_RUN_ENDED,
+            "event": Event.RUN_ENDED,
             "run": r1,
             "status": 6,
             "reason": "stopped by SIGTERM",
@@ -225,7 +226,7 @@ def campaign_lines() -> list[dict]:
         # r2: the operator ran it again; row 7 (in flight when r1 died) stays unknown, row 5 is retried.
         {
             "ts": "2026-11-26T20:10:29.000000Z",
-            "event": o.EV_RUN_STARTED,
+            "event": Event.RUN_STARTED,
             "run": r2,
             "source": "calls.csv",
             "results": "calls.results.jsonl",
@@ -246,14 +247,14 @@ def campaign_lines() -> list[dict]:
         _result("20:11:20.100000", r2, 5, 3, o.FAILED, "503", "Service unavailable", http_status=503),
         {
             "ts": "2026-11-26T20:11:21.000000Z",
-            "event": o.EV_RUN_ERROR,
+            "event": Event.RUN_ERROR,
             "run": r2,
             "error": "ServiceUnavailable",
             "message": "the switch answered 503 to 3 requests in a row",
         },
         {
             "ts": "2026-11-26T20:11:21.500000Z",
-            "event": o.EV_RUN_ENDED,
+            "event": Event.RUN_ENDED,
             "run": r2,
             "status": 4,
             "reason": "finished; the calling window closed before row 14",
@@ -305,7 +306,7 @@ def test_real_loader_agrees_with_the_hand_made_call_list(tmp_path: Path):
 def test_fixture_replays_to_the_expected_row_states():
     """The hand-made results file replays to the states the tests below rely on."""
     replay = replay_lines(results_bytes().splitlines(keepends=True))
-    states = {row: rec.state for row, rec in replay.rows.items()}
+    states = {row: rec.state for row, rec in ((r.row, r) for r in replay.rows.records())}
     assert states == {
         2: o.PLACED,
         3: o.PLACED,
@@ -320,7 +321,7 @@ def test_fixture_replays_to_the_expected_row_states():
         12: o.SUPPRESSED,
         13: o.SUPPRESSED,
     }
-    assert replay.rows[7].in_flight
+    assert replay.rows.record_of(7).in_flight
 
 
 def test_fixture_call_list_keeps_problem_rows_out_of_the_table():

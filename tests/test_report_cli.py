@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dialer.commands.reporting import report
+from dialer.commands.report import report
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.reporting.writers import report_paths, spreadsheet_safe, write_html, write_xlsx

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialer.core import outcomes as o
+from dialer.journal.lines import Event
 from dialer.journal.replay import Replay, replay_lines
 from dialer.planning.planner import list_row_states
 from dialer.reporting.summary import CodeCount, parse_ts, rate, summarise
@@ -81,7 +82,7 @@ def test_last_error_is_the_last_run_error_or_failing_run_end():
     assert s.last_error is not None
     assert (s.last_error.run, s.last_error.event, s.last_error.error) == (
         "r2",
-        o.EV_RUN_ENDED,
+        Event.RUN_ENDED,
         "exit status 4",
     )
     assert "calling window closed" in s.last_error.message
@@ -93,7 +94,7 @@ def test_run_error_is_the_last_error_when_the_run_then_ends_cleanly():
     lines[-1] = {**lines[-1], "status": 0}
     s = _summary(lines)
     assert s.last_error is not None
-    assert (s.last_error.event, s.last_error.error) == (o.EV_RUN_ERROR, "ServiceUnavailable")
+    assert (s.last_error.event, s.last_error.error) == (Event.RUN_ERROR, "ServiceUnavailable")
 
 
 def test_codes_per_attempt_and_per_row():

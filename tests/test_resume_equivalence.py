@@ -17,7 +17,8 @@ from dialer.calllist.model import CallList, RowProblem
 from dialer.core import outcomes as o
 from dialer.core.lookup import ABSENT, FOUND, UNASKED
 from dialer.journal import store as rowstore
-from dialer.journal.checkpoint import replay_history, save_checkpoint
+from dialer.journal.checkpoint import replay_with_checkpoint, save_checkpoint
+from dialer.journal.lines import Event
 from dialer.journal.results_file import read_results
 from dialer.journal.store import BULK_FRACTION
 from dialer.planning.earlier_unknown import recent_placed
@@ -44,28 +45,34 @@ def history_lines(rng: random.Random) -> list[bytes]:
         attempt = rng.randrange(1, 4)
         kind = rng.random()
         if kind < 0.08:
-            event = rng.choice([o.EV_ROW_REJECTED, o.EV_ROW_SUPPRESSED])
-            outcome = o.REJECTED if event == o.EV_ROW_REJECTED else o.SUPPRESSED
+            event = rng.choice([Event.ROW_REJECTED, Event.ROW_SUPPRESSED])
+            outcome = o.REJECTED if event == Event.ROW_REJECTED else o.SUPPRESSED
             out.append(
                 base | {"event": event, "attempt": 0, "outcome": outcome, "code": "invalid", "reason": "r"}
             )
             continue
-        out.append(base | {"event": o.EV_DIAL, "attempt": attempt, "outcome": o.SENDING})
+        out.append(base | {"event": Event.DIAL, "attempt": attempt, "outcome": o.SENDING})
         if kind < 0.16:
             continue  # in flight: no answer
         if kind < 0.22:
-            out.append(base | {"event": o.EV_WITHDRAWN, "attempt": attempt, "outcome": o.WITHDRAWN})
+            out.append(base | {"event": Event.WITHDRAWN, "attempt": attempt, "outcome": o.WITHDRAWN})
             continue
         outcome = rng.choice([o.PLACED, o.PLACED, o.FAILED, o.RETRY, o.UNKNOWN, o.UNKNOWN, o.REJECTED])
         callid = f"c{rng.randrange(10**6)}" if outcome == o.PLACED and rng.random() < 0.7 else None
         code = {o.PLACED: "200", o.REJECTED: "400", o.UNKNOWN: "timeout"}.get(outcome, "503")
         out.append(
             base
-            | {"event": o.EV_RESULT, "attempt": attempt, "outcome": outcome, "code": code, "callid": callid}
+            | {
+                "event": Event.RESULT,
+                "attempt": attempt,
+                "outcome": outcome,
+                "code": code,
+                "callid": callid,
+            }
         )
         if outcome == o.UNKNOWN and rng.random() < 0.5:
             verdict = rng.choice([FOUND, ABSENT, UNASKED])
-            out.append(base | {"event": o.EV_CHECKED, "verdict": verdict, "code": "checked", "callid": None})
+            out.append(base | {"event": Event.CHECKED, "verdict": verdict, "code": "checked", "callid": None})
     return [orjson.dumps(line) + b"\n" for line in out]
 
 
@@ -74,9 +81,9 @@ def random_list(rng: random.Random, full) -> CallList:
     rows the list rejects now, some rows new."""
     rows: dict[int, tuple[str, object]] = {}
     problems = []
-    history = list(full.rows.values())
+    history = list(full.rows.records())
     for row in range(2, ROWS + 10):
-        rec = full.rows.get(row)
+        rec = full.rows.record_of(row)
         pick = rng.random()
         if rec is not None and pick < 0.7:
             pair = (rec.snumber, rec.cnumber)
@@ -106,7 +113,7 @@ def decisions(call_list: CallList, replay, touch: list[int]) -> dict:
     """What a run decides from ``replay``; ``touch``: rows whose records are made first (as the
     fold of the lines after a checkpoint or a reader would)."""
     for row in touch:
-        replay.rows.get(row)
+        replay.rows.record_of(row)
     table = call_list.table
 
     def numbers(row: int):
@@ -122,7 +129,7 @@ def decisions(call_list: CallList, replay, touch: list[int]) -> dict:
         "plan": plan_fields(plan(call_list, replay)),
         "plan, redial unknown": plan_fields(plan(call_list, replay, redial_unknown=True)),
         "states": [(s.row, s.state, s.problem) for s in list_row_states(call_list, replay)],
-        "rows": [dataclasses.astuple(r) for r in replay.rows.values()],
+        "rows": [dataclasses.astuple(r) for r in replay.rows.records()],
     }
 
 
@@ -137,7 +144,7 @@ def test_a_checkpointed_replay_decides_what_a_full_replay_decides(tmp_path, monk
     cut = rng.randrange(len(lines) // 3, len(lines))
     results = tmp_path / "list.results.jsonl"
     results.write_bytes(b"".join(lines[:cut]))
-    assert save_checkpoint(results, replay_history(results))
+    assert save_checkpoint(results, replay_with_checkpoint(results))
     with open(results, "ab") as f:
         f.write(b"".join(lines[cut:]))
     full = read_results(results)
@@ -145,7 +152,7 @@ def test_a_checkpointed_replay_decides_what_a_full_replay_decides(tmp_path, monk
     touch = rng.sample(range(2, ROWS), 12)
     want = decisions(call_list, full, touch)
     for first in ([], touch):
-        history = replay_history(results)
+        history = replay_with_checkpoint(results)
         assert history.restored
-        assert history.replay.rows.stored is not None or bulk_fraction != 1
+        assert history.replay.rows.rows_in_columns or bulk_fraction != 1
         assert decisions(call_list, history.replay, first) == want

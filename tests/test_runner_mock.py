@@ -9,11 +9,13 @@ from urllib.parse import parse_qsl
 import orjson
 import pytest
 
-from dialer.campaign.file import Credentials, load_campaign
+from dialer.campaign.credentials import Credentials
+from dialer.campaign.file import load_campaign
 from dialer.commands.console import console
 from dialer.core import exitcodes
 from dialer.run.session import RunOptions, Session
-from dialer.switch.transport import MockTransport, RawReply, TransportFailure
+from dialer.switch.mock import MockTransport
+from dialer.switch.transport import RawReply, TransportFailure
 
 from .conftest import read_lines, write_csv
 

@@ -11,6 +11,7 @@ import pytest
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.core.lookup import FOUND
+from dialer.journal.lines import Event
 from dialer.journal.results_file import read_results
 from tests.conftest import numbered_list, read_lines, run_dialer
 from tests.faultkit import (
@@ -33,9 +34,9 @@ def sent_not_withdrawn(lines: list[dict]) -> Counter:
     """Per number, the intents whose request may have left (a withdrawn line cancels its intent)."""
     out: Counter = Counter()
     for line in lines:
-        if line.get("event") == o.EV_DIAL:
+        if line.get("event") == Event.DIAL:
             out[line["snumber"]] += 1
-        elif line.get("event") == o.EV_WITHDRAWN:
+        elif line.get("event") == Event.WITHDRAWN:
             out[line["snumber"]] -= 1
     return +out
 
@@ -48,7 +49,7 @@ def test_first_signal_finishes_in_flight_then_resume_completes(tmp_path, simulat
     results = tmp_path / "list.results.jsonl"
     args = ("run", str(list_path), "--url", sim.url, "--rate", "40", "--concurrency", "25", "--wait", "3")
     process = start_dialer(*args)
-    wait_for(lambda: count_events(results, o.EV_DIAL) >= 5, 20, "requests to leave")
+    wait_for(lambda: count_events(results, Event.DIAL) >= 5, 20, "requests to leave")
     process.send_signal(sig)
     signalled = time.monotonic()
     status, err = finish(process)
@@ -61,11 +62,11 @@ def test_first_signal_finishes_in_flight_then_resume_completes(tmp_path, simulat
     assert sim.arrivals() == arrivals, "a request arrived after the run exited"
     # Every request that left was answered and recorded; nothing is left in flight or unknown.
     replay = read_results(results)
-    assert not any(r.in_flight for r in replay.rows.values())
-    assert all(r.state in (o.PLACED, o.NOT_DIALED) for r in replay.rows.values())
+    assert not any(r.in_flight for r in replay.rows.records())
+    assert all(r.state in (o.PLACED, o.NOT_DIALED) for r in replay.rows.records())
     assert Counter(a["snumber"] for a in arrivals) == sent_not_withdrawn(lines)
-    assert count_events(results, o.EV_RESULT) == len(arrivals) < 60
-    assert lines[-1]["event"] == o.EV_RUN_ENDED and lines[-1]["status"] == exitcodes.STOPPED
+    assert count_events(results, Event.RESULT) == len(arrivals) < 60
+    assert lines[-1]["event"] == Event.RUN_ENDED and lines[-1]["status"] == exitcodes.STOPPED
     resumed = run_dialer(*args, "--quiet", timeout=40)
     assert resumed.returncode == exitcodes.OK, resumed.stderr
     assert_placed_at_most_once(sim.placed())
@@ -83,7 +84,7 @@ def test_second_signal_stops_now_and_in_flight_rows_become_unknown(tmp_path, sim
     args = ("run", str(camp), "--concurrency", "10", "--wait", "4")
     process = start_dialer(*args)
     # The simulator logs an arrival when it answers: the intents say what is in flight.
-    wait_for(lambda: count_events(results, o.EV_DIAL) >= 10, 20, "ten requests in flight")
+    wait_for(lambda: count_events(results, Event.DIAL) >= 10, 20, "ten requests in flight")
     time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     time.sleep(0.2)
@@ -92,7 +93,7 @@ def test_second_signal_stops_now_and_in_flight_rows_become_unknown(tmp_path, sim
     status, err = finish(process)
     assert status == exitcodes.STOPPED, err
     assert time.monotonic() - signalled < 1.5, "the second signal did not stop the run at once"
-    in_flight = {r.row for r in read_results(results).rows.values() if r.in_flight}
+    in_flight = {r.row for r in read_results(results).rows.records() if r.in_flight}
     assert len(in_flight) == 10
     resumed = run_dialer(*args, "--quiet", timeout=40)
     assert resumed.returncode == exitcodes.OK, resumed.stderr
@@ -100,7 +101,7 @@ def test_second_signal_stops_now_and_in_flight_rows_become_unknown(tmp_path, sim
     interrupted = {ln["row"] for ln in lines if ln.get("code") == "interrupted"}
     assert interrupted == in_flight
     assert all(
-        ln["event"] == o.EV_RESULT and ln["outcome"] == o.UNKNOWN
+        ln["event"] == Event.RESULT and ln["outcome"] == o.UNKNOWN
         for ln in lines
         if ln.get("code") == "interrupted"
     )

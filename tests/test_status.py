@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from dialer.commands.reporting import status
+from dialer.commands.status import status
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.journal.replay import Replay, replay_lines

@@ -11,7 +11,8 @@ import time
 import aiohttp
 import pytest
 
-from dialer.campaign.file import Credentials, load_campaign
+from dialer.campaign.credentials import Credentials
+from dialer.campaign.file import load_campaign
 from dialer.commands.console import console
 from dialer.core import exitcodes
 from dialer.core.policy import NOT_CONNECTED

@@ -1,4 +1,4 @@
-"""Fast per-row access to a checked list: the runner reads a row three times per request.
+"""Fast per-row access to a checked list: a run reads a row three times per request.
 
 pandas' ``.loc`` costs tens of microseconds a call; a position lookup and plain arrays cost one,
 and a row's position is remembered while it is being dialed.
@@ -6,22 +6,14 @@ and a row's position is remembered while it is being dialed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dialer.calllist.model import CallList
 
 POSITIONS_KEPT = 65536  # more than the rows in flight at once, so a row's later lookups are hits
 
 
-@dataclass(order=True)
-class Item:
-    """One attempt at one row."""
+class ListRows:
+    """The rows of a checked list, by row number: what is sent for each, and what its lines carry."""
 
-    row: int
-    attempt: int = 1
-
-
-class RowAccess:
     def __init__(self, call_list: CallList) -> None:
         table = call_list.table
         self._index = table.index

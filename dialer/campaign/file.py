@@ -7,74 +7,20 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from dialer.calllist.model import ListOptions
+from dialer.campaign.settings import DEFAULT_URL, Campaign, Pacing, Reconcile, RetryPolicy
 from dialer.core.params import PARAMETERS
 
 LIST_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
-DEFAULT_URL = "http://127.0.0.1:8089/api/json/calls/make/"
 MAKE_PATH = "/api/json/calls/make/"
 
 
 class CampaignError(Exception):
     """The campaign file or flags are unusable. The message names the file and the setting."""
-
-
-@dataclass(frozen=True)
-class Pacing:
-    rate: float | None = None  # requests per period; None: no limit
-    period: float = 1.0  # seconds
-    concurrency: int | None = None  # requests in flight at most; None: auto (see dialer.inflight)
-    stagger: str = "none"  # "none" or "delay": spread placements with calls/make's delay
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 3  # attempts per row per run for refusals that placed nothing
-    backoff: float = 1.0  # first backoff, seconds; doubles each attempt, with jitter
-    max_backoff: float = 60.0
-
-
-@dataclass(frozen=True)
-class Reconcile:
-    """Asking the switch's call lists about rows whose outcome is unknown (see dialer.reconcile)."""
-
-    enabled: bool = True
-    settle: float = 10.0  # seconds added to the delay and wait sent before the switch is asked
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str
-
-    def __repr__(self) -> str:  # keeps the password out of tracebacks and debug output
-        return f"Credentials(username={self.username!r}, password=<hidden>)"
-
-
-@dataclass(frozen=True)
-class Campaign:
-    name: str
-    source: Path  # the file given on the command line
-    list_path: Path
-    results: Path
-    url: str = DEFAULT_URL
-    list: ListOptions = field(default_factory=ListOptions)
-    pacing: Pacing = field(default_factory=Pacing)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    reconcile: Reconcile = field(default_factory=Reconcile)
-    timeout_margin: float = 10.0  # seconds added to wait for the HTTP timeout
-    username_env: str = "ENSWITCH_USERNAME"
-    password_env: str = "ENSWITCH_PASSWORD"
-    password_file: Path | None = None
-    window: dict[str, Any] = field(default_factory=dict)  # raw [window] table, see dialer.windows
-
-    @property
-    def lock_path(self) -> Path:
-        return self.results.with_name(self.results.name + ".lock")
 
 
 def normalise_url(url: str) -> str:
@@ -293,21 +239,3 @@ def check_campaign(c: Campaign) -> None:
         # Every request's time limit is wait + timeout_margin: without a margin, a request sent
         # without wait would be given up at once and recorded unknown.
         raise CampaignError(f"{where}: timeout_margin must be more than 0 seconds")
-
-
-def credentials(c: Campaign, environ: dict[str, str] | None = None) -> Credentials:
-    """The switch login, from the environment or a password file; never from a flag."""
-    env = os.environ if environ is None else environ
-    username = env.get(c.username_env, "")
-    if not username:
-        raise CampaignError(f"set {c.username_env} to the Enswitch API username")
-    if c.password_file is not None:
-        try:
-            password = c.password_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise CampaignError(f"{c.password_file}: cannot read the password file: {exc.strerror}") from None
-    else:
-        password = env.get(c.password_env, "")
-    if not password:
-        raise CampaignError(f"set {c.password_env} to the Enswitch API password")
-    return Credentials(username, password)

@@ -1,38 +1,20 @@
-"""The `dialer` command: run, validate, status, report, simulate.
-
-Flags override the campaign file. No flag takes a password: it comes from the environment
-(ENSWITCH_PASSWORD, or the variable or file the campaign names), so it never shows in `ps`.
-"""
+"""The `dialer` command group: run, validate, status, report, simulate, each imported when used."""
 
 from __future__ import annotations
 
 import importlib
-import re
-import sys
-from datetime import datetime, time, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
-
-from dialer.campaign.file import CampaignError, credentials, load_campaign
-from dialer.commands.console import console
-from dialer.commands.list_flags import list_options, list_overrides
-from dialer.core import exitcodes
-from dialer.run import eventloop
-from dialer.run.session import RunOptions, Session
-from dialer.windows import WindowError, parse_window_flags
-
-EXIT_HELP = "\n".join(f"  {code}  {text}" for code, text in exitcodes.DESCRIPTIONS.items())
 
 
 class LazyGroup(click.Group):
     """Subcommands imported only when used: `dialer run` does not load the report or the simulator."""
 
     lazy = {
+        "run": "dialer.commands.run:run",
         "validate": "dialer.commands.validate:validate",
-        "status": "dialer.commands.reporting:status",
-        "report": "dialer.commands.reporting:report",
+        "status": "dialer.commands.status:status",
+        "report": "dialer.commands.report:report",
         "simulate": "dialer.simulator.cli:simulate",
     }
 
@@ -52,97 +34,3 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="dialer")
 def main() -> None:
     """Bulk dialing through Enswitch's calls/make: paced, tracked, recorded and resumable."""
-
-
-def parse_duration(text: str) -> float:
-    """'90', '90s', '30m', '2h' or '1h30m' as seconds."""
-    number = r"(\d+(?:\.\d+)?)"
-    match = re.fullmatch(rf"\s*(?:{number}h)?\s*(?:{number}m)?\s*(?:{number}s?)?\s*", text)
-    if not match or not any(match.groups()):
-        raise click.BadParameter(f"{text!r} is not a duration such as 90s, 30m or 2h")
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
-
-
-def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -> datetime:
-    """HH:MM today in the campaign's time zone (the machine's own when none is set)."""
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise click.BadParameter(f"{text!r} is not a time of day such as 17:30")
-    zone = ZoneInfo(zone_name) if zone_name else datetime.now().astimezone().tzinfo
-    local_now = (now or datetime.now(zone)).astimezone(zone)
-    until = datetime.combine(local_now.date(), time(int(match[1]), int(match[2])), tzinfo=zone)
-    return until if until > local_now - timedelta(seconds=1) else local_now
-
-
-@main.command()
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option("--url", help="calls/make address, or the switch's base address.")
-@click.option("--results", type=click.Path(path_type=Path), help="Results file (JSON lines, the journal).")
-@click.option("--rate", type=float, help="Requests per period at most (0: no limit).")
-@click.option("--period", type=float, help="Pacing period in seconds (default 1).")
-@click.option(
-    "--concurrency",
-    metavar="auto|N",
-    help="Requests in flight at most; auto (default): enough for the rate with the longest wait and delay.",
-)
-@click.option("--wait", type=int, help="calls/make wait: seconds the switch waits to return the callid.")
-@click.option(
-    "--stagger",
-    type=click.Choice(["none", "delay"]),
-    help="delay: send up to a period early, each with the delay that places its call at its slot.",
-)
-@click.option("--attempts", type=int, help="Attempts per row when nothing was placed (503, 429...).")
-@list_options
-@click.option("--redial-unknown", is_flag=True, help="Also redial rows whose outcome is unknown (logged).")
-@click.option(
-    "--no-reconcile",
-    is_flag=True,
-    help="Do not ask the switch's call lists about rows whose outcome is unknown: they stay unknown.",
-)
-@click.option("--window", "window_hours", help="Calling hours, e.g. 09:00-17:00.")
-@click.option("--days", help="Calling days, e.g. mon-fri.")
-@click.option("--timezone", help="Time zone of the calling window, e.g. Europe/London.")
-@click.option("--wait-for-window", is_flag=True, help="Sleep until the window opens instead of exiting.")
-@click.option("--until", help="Claim no row after this time of day (HH:MM, window time zone).")
-@click.option("--max-duration", help="Claim no row after this long, e.g. 45m or 2h.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress or summary; warnings and errors only.")
-def run(source: Path, **flags: object) -> None:
-    """Dial every row of SOURCE (a campaign .toml, or a CSV/xlsx/ods list).
-
-    Credentials come from ENSWITCH_USERNAME and ENSWITCH_PASSWORD (or what the campaign names).
-    Run the same command again after anything went wrong: it carries on where it stopped.
-
-    \b
-    Exit status:
-    """
-    log = console(quiet=bool(flags["quiet"]))
-    try:
-        window = parse_window_flags(
-            flags.pop("window_hours"), flags.pop("days"), flags.pop("timezone"), flags["wait_for_window"]
-        )
-        max_duration = flags.pop("max_duration")
-        until = flags.pop("until")
-        flags["reconcile"] = False if flags.pop("no_reconcile") else None
-        options_flags = {k: flags.pop(k) for k in ("redial_unknown", "wait_for_window", "quiet")}
-        lists = list_overrides(*(flags.pop(k) for k in ("sheet", "encoding", "delimiter", "do_not_call")))
-        campaign = load_campaign(source, {**flags, **lists, "window": window})
-        creds = credentials(campaign)
-        options = RunOptions(
-            **options_flags,
-            until=parse_until(until, campaign.window.get("timezone")) if until else None,
-            max_duration=parse_duration(max_duration) if max_duration else None,
-            progress_bar=sys.stderr.isatty(),
-        )
-    except (CampaignError, WindowError, click.BadParameter) as exc:
-        log.error("bad input", detail=str(exc.message if isinstance(exc, click.BadParameter) else exc))
-        sys.exit(exitcodes.BAD_INPUT)
-    try:
-        loop = eventloop.chosen_loop()
-    except eventloop.EventLoopError as exc:
-        log.error("bad input", detail=str(exc))
-        sys.exit(exitcodes.BAD_INPUT)
-    sys.exit(eventloop.run(Session(campaign, creds, options, log).run(), loop))
-
-
-run.help = (run.help or "") + "\n" + EXIT_HELP

@@ -1,4 +1,4 @@
-"""The flags that say how to read a call list, one definition for run, validate, status and report.
+"""The flags that say how to read a campaign, one definition for every command that reads one.
 
 The values go to the campaign as given: the reader resolves --sheet itself (a sheet's name first,
 then a 0-based number), so a sheet called "2024" is found by every command alike.
@@ -43,3 +43,23 @@ def list_overrides(
         "delimiter": delimiter,
         "do_not_call": list(do_not_call) or None,
     }
+
+
+def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """SOURCE and the flags that decide how its list and results file are read (status, report)."""
+    command = list_options(command)
+    command = click.option(
+        "--results", type=click.Path(dir_okay=False, path_type=Path), help="Results file to read."
+    )(command)
+    return click.argument("source", type=click.Path(dir_okay=False, path_type=Path))(command)
+
+
+def source_overrides(
+    results: Path | None,
+    sheet: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    do_not_call: tuple[Path, ...],
+) -> dict[str, Any]:
+    """``source_options``' flags as campaign overrides."""
+    return {"results": results, **list_overrides(sheet, encoding, delimiter, do_not_call)}

@@ -1,6 +1,7 @@
 """The vocabulary of the results file: what an attempt came to and what a row's state is.
 
-Each attempt's ``outcome`` is one of the attempt outcomes below, one results line per attempt.
+Each attempt's ``outcome`` is one of the attempt outcomes below, one results line per attempt (the
+lines themselves are ``dialer.journal.lines``).
 A row's state, replayed from all its lines, is one of ROW_STATES. Both are plain strings in the
 results file, so a spreadsheet, ``jq`` or an outside checker reads them without this package.
 """
@@ -24,15 +25,3 @@ ROW_STATES = (PLACED, REJECTED, SUPPRESSED, FAILED, UNKNOWN, NOT_DIALED)
 # States after which a row is never dialed again automatically: the call may exist (placed,
 # unknown) or the switch refused the row itself (rejected).
 FINAL_STATES = frozenset({PLACED, REJECTED, UNKNOWN})
-
-# Results-file event names.
-EV_RUN_STARTED = "run_started"
-EV_RUN_ENDED = "run_ended"
-EV_ROW_REJECTED = "row_rejected"  # failed validation before anything was sent
-EV_ROW_SUPPRESSED = "row_suppressed"  # duplicate or do-not-call
-EV_DIAL = "dial"  # intent: written and fsynced before the request leaves
-EV_RESULT = "result"  # what came back (or did not) for one attempt
-EV_WITHDRAWN = "withdrawn"  # the intent's request was never sent
-EV_REDIAL_UNKNOWN = "redial_unknown"  # an operator chose to redial an unknown row
-EV_CHECKED = "checked"  # the switch's call lists were asked about an unknown row (reconciliation)
-EV_RUN_ERROR = "run_error"  # a run-level problem (account refused, disk, switch unreachable)

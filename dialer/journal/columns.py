@@ -1,20 +1,82 @@
-"""The columns of a derived file (checkpoint, list cache), opened without building a value per row.
+"""The column codec of the derived files (checkpoint, list cache): a column of values written in the
+plainest encoding that holds it exactly, and read back either whole or one value at a time.
 
-A resumed run needs four of a checkpoint's fourteen columns for every row (to plan) and the rest
-only for the few rows it touches. So a column is checked when opened (its length, its codes, its
-text's encoding) and then read either whole (``array``, ``tolist``) or one value at a time (``at``).
-Every codec here is the one ``checkpoint.encode_column`` writes; ``tolist`` is exactly what
-``checkpoint.decode_column`` returns.
+Encodings: little-endian 64-bit integers; a small dictionary of distinct values with a code per row;
+newline-joined text with the positions of its None values; JSON for anything else. Nothing here can
+run code when read (no pickle). A column is checked when opened (its length, its codes, its text's
+encoding), so a damaged file is refused before any of it is used; its values are then read whole
+(``array``, ``tolist``) or one at a time (``at``), since a resumed run needs some columns for every
+row and the others only for the few rows it touches.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from contextlib import suppress
 from sys import intern
 from typing import Any, Protocol
 
 import numpy as np
 import orjson
+
+# -- writing ---------------------------------------------------------------------------------------
+
+_DICT_TYPES = frozenset({str, type(None), bool, int})
+_MAX_DISTINCT = 4096
+_SAMPLE = 2048
+
+
+def encode_column(name: str, values: Sequence[Any]) -> tuple[dict, bytes]:
+    """A section holding ``values`` exactly (types included); raises TypeError or ValueError if no
+    encoding can (a value JSON cannot hold)."""
+    values = values if isinstance(values, list) else list(values)
+    spec: dict[str, Any] = {"name": name, "n": len(values)}
+    types = set(map(type, values))
+    # bool and int compare equal (True == 1): a dictionary may only hold one of them
+    if types <= _DICT_TYPES and not {bool, int} <= types and _few_distinct(values):
+        distinct = list(dict.fromkeys(values))
+        if len(distinct) <= _MAX_DISTINCT:
+            codes = {v: i for i, v in enumerate(distinct)}
+            width = "<u1" if len(distinct) <= 256 else "<u2"
+            array = np.fromiter(map(codes.__getitem__, values), dtype=np.int64, count=len(values))
+            return spec | {"codec": "dict", "values": distinct, "width": width}, array.astype(width).tobytes()
+    if types == {int}:
+        with suppress(OverflowError):
+            return spec | {"codec": "int64"}, np.array(values, dtype="<i8").tobytes()
+    if types <= {str, type(None)}:
+        encoded = _text(values, type(None) in types)
+        if encoded is not None:
+            nulls, text = encoded
+            return spec | {"codec": "text", "nulls": len(nulls)}, nulls.tobytes() + text
+    if float in types and not all(np.isfinite([v for v in values if type(v) is float])):
+        raise ValueError(f"{name}: a value JSON cannot hold (NaN or infinity)")
+    return spec | {"codec": "json"}, orjson.dumps(values)
+
+
+def _few_distinct(values: list) -> bool:
+    sample = values[:: max(1, len(values) // _SAMPLE)]
+    distinct = len(dict.fromkeys(sample))
+    return distinct <= _MAX_DISTINCT and distinct * 4 <= len(sample) + 4
+
+
+def _text(values: list, has_none: bool) -> tuple[np.ndarray, bytes] | None:
+    """Newline-joined text (None as "" and its position), or None when a value holds a newline."""
+    nulls = np.flatnonzero(np.fromiter((v is None for v in values), bool, len(values))) if has_none else []
+    if has_none:
+        values = ["" if v is None else v for v in values]
+    text = "\n".join(values)
+    if text.count("\n") != max(len(values) - 1, 0):
+        return None
+    return np.asarray(nulls, dtype="<i8"), text.encode("utf-8", "surrogatepass")
+
+
+def decode_column(spec: dict, payload: memoryview) -> list[Any]:
+    """The values ``encode_column`` stored; raises ValueError if the section does not hold them."""
+    return open_column(spec, payload).tolist()
+
+
+# -- reading ---------------------------------------------------------------------------------------
 
 
 class StoredColumn(Protocol):

@@ -30,11 +30,10 @@ from dialer.calllist import model as _model
 from dialer.calllist.loader import load_call_list
 from dialer.calllist.model import CallList, ListOptions, RowProblem
 from dialer.core import params
-from dialer.journal.checkpoint import (
+from dialer.journal.columns import decode_column, encode_column
+from dialer.journal.derived_file import (
     Derived,
     Stale,
-    decode_column,
-    encode_column,
     field_names,
     file_digest,
     json_section,
@@ -43,7 +42,6 @@ from dialer.journal.checkpoint import (
     sources_digest,
     write_derived,
 )
-from dialer.run.collector_policy import collector_paused
 
 LIST_CACHE_FORMAT = 1  # bump on any change to what the cache holds or means
 _LIBRARIES = ("pandas", "numpy", "phonenumbers", "python-calamine", "openpyxl")
@@ -144,8 +142,7 @@ def read_list_cache(cache_file: Path, key: dict, path: Path) -> CallList:
     """The cached CallList for ``key`` (its source set to ``path``), or Stale."""
     derived = read_derived(cache_file, "list-cache", lambda header: same_key(header, key))
     try:
-        with collector_paused():
-            return _decode(derived, Path(path))
+        return _decode(derived, Path(path))
     except (ValueError, TypeError, KeyError) as exc:
         raise Stale(f"{cache_file}: {exc}") from None
 

@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 import structlog
 
+from dialer.journal.lines import Line
 from dialer.journal.replay import Replay, ResultsFileError, replay_lines
 
 
@@ -137,17 +138,13 @@ class Journal:
             cache_logger_on_first_use=True,
         ).bind(run=self.run_id)
 
-    def record(self, event: str, **fields: Any) -> None:
-        """Append one line: written at once outside an event loop, at the end of this loop pass inside
-        one. Raises JournalError (and stays broken) once a line could not be written."""
-        self.record_fields(event, fields)
-
-    def record_fields(self, event: str, fields: dict[str, Any]) -> None:
-        """``record``, taking ``fields`` as it is (the caller hands it over and does not touch it
-        again): the runner builds two lines per request and need not have each copied."""
+    def write(self, line: Line) -> None:
+        """Append one line (built by ``dialer.journal.lines``, handed over and not touched again):
+        written at once outside an event loop, at the end of this loop pass inside one. Raises
+        JournalError (and stays broken) once a line could not be written."""
         if self.broken is not None:
             raise self.broken
-        self._pending.append((event, fields))
+        self._pending.append(line)
         self._written += 1
         if self._flush_handle is not None:
             return

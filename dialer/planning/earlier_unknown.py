@@ -21,7 +21,6 @@ from dialer.calllist.model import CallList
 from dialer.core import outcomes as o
 from dialer.core.lookup import settle_seconds
 from dialer.journal.replay import Replay, RowRecord
-from dialer.journal.store import StoredRows
 from dialer.planning.planner import Plan
 
 # Placed rows looked at, most recent first, to find the few whose numbers the list still holds.
@@ -38,7 +37,7 @@ def unknown_to_check(the_plan: Plan, replay: Replay) -> list[RowRecord]:
     """
     out = []
     for row in the_plan.unknown:
-        rec = replay.rows.get(row)
+        rec = replay.rows.record_of(row)
         if rec is not None and rec.state == o.UNKNOWN and rec.sent and rec.callid is None:
             out.append(rec)
     return out
@@ -78,29 +77,17 @@ def recent_placed(
     """Up to ``kept`` rows placed by earlier runs, most recent last line first, whose numbers the list
     still holds for them: the calls that prove the lists show this campaign's calls in the form its
     rows are asked about."""
-    positions, hits = replay.rows.select(_placed_with_time, _is_placed_with_time)
-    candidates: list[tuple[int, str, int | RowRecord]] = [(k, r.last_ts or "", r) for k, r in hits]
-    if len(positions):
-        stamps = replay.rows.stored.column("last_ts")[positions].tolist()  # type: ignore[union-attr]
-        candidates += zip(positions.tolist(), stamps, positions.tolist(), strict=True)
-        candidates.sort(key=itemgetter(0))
-    # nlargest keeps the store's order among equal times, as it did over the records themselves
-    newest = heapq.nlargest(kept * CONTROL_CANDIDATES_PER_CONTROL, candidates, key=_stamp)
-    records = [ref if isinstance(ref, RowRecord) else replay.rows.take(ref) for _, _, ref in newest]
+    rows = replay.rows.select(states=(o.PLACED,), sent=True, stamped=True)
+    _, values = replay.rows.lookup(np.array(rows, dtype=np.int64), ("last_ts",))
+    # ISO 8601 UTC stamps of one fixed form sort as text in time order; nlargest keeps the store's
+    # order among equal times.
+    newest = heapq.nlargest(
+        kept * CONTROL_CANDIDATES_PER_CONTROL,
+        zip(values["last_ts"].tolist(), rows, strict=True),
+        key=itemgetter(0),
+    )
+    records = replay.rows.records_of(row for _, row in newest)
     return [r for r in records if list_numbers(r.row) == (r.snumber, r.cnumber)][:kept]
-
-
-def _is_placed_with_time(r: RowRecord) -> bool:
-    return r.state == o.PLACED and bool(r.sent) and bool(r.last_ts)
-
-
-def _placed_with_time(stored: StoredRows) -> np.ndarray:
-    return stored.isin("state", (o.PLACED,)) & stored.truthy("sent") & stored.truthy("last_ts")
-
-
-def _stamp(candidate: tuple) -> str:
-    # ISO 8601 UTC stamps of one fixed form sort as text in time order.
-    return candidate[1]
 
 
 def list_numbers_of(call_list: CallList) -> Callable[[int], tuple[str, str] | None]:

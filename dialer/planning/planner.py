@@ -9,16 +9,16 @@ because a CRM export changed order.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from dialer.calllist.model import CallList, RowProblem
 from dialer.core import outcomes as o
 from dialer.journal.replay import Replay, RowRecord
-from dialer.journal.store import RowStore
-from dialer.run.collector_policy import collector_paused
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Plan:
 
 def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowState]:
     """Every row of the list with its current state, in row order."""
-    replay.rows.materialize()  # every row is read: its records built at once, not one by one
+    replay.rows.make_all_records()  # every row is read: its records built at once, not one by one
     claimed = replay.placed_or_pending_pairs()
     table = call_list.table
     snumbers = table["snumber"].tolist() if len(table) else []
@@ -54,9 +54,9 @@ def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowStat
     problems = {p.row: p for p in call_list.problems}
     rows = table.index.tolist()
     for row, snumber, cnumber in zip(rows, snumbers, cnumbers, strict=True):
-        yield _table_row_state(row, snumber, cnumber, replay.rows.get(row), claimed)
+        yield _table_row_state(row, snumber, cnumber, replay.rows.record_of(row), claimed)
     for row, problem in problems.items():
-        yield _problem_row_state(problem, replay.rows.get(row))
+        yield _problem_row_state(problem, replay.rows.record_of(row))
 
 
 def _table_row_state(
@@ -93,15 +93,10 @@ def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -
     """What this run must do: rows to dial, problems to record, and counts of where things stand.
 
     The same judgement as ``list_row_states``, with a fast lane for the common case of a resumed
-    campaign: a row whose results-file history matches it is settled by that history alone.
+    campaign: a row whose results-file history matches it is settled by that history alone, read for
+    every row at once without making a record of each.
     """
-    with collector_paused():  # amid the list and the replay: a million objects, no cycles
-        return _plan(call_list, replay, redial_unknown)
-
-
-def _plan(call_list: CallList, replay: Replay, redial_unknown: bool) -> Plan:
     out = Plan()
-    history = replay.rows
     table = call_list.table
     if len(table):
         rows = table.index.to_numpy(dtype=np.int64)
@@ -109,95 +104,69 @@ def _plan(call_list: CallList, replay: Replay, redial_unknown: bool) -> Plan:
         cnumbers = table["cnumber"].to_numpy(dtype=object)
     else:
         rows, snumbers, cnumbers = np.empty(0, np.int64), np.empty(0, object), np.empty(0, object)
-    rest = ~_settle_stored(out, history, rows, snumbers, cnumbers, redial_unknown)
-    others: list[tuple[int, str, str]] = []  # rows the full judgement decides
-    counts, to_dial = out.counts, out.to_dial
-    for row, snumber, cnumber in zip(
-        rows[rest].tolist(), snumbers[rest].tolist(), cnumbers[rest].tolist(), strict=True
-    ):
-        rec = history.get(row)
-        if (
-            rec is None
-            or rec.snumber != snumber
-            or rec.cnumber != cnumber
-            or not (rec.sent or rec.state not in _LIST_VERDICTS)  # _history_counts, inlined
-        ):
-            others.append((row, snumber, cnumber))
-            continue
-        state = rec.state
-        if state == o.NOT_DIALED or state == o.FAILED:
-            to_dial.append(row)
-        elif state == o.UNKNOWN:
-            if redial_unknown:
-                out.redial_unknown.append(row)
-                to_dial.append(row)
-            else:
-                out.unknown.append(row)
-        counts[state] += 1
-    _judge_others(out, others, replay, redial_unknown)
+    present, had = replay.rows.lookup(rows, ("snumber", "cnumber", "sent", "state"))
+    state = had["state"]
+    own = (
+        present
+        & (had["snumber"] == snumbers)
+        & (had["cnumber"] == cnumbers)
+        & (had["sent"].astype(bool) | ~_isin(state, _LIST_VERDICTS))  # _history_counts, for every row
+    )
+    _settle(out, rows[own], state[own], redial_unknown)
+    others = ~own
+    _judge_others(
+        out,
+        list(zip(rows[others].tolist(), snumbers[others].tolist(), cnumbers[others].tolist(), strict=True)),
+        present[others].tolist(),
+        replay,
+        redial_unknown,
+    )
+    history = replay.rows
     for problem in {p.row: p for p in call_list.problems}.values():
         # A row the list now rejects is never dialed again, so never asked about either.
-        state = _problem_row_state(problem, history.get(problem.row))
-        _add(out, state, history, redial_unknown, listed=False)
-    to_dial.sort()
+        st = _problem_row_state(problem, history.record_of(problem.row))
+        _add(out, st, history.record_of(problem.row), redial_unknown, listed=False)
+    out.to_dial.sort()
     out.unknown.sort()
     out.redial_unknown.sort()
     return out
 
 
-def _settle_stored(
-    out: Plan,
-    history: RowStore,
-    rows: np.ndarray,
-    snumbers: np.ndarray,
-    cnumbers: np.ndarray,
-    redial_unknown: bool,
-) -> np.ndarray:
-    """The fast lane for the list rows whose history is still in a checkpoint's columns (no record
-    made yet): the loop's test and verdicts, an array operation each. Returns the rows it settled."""
-    settled = np.zeros(len(rows), dtype=bool)
-    stored = history.stored
-    if stored is None or not len(rows):
-        return settled
-    where = stored.positions(rows)
-    at = np.flatnonzero(where >= 0)
-    at = at[~stored.taken[where[at]]]
-    where = where[at]
-    same = (
-        (stored.column("snumber")[where] == snumbers[at])
-        & (stored.column("cnumber")[where] == cnumbers[at])
-        & (stored.truthy("sent") | ~stored.isin("state", _LIST_VERDICTS))[where]
-    )
-    at, where = at[same], where[same]
-    settled[at] = True
-    out.to_dial += rows[at[stored.isin("state", (o.NOT_DIALED, o.FAILED))[where]]].tolist()
-    unknown = rows[at[stored.isin("state", (o.UNKNOWN,))[where]]].tolist()
+def _settle(out: Plan, rows: np.ndarray, state: np.ndarray, redial_unknown: bool) -> None:
+    """The rows whose own history decides them: not dialed or failed are dialed, unknown are asked
+    about (or redialed on the operator's word), the rest stay as they are."""
+    out.to_dial += rows[_isin(state, (o.NOT_DIALED, o.FAILED))].tolist()
+    unknown = rows[_isin(state, (o.UNKNOWN,))].tolist()
     if redial_unknown:
         out.redial_unknown += unknown
         out.to_dial += unknown
     else:
         out.unknown += unknown
-    for state, n in stored.counts("state", where).items():
-        out.counts[state] += n
-    return settled
+    for value, n in Counter(state.tolist()).items():
+        out.counts[value] += n
 
 
 def _judge_others(
-    out: Plan, others: list[tuple[int, str, str]], replay: Replay, redial_unknown: bool
+    out: Plan, others: list[tuple[int, str, str]], present: list[bool], replay: Replay, redial_unknown: bool
 ) -> None:
     """Rows without a matching history: new rows (the common case, settled here at once: never
     dialed, and their numbers not dialed under another row) and the rest, judged in full."""
     history = replay.rows
     claimed = replay.placed_or_pending_pairs({snumber for _, snumber, _ in others})
     fresh = 0
-    for row, snumber, cnumber in others:
-        rec = history.get(row)
-        if rec is None and (snumber, cnumber) not in claimed:
+    for (row, snumber, cnumber), known in zip(others, present, strict=True):
+        if not known and (snumber, cnumber) not in claimed:
             out.to_dial.append(row)
             fresh += 1
         else:
-            _add(out, _table_row_state(row, snumber, cnumber, rec, claimed), history, redial_unknown)
+            rec = history.record_of(row)
+            _add(out, _table_row_state(row, snumber, cnumber, rec, claimed), rec, redial_unknown)
     out.counts[o.NOT_DIALED] += fresh
+
+
+def _isin(values: np.ndarray, wanted: tuple) -> np.ndarray:
+    """A bool per value of an object array (None and mixed types allowed): one of ``wanted``."""
+    return pd.Series(values, dtype=object, copy=False).isin(list(wanted)).to_numpy(dtype=bool)
 
 
 _LIST_VERDICTS = (o.REJECTED, o.SUPPRESSED)
@@ -208,8 +177,9 @@ def _history_counts(rec: RowRecord) -> bool:
     return rec.sent or rec.state not in _LIST_VERDICTS
 
 
-def _add(out: Plan, st: ListRowState, history: RowStore, redial_unknown: bool, listed: bool = True) -> None:
-    rec = history.get(st.row)
+def _add(
+    out: Plan, st: ListRowState, rec: RowRecord | None, redial_unknown: bool, listed: bool = True
+) -> None:
     if rec is not None and rec.sent and st.record is None and st.problem is None:
         out.changed_rows.append(st.row)
     if st.problem is not None:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from dialer.calllist.model import CallList, ListOptions
-from dialer.campaign.file import Campaign, load_campaign
-from dialer.journal.checkpoint import replay_history
+from dialer.campaign.file import load_campaign
+from dialer.campaign.settings import Campaign
+from dialer.journal.checkpoint import replay_with_checkpoint
 from dialer.journal.replay import Replay
 from dialer.journal.results_file import iter_results
 from dialer.planning.planner import ListRowState, list_row_states
@@ -50,6 +51,6 @@ def load_source(
     campaign = load_campaign(Path(source), overrides)
     options = replace(campaign.list, keep_original=True) if keep_original else campaign.list
     call_list = load_list(campaign.list_path, options, campaign.results)
-    replay = replay_history(campaign.results).replay  # a run's checkpoint when it proves itself
+    replay = replay_with_checkpoint(campaign.results).replay  # a run's checkpoint when it proves itself
     states = sorted(list_row_states(call_list, replay), key=lambda st: st.row)
     return Source(campaign, call_list, replay, states)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
+from dialer.journal.lines import Event
 from dialer.journal.replay import Replay
 from dialer.planning.planner import ListRowState
 
@@ -198,18 +199,18 @@ class _LineAcc:
         event = line.get("event")
         acc = self.run_of(line)
         ts = line.get("ts")
-        if event == o.EV_RUN_STARTED:
+        if event == Event.RUN_STARTED:
             self.current = acc.run
             acc.started = ts
-        elif event == o.EV_DIAL:
+        elif event == Event.DIAL:
             acc.sent[(line.get("row"), line.get("attempt"))].append(ts)
-        elif event == o.EV_WITHDRAWN:
+        elif event == Event.WITHDRAWN:
             withdrawn = acc.sent.get((line.get("row"), line.get("attempt")))
             if withdrawn:
                 withdrawn.pop()
-        elif event == o.EV_RESULT:
+        elif event == Event.RESULT:
             self.add_result(line)
-        elif event in (o.EV_RUN_ENDED, o.EV_RUN_ERROR):
+        elif event in (Event.RUN_ENDED, Event.RUN_ERROR):
             self.add_run_outcome(acc, line)
 
     def add_result(self, line: dict) -> None:
@@ -222,9 +223,13 @@ class _LineAcc:
 
     def add_run_outcome(self, acc: _RunAcc, line: dict) -> None:
         ts, run = line.get("ts"), acc.run
-        if line.get("event") == o.EV_RUN_ERROR:
+        if line.get("event") == Event.RUN_ERROR:
             self.last_error = LastError(
-                ts, run, o.EV_RUN_ERROR, str(line.get("error") or "error"), str(line.get("message") or "")
+                ts,
+                run,
+                Event.RUN_ERROR,
+                str(line.get("error") or "error"),
+                str(line.get("message") or ""),
             )
             return
         acc.ended, acc.reason = ts, line.get("reason")
@@ -234,7 +239,7 @@ class _LineAcc:
             what = exitcodes.DESCRIPTIONS.get(acc.status, "")
             reason = str(acc.reason or "")
             message = what if what.startswith(reason) else "; ".join(p for p in (reason, what) if p)
-            self.last_error = LastError(ts, run, o.EV_RUN_ENDED, f"exit status {acc.status}", message)
+            self.last_error = LastError(ts, run, Event.RUN_ENDED, f"exit status {acc.status}", message)
 
 
 def _state_order(state: str) -> int:
@@ -260,7 +265,7 @@ def _sorted_codes(counter: Counter[tuple[str, str | None]]) -> list[CodeCount]:
 def _not_in_list(states: Sequence[ListRowState], replay: Replay) -> dict[str, int]:
     matched = {id(st.record) for st in states if st.record is not None}
     out: Counter[str] = Counter(
-        rec.state for rec in replay.rows.values() if rec.sent and id(rec) not in matched
+        rec.state for rec in replay.rows.records() if rec.sent and id(rec) not in matched
     )
     return dict(sorted(out.items()))
 

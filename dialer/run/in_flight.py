@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from dialer.campaign.file import Pacing
+from dialer.campaign.settings import Pacing
 
 # Without a rate the switch's own pace is the limit: run what a plain aiohttp script runs with
 # (aiohttp's default connection pool), so dialer is never the slower of the two.

@@ -5,20 +5,43 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from tqdm import tqdm
+
+from dialer.core import outcomes as o
 
 BAR_EVERY = 0.1  # seconds between updates of the bar's counts
 
 
-class TallyLike(Protocol):
-    placed: int
-    rejected: int
-    failed: int
-    unknown: int
-    retries: int
-    sent: int
+@dataclass
+class Tally:
+    """What this run's attempts came to, as the progress display counts them."""
+
+    placed: int = 0
+    rejected: int = 0
+    failed: int = 0
+    unknown: int = 0
+    retries: int = 0
+    sent: int = 0
+
+    def add(self, outcome: str) -> None:
+        if outcome == o.PLACED:
+            self.placed += 1
+        elif outcome == o.RETRY:
+            self.retries += 1
+        elif outcome == o.UNKNOWN:
+            self.unknown += 1
+        elif outcome == o.FAILED:
+            self.failed += 1
+        elif outcome == o.REJECTED:
+            self.rejected += 1
+
+    def resolve(self, outcome: str) -> None:
+        """An unknown attempt the switch's lists decided."""
+        self.unknown -= 1
+        self.add(outcome)
 
 
 class Progress:
@@ -50,10 +73,10 @@ class Progress:
         self._next_bar = self.started
 
     @staticmethod
-    def done(t: TallyLike) -> int:
+    def done(t: Tally) -> int:
         return t.placed + t.rejected + t.failed + t.unknown
 
-    def update(self, t: TallyLike, force: bool = False) -> None:
+    def update(self, t: Tally, force: bool = False) -> None:
         if self._bar is not None:
             # Called once per request: the bar's counts are brought up to date a few times a second,
             # not thousands (tqdm formats its postfix on every call).

@@ -1,15 +1,18 @@
-"""Reconciliation, the effects: ask the switch's call lists about rows whose outcome is unknown.
+"""Reconciliation while a run goes: asking the switch's call lists about attempts whose outcome is
+unknown, and writing down what they say.
 
-One task per row to check sleeps until the row's settle time has passed, then asks calls/active/list
-and, if that lists nothing, cdrs/list (in that order: a call that ends between the two questions is
-still seen by one of them, which asking the other way round would miss). At most ``concurrent`` rows
-are asked at a time, outside the calls/make pacing: lookups place nothing.
+An attempt that ended unknown without a callid is asked about once any call it made has had time to
+show (``settle_seconds``); rows earlier runs left unknown are asked about when the run starts
+(``dialer.planning.earlier_unknown`` chooses them), counted from their last results line. One task
+per row sleeps until the row is due, then asks (``dialer.switch.call_lists``), at most ``CONCURRENT``
+rows at a time and outside the calls/make pacing: lookups place nothing. A call found makes the
+attempt placed; none found sends it back through the retry path; an answer that cannot be trusted
+leaves it unknown. What the answers mean is ``dialer.core.lookup``'s to say.
 
 Before the first "absent" is believed, the same questions are asked about a row seen placed (in this
 run, or by an earlier one when a run starts with rows earlier runs left unknown): if the lists do not
 show that call either, they cannot see this campaign's calls (numbers kept in another form, a filter
 the switch ignores) and an empty answer proves nothing, so asking stops.
-The judgements themselves are dialer.reconcile's pure functions.
 """
 
 from __future__ import annotations
@@ -17,26 +20,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from dialer.calllist.row_access import Item
-from dialer.campaign.file import Credentials
-from dialer.core.lookup import (
-    ABSENT,
-    ACTIVE_PATH,
-    CDRS_PATH,
-    FOUND,
-    UNASKED,
-    Answer,
-    Judgement,
-    Question,
-    judge,
-    no_answer,
-    question_for,
-    read_answer,
-)
-from dialer.switch.transport import LookupTransport, TransportFailure
+from dialer.calllist.row_access import ListRows
+from dialer.campaign.settings import Campaign
+from dialer.core import outcomes as o
+from dialer.core.lookup import ABSENT, FOUND, UNASKED, Judgement, Question, question_for, settle_seconds
+from dialer.core.policy import Verdict
+from dialer.core.request import read_timeout, request_params
+from dialer.journal import lines
+from dialer.journal.records import RowRecord
+from dialer.journal.results_file import Journal, JournalError
+from dialer.planning.earlier_unknown import cdr_window_opens, seconds_until_settled
+from dialer.run.attempts import Attempt, Retries
+from dialer.run.progress import Progress, Tally
+from dialer.switch.call_lists import CallLists
 
 CONCURRENT = 2  # rows asked about at once
 CONTROLS_KEPT = 4  # placed rows remembered until one has shown the lists can be believed
@@ -46,45 +46,111 @@ CONTROLS_KEPT = 4  # placed rows remembered until one has shown the lists can be
 class RowCheck:
     """A row to ask about: the attempt that ended unknown (or, as a control, placed)."""
 
-    item: Item
+    attempt: Attempt
     snumber: str
     cnumber: str
     sent_at: float  # Unix time the request left: the CDR window opens before it
     due: float  # clock() value after which any call the attempt started shows in the lists
     # For a row an earlier run left unknown: that attempt's number as the results file holds it (the
-    # line about it says so); ``item`` is then this run's attempt 0, whose retry is attempt 1.
+    # line about it says so); ``attempt`` is then this run's attempt 0, whose retry is attempt 1.
     earlier_attempt: int | None = None
 
 
-Checked = Callable[[RowCheck, Judgement, Question, list[Answer]], None]
-
-
-class Checker:
+class Reconciler:
     def __init__(
         self,
-        transport: LookupTransport,
-        credentials: Credentials,
+        lists: CallLists,
+        campaign: Campaign,
         *,
-        read_timeout: float,
-        on_checked: Checked,
-        on_done: Callable[[], None],
-        warn: Callable[[str], None],
+        journal: Journal,
+        rows: ListRows,
+        retries: Retries,
+        tally: Tally,
+        progress: Progress | None = None,
+        log: Any = None,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        on_change: Callable[[], None] = lambda: None,
         concurrent: int = CONCURRENT,
     ) -> None:
-        self._transport = transport
-        self._credentials = credentials
-        self._read_timeout = read_timeout
-        self._on_checked = on_checked
-        self._on_done = on_done
-        self._warn = warn
+        """``wall``: Unix time, to read the results file's timestamps against; ``on_change``: called
+        when a check ends (the dispatcher may have something new to do)."""
+        self._lists = lists
+        self._campaign = campaign
+        self._journal = journal
+        self._rows = rows
+        self._retries = retries
+        self._tally = tally
+        self._progress = progress
+        self._log = log
         self._clock = clock
+        self._wall = wall
+        self._on_change = on_change
         self._asking = asyncio.Semaphore(concurrent)
         self._tasks: set[asyncio.Task] = set()
         self._stopped = asyncio.Event()
         self._controls: list[RowCheck] = []
         self._trusted = False  # a control showed the lists hold this campaign's calls
         self.given_up: str | None = None  # why the switch is not asked again in this run
+
+    # -- what is asked about ------------------------------------------------------------------------
+
+    def start(self, earlier_unknown: Iterable[RowRecord], controls: Iterable[RowRecord]) -> None:
+        """Ask about the rows earlier runs left unknown, each once it has settled counted from its last
+        results line, with rows earlier runs placed as the controls (none is placed in this run yet)."""
+        now, wall = self._clock(), self._wall()
+        for rec in controls:
+            check = RowCheck(
+                Attempt(rec.row, rec.attempts), rec.snumber, rec.cnumber, cdr_window_opens(rec), now
+            )
+            self._note_placed(check)
+        c = self._campaign
+        stagger_period = c.pacing.period if c.pacing.stagger == "delay" else 0.0
+        for rec in earlier_unknown:
+            params = request_params(self._rows.params(rec.row), 0)  # the delay and wait the row sends
+            # The row's last line may be its intent (a crash): the request may have reached the switch
+            # as late as the moment that run would have given up on it, wait + timeout_margin later.
+            settle = c.reconcile.settle + read_timeout(params, c.timeout_margin)
+            wait = seconds_until_settled(rec, params, settle, stagger_period, wall)
+            # Attempts are counted per run (a row a later run dials starts at attempt 1, and the
+            # replay keeps the highest number seen): the earlier run's unknown attempt is this run's
+            # attempt 0, so that "absent" gives the row a first attempt here, with all of --attempts
+            # ahead of it, as a failed row gets. The checked line carries the earlier attempt's
+            # number, which is the one the replay holds for the row.
+            self._check(
+                RowCheck(
+                    Attempt(rec.row, 0),
+                    rec.snumber,
+                    rec.cnumber,
+                    cdr_window_opens(rec),
+                    now + wait,
+                    earlier_attempt=rec.attempts,
+                )
+            )
+            self._tally.unknown += 1  # as this run's own unknown attempts are: a check resolves it
+
+    def after_attempt(
+        self,
+        attempt: Attempt,
+        verdict: Verdict,
+        callid: str | None,
+        params: Mapping[str, str],
+        sent_at: float,
+    ) -> None:
+        """Have an unknown attempt checked once it has settled; offer placed rows as controls.
+        ``params``: what was sent (the numbers exactly as sent, a staggered delay included)."""
+        if not self.asking:
+            return
+        if verdict.outcome == o.UNKNOWN and not callid:
+            self._check(self._row_check(attempt, params, sent_at))
+        elif verdict.outcome == o.PLACED and self._wants_controls:
+            self._note_placed(self._row_check(attempt, params, sent_at))
+
+    def _row_check(self, attempt: Attempt, params: Mapping[str, str], sent_at: float) -> RowCheck:
+        due = self._clock() + settle_seconds(params, self._campaign.reconcile.settle)
+        return RowCheck(attempt, params["snumber"], params["cnumber"], sent_at, due)
+
+    # -- the run's control ---------------------------------------------------------------------------
 
     @property
     def pending(self) -> bool:
@@ -93,24 +159,6 @@ class Checker:
     @property
     def asking(self) -> bool:
         return not self._stopped.is_set() and self.given_up is None
-
-    def check(self, row: RowCheck) -> None:
-        """Ask about ``row`` once it is due (unless the run stops first: it then stays unknown)."""
-        if not self.asking:
-            return
-        task = asyncio.create_task(self._check(row))
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    @property
-    def wants_controls(self) -> bool:
-        return not self._trusted and len(self._controls) < CONTROLS_KEPT
-
-    def note_placed(self, row: RowCheck) -> None:
-        """A placed row (this run's, or an earlier run's): a control that the lists show this
-        campaign's calls. The first noted is the one asked about."""
-        if self.wants_controls:
-            self._controls.append(row)
 
     def stop(self) -> None:
         """Ask nothing new; questions already out finish."""
@@ -126,22 +174,41 @@ class Checker:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    # -- asking ------------------------------------------------------------------------------------
+
+    @property
+    def _wants_controls(self) -> bool:
+        return not self._trusted and len(self._controls) < CONTROLS_KEPT
+
+    def _note_placed(self, check: RowCheck) -> None:
+        """A placed row: a control that the lists show this campaign's calls. The first noted is the
+        one asked about."""
+        if self._wants_controls:
+            self._controls.append(check)
+
+    def _check(self, check: RowCheck) -> None:
+        if not self.asking:
+            return
+        task = asyncio.create_task(self._ask_when_due(check))
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
     def _finished(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
-        self._on_done()
+        self._on_change()
 
-    async def _check(self, row: RowCheck) -> None:
-        if not await self._until(row.due):
+    async def _ask_when_due(self, check: RowCheck) -> None:
+        if not await self._until(check.due):
             return
         async with self._asking:
             if not self.asking:
                 return
-            question, answers, judgement = await self._ask(row)
+            question, answers, judgement = await self._ask(check)
             if judgement.verdict == ABSENT and not self._trusted:
                 judgement = await self._confirmed(judgement)
         if judgement.stop_asking:
             self._give_up(judgement.reason)
-        self._on_checked(row, judgement, question, answers)
+        self._record(check, judgement, question, answers)
 
     async def _until(self, due: float) -> bool:
         """Sleep until ``due``; False if the run stopped asking meanwhile."""
@@ -151,51 +218,69 @@ class Checker:
                 await asyncio.wait_for(self._stopped.wait(), delay)
         return self.asking
 
-    async def _ask(self, row: RowCheck) -> tuple[Question, list[Answer], Judgement]:
-        question = question_for(row.snumber, row.cnumber, row.sent_at, time.time())
-        active = await self._lookup(ACTIVE_PATH, question.active_filters())
-        if active.usable and not active.entries:
-            cdrs = await self._lookup(CDRS_PATH, question.cdrs_filters())
-        else:  # already decided: found, or nothing can be
-            cdrs = no_answer(CDRS_PATH, "not asked")
-        answers = [active] if cdrs.error == "not asked" else [active, cdrs]
-        return question, answers, judge(active, cdrs)
-
-    async def _lookup(self, path: str, filters: list[tuple[str, str]]) -> Answer:
-        form = [
-            ("auth_username", self._credentials.username),
-            ("auth_password", self._credentials.password),
-            *filters,
-        ]
-        try:
-            raw = await self._transport.post_api(path, form, self._read_timeout)
-        except TransportFailure as failure:
-            return no_answer(path, failure.error)
-        return read_answer(path, raw.status, raw.body)
+    async def _ask(self, check: RowCheck) -> tuple[Question, list, Judgement]:
+        question = question_for(check.snumber, check.cnumber, check.sent_at, self._wall())
+        answers, judgement = await self._lists.ask(question)
+        return question, answers, judgement
 
     async def _confirmed(self, absent: Judgement) -> Judgement:
-        """``absent`` if a call this run placed shows in the same lists; otherwise nothing decided."""
+        """``absent`` if a call placed shows in the same lists; otherwise nothing decided."""
         if not self._controls:
             return Judgement(UNASKED, "no call placed in this run yet shows the lists can be believed")
         control = self._controls[0]
         if not await self._until(control.due):
             return Judgement(UNASKED, "stopping before the lists could be confirmed")
         _, _, seen = await self._ask(control)
+        row = control.attempt.row
         if seen.verdict == FOUND:
             self._trusted = True
             self._controls.clear()
-            return Judgement(ABSENT, f"{absent.reason} (they list row {control.item.row}'s call)")
+            return Judgement(ABSENT, f"{absent.reason} (they list row {row}'s call)")
         if seen.verdict == ABSENT:
             return Judgement(
                 UNASKED,
-                f"the lists do not show row {control.item.row}'s call, which the switch accepted: "
+                f"the lists do not show row {row}'s call, which the switch accepted: "
                 "they may hold numbers in another form, so an empty answer proves nothing",
                 stop_asking=True,
             )
-        why = f"could not confirm the lists on row {control.item.row}: {seen.reason}"
+        why = f"could not confirm the lists on row {row}: {seen.reason}"
         return Judgement(UNASKED, why, stop_asking=seen.stop_asking)
 
     def _give_up(self, reason: str) -> None:
         if self.given_up is None:
             self.given_up = reason
-            self._warn(reason)
+            if self._log is not None:
+                self._log.warning(
+                    "the switch cannot be asked about unknown rows: they stay unknown; see `dialer status`",
+                    reason=reason,
+                )
+
+    # -- what the answers make of the attempt ----------------------------------------------------
+
+    def _record(self, check: RowCheck, judgement: Judgement, question: Question, answers: list) -> None:
+        """The check's results line, written only now that the switch has answered."""
+        verdict = self._outcome(check.attempt, judgement)
+        attempt = check.attempt.number if check.earlier_attempt is None else check.earlier_attempt
+        line = lines.checked(
+            self._rows.line_fields(check.attempt.row), attempt, judgement, verdict, question, answers
+        )
+        try:
+            self._journal.write(line)
+        except JournalError:
+            self.cancel()  # the journal stays broken: the run stops at its next line
+            return
+        if verdict.outcome != o.UNKNOWN:
+            self._tally.resolve(verdict.outcome)
+            if self._progress:
+                self._progress.update(self._tally)
+
+    def _outcome(self, attempt: Attempt, judgement: Judgement) -> Verdict:
+        if judgement.verdict == FOUND:
+            return Verdict(o.PLACED, FOUND, judgement.reason)
+        if judgement.verdict == ABSENT:
+            # Nothing was placed: the row goes the way of any refusal that placed nothing, its next
+            # attempt (if any is left) scheduled before this line is written and its intent after.
+            return self._retries.settle(
+                attempt, Verdict(o.RETRY, ABSENT, f"{judgement.reason}: no call was placed")
+            )
+        return Verdict(o.UNKNOWN, judgement.verdict, judgement.reason)

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
-from dialer.calllist.row_access import Item, RowAccess
+from dialer.calllist.row_access import ListRows
 from dialer.windows import CallingWindow, WindowError, ZoneResolver
 
 
@@ -20,16 +20,14 @@ class RowWindows:
         self,
         window: CallingWindow,
         resolver: ZoneResolver,
-        rows: RowAccess,
+        rows: ListRows,
         now: Callable[[], datetime],
-        reject: Callable[[int, str], None],
         wait_for_window: bool = False,
     ) -> None:
         self.window = window
         self.resolver = resolver
         self.rows = rows
         self.now = now
-        self.reject = reject  # records a row that cannot be dialed at all (e.g. a bad zone name)
         self.wait_for_window = wait_for_window or window.wait_for_window
         self._groups: dict[tuple[str, ...], list[int]] = {}
         self.closed_reason = ""
@@ -46,29 +44,31 @@ class RowWindows:
             self.window.timezone_column,
         )
 
-    def take_open(self, queue: deque[int], limit: int) -> list:
-        """Move up to ``limit`` rows whose window is open now out of ``queue``."""
+    def take_open(self, queue: deque[int], limit: int) -> tuple[list[int], list[tuple[int, str]]]:
+        """Move up to ``limit`` rows whose window is open now out of ``queue``; rows that cannot be
+        dialed at all (a time zone cell that names no zone) are taken out too, with why."""
         now = self.now()
         if limit <= 0 or not self.window.campaign_open(now):
-            return []
+            return [], []
         self._release_opened(queue, now)
         open_now: dict[tuple[str, ...], bool] = {}
-        items: list[Item] = []
-        while queue and len(items) < limit:
+        rows: list[int] = []
+        rejected: list[tuple[int, str]] = []
+        while queue and len(rows) < limit:
             row = queue.popleft()
             try:
                 zones = self.zones(row)
             except WindowError as exc:
-                self.reject(row, str(exc))
+                rejected.append((row, str(exc)))
                 continue
             is_open = open_now.get(zones)
             if is_open is None:
                 is_open = open_now[zones] = self.window.row_open(zones, now)
             if is_open:
-                items.append(Item(row))
+                rows.append(row)
             else:
                 self._groups.setdefault(zones, []).append(row)
-        return items
+        return rows, rejected
 
     def _release_opened(self, queue: deque[int], now: datetime) -> None:
         opened = [zones for zones in self._groups if self.window.row_open(zones, now)]
@@ -77,7 +77,7 @@ class RowWindows:
         rows = sorted(row for zones in opened for row in self._groups.pop(zones))
         queue.extendleft(reversed(rows))
 
-    def seconds_until_next(self, in_flight: int) -> float | None:
+    def seconds_until_next(self) -> float | None:
         """How long until a waiting row may open; None when none can before the window closes."""
         now = self.now()
         if not self.window.campaign_open(now):

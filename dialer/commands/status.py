@@ -1,0 +1,44 @@
+"""`dialer status`: where a campaign stands, as text for an operator or one JSON object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import orjson
+
+from dialer.commands.errors import clean_errors
+from dialer.commands.list_flags import source_options, source_overrides
+from dialer.reporting.source import Source, load_source
+from dialer.reporting.status import StatusInfo, status_json, status_text
+from dialer.reporting.summary import summarise
+from dialer.run import collector_policy
+
+
+def _status_info(src: Source) -> StatusInfo:
+    c = src.campaign
+    return StatusInfo(c.name, str(c.source), str(c.list_path), str(c.results), src.results_exists)
+
+
+@click.command("status")
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for machines.")
+@clean_errors
+def status(
+    source: Path,
+    results: Path | None,
+    sheet: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    do_not_call: tuple[Path, ...],
+    as_json: bool,
+) -> None:
+    """Where the campaign in SOURCE stands: counts, rate, unknown rows, last error."""
+    with collector_policy.bulk_work():
+        src = load_source(source, source_overrides(results, sheet, encoding, delimiter, do_not_call))
+        summary = summarise(src.states, src.replay, src.lines())
+    info = _status_info(src)
+    if as_json:
+        click.echo(orjson.dumps(status_json(summary, info), option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(status_text(summary, info), nl=False)

@@ -1,0 +1,315 @@
+"""The results line: every event the results file holds, what its line carries, the function that
+builds it, and how the replay folds it into a row's record. This is the journal's format: anything
+that writes or reads a results line goes through here.
+
+A line is one JSON object: ``ts`` (UTC, when its batch was handed to the OS) and ``event`` first,
+then the run id (``run``, bound by the journal), then the event's own fields. Every line about a row
+carries the row's fields (``row``, ``snumber``, ``cnumber`` and, when the list has other columns,
+``columns``: ``ListRows.line_fields``), then ``attempt``, ``outcome``, ``code``, ``callid`` and,
+where there is one, a ``reason`` for an operator.
+
+Replay folds a row's lines in order; the last word wins, with the one rule that keeps people from
+being called twice: an intent (``dial``) with no answer after it is ``unknown``, because the request
+may have reached the switch before the process died.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from sys import intern
+from typing import Any
+
+from dialer.calllist.model import RowProblem
+from dialer.core import outcomes as o
+from dialer.core.lookup import ABSENT, FOUND, Answer, Judgement, Question
+from dialer.core.policy import Verdict
+from dialer.journal.records import RowRecord
+from dialer.journal.store import RowStore
+
+Line = tuple[str, dict[str, Any]]  # (event, fields): what the journal writes as one line
+Fold = Callable[[RowStore, dict], None]
+
+
+class Event:
+    """The events, as the ``event`` field of a line names them."""
+
+    RUN_STARTED = "run_started"
+    RUN_ENDED = "run_ended"
+    RUN_ERROR = "run_error"
+    ROW_REJECTED = "row_rejected"
+    ROW_SUPPRESSED = "row_suppressed"
+    DIAL = "dial"
+    RESULT = "result"
+    WITHDRAWN = "withdrawn"
+    REDIAL_UNKNOWN = "redial_unknown"
+    CHECKED = "checked"
+
+
+INTERRUPTED = "interrupted"  # the code of the result an earlier run's unanswered intent is given
+
+
+# -- the run -----------------------------------------------------------------------------------------
+
+
+def run_started(**facts: Any) -> Line:
+    """A run begins: where from (source, list, results, url), who (version, host, pid), how much
+    (rows, valid, to_dial, redial_unknown) and how (settings). Replay keeps these lines whole."""
+    return Event.RUN_STARTED, facts
+
+
+def run_ended(status: int, reason: str, counts: Mapping[str, int]) -> Line:
+    """A run ends: its exit status, why, and the rows by state."""
+    return Event.RUN_ENDED, {"status": status, "reason": reason, "counts": dict(counts)}
+
+
+def run_error(error: str, message: str) -> Line:
+    """A problem with the run as a whole (the account refused, the switch unreachable)."""
+    return Event.RUN_ERROR, {"error": error, "message": message}
+
+
+# -- the list's verdicts: rows never sent --------------------------------------------------------------
+
+
+def list_problem(problem: RowProblem) -> Line:
+    """A row the list check rejected (invalid) or suppressed (duplicate, do-not-call)."""
+    fields: dict[str, Any] = {
+        "row": problem.row,
+        "snumber": problem.snumber,
+        "cnumber": problem.cnumber,
+        "attempt": 0,
+        "outcome": problem.outcome,
+        "code": problem.code,
+        "callid": None,
+        "reason": problem.reason,
+    }
+    if problem.column:
+        fields["column"] = problem.column
+    if problem.duplicate_of is not None:
+        fields["duplicate_of"] = problem.duplicate_of
+    return (Event.ROW_REJECTED if problem.outcome == o.REJECTED else Event.ROW_SUPPRESSED), fields
+
+
+def row_rejected(row_fields: dict, reason: str) -> Line:
+    """A row found invalid while the run went (a time zone cell that names no zone)."""
+    return Event.ROW_REJECTED, {
+        **row_fields,
+        "attempt": 0,
+        "outcome": o.REJECTED,
+        "code": "invalid",
+        "callid": None,
+        "reason": reason,
+    }
+
+
+def _fold_listed(rows: RowStore, line: dict) -> None:
+    """The list's verdict counts only for a row never sent: once a request may have left, what the
+    switch did decides."""
+    rec = _touched(rows, line)
+    if rec is None or rec.sent:
+        return
+    rec.state = o.REJECTED if line.get("event") == Event.ROW_REJECTED else o.SUPPRESSED
+    rec.code = _shared(_str_or_none(line.get("code")))
+    rec.reason = _shared(line.get("reason"))
+
+
+# -- one attempt --------------------------------------------------------------------------------------
+
+
+def redial_unknown(row_fields: dict) -> Line:
+    """An operator chose --redial-unknown for this row: its next dial is on purpose."""
+    return Event.REDIAL_UNKNOWN, {**row_fields, "reason": "--redial-unknown"}
+
+
+def dial(row_fields: dict, attempt: int) -> Line:
+    """Intent: the request for this attempt is about to leave. Made durable before it does."""
+    return Event.DIAL, {**row_fields, "attempt": attempt, "outcome": o.SENDING, "code": None, "callid": None}
+
+
+def _fold_dial(rows: RowStore, line: dict) -> None:
+    """Until its answer is read, the call may exist."""
+    rec = _touched(rows, line)
+    if rec is None:
+        return
+    rec._state_before_intent = rec.state
+    rec.state = o.UNKNOWN
+    rec.sent = True
+    rec.in_flight = True
+    attempt = int(line.get("attempt") or 0)
+    if attempt > rec.attempts:
+        rec.attempts = attempt
+    rec.code = None
+    rec.callid = None
+
+
+def result(
+    row_fields: dict,
+    attempt: int,
+    verdict: Verdict,
+    callid: str | None,
+    elapsed_ms: float,
+    answered: dict,
+    sent: Mapping[str, str],
+) -> Line:
+    """The answer to an attempt (or its absence): ``answered`` is what the switch's answer said
+    (``reply_line_fields``) or what went wrong; ``sent``: the request's parameters, of which the
+    ``delay`` and ``wait`` sent are recorded (a staggered delay included)."""
+    fields = {
+        **row_fields,
+        "attempt": attempt,
+        "outcome": verdict.outcome,
+        "code": verdict.code,
+        "callid": callid,
+        "reason": verdict.reason,
+        "elapsed_ms": elapsed_ms,
+        **answered,
+    }
+    if "delay" in sent:
+        fields["delay"] = sent["delay"]
+    if "wait" in sent:
+        fields["wait"] = sent["wait"]
+    return Event.RESULT, fields
+
+
+def interrupted(rec: RowRecord) -> Line:
+    """The outcome of a request an earlier run left without an answer (kill -9, a second signal, a
+    full disk): unknown, so the file says so to anyone reading it, not only to a replay."""
+    return Event.RESULT, {
+        "row": rec.row,
+        "snumber": rec.snumber,
+        "cnumber": rec.cnumber,
+        "attempt": rec.attempts,
+        "outcome": o.UNKNOWN,
+        "code": INTERRUPTED,
+        "callid": None,
+        "reason": "the run ended before the switch answered: the call may have been placed",
+    }
+
+
+def _fold_result(rows: RowStore, line: dict) -> None:
+    """The attempt's outcome becomes the row's state (a retry placed nothing: failed)."""
+    rec = _touched(rows, line)
+    if rec is None:
+        return
+    rec.in_flight = False
+    outcome = line.get("outcome")
+    rec.state = o.FAILED if outcome == o.RETRY else _shared(outcome)
+    rec.code = _shared(_str_or_none(line.get("code")))
+    callid = line.get("callid")
+    rec.callid = callid if callid is None or type(callid) is str else str(callid)
+    rec.reason = _shared(line.get("reason"))
+    rec.message = _shared(line.get("message"))
+
+
+def withdrawn(row_fields: dict, attempt: int, reason: str) -> Line:
+    """An intent whose request never left (the run was stopped before its slot)."""
+    return Event.WITHDRAWN, {
+        **row_fields,
+        "attempt": attempt,
+        "outcome": o.WITHDRAWN,
+        "code": None,
+        "callid": None,
+        "reason": f"not sent: {reason}",
+    }
+
+
+def _fold_withdrawn(rows: RowStore, line: dict) -> None:
+    rec = _touched(rows, line)
+    if rec is None:
+        return
+    rec.in_flight = False
+    rec.state = rec._state_before_intent
+    if rec.state == o.NOT_DIALED and rec.attempts <= 1:
+        rec.sent = False
+
+
+# -- reconciliation ------------------------------------------------------------------------------------
+
+
+def checked(
+    row_fields: dict,
+    attempt: int,
+    judgement: Judgement,
+    verdict: Verdict,
+    question: Question,
+    answers: list[Answer],
+) -> Line:
+    """The switch's call lists were asked about an unknown attempt: the question, the answers (never
+    their entries), the verdict (found, absent, unasked) and what it made of the attempt."""
+    return Event.CHECKED, {
+        **row_fields,
+        "attempt": attempt,
+        "verdict": judgement.verdict,
+        "outcome": verdict.outcome,
+        "code": verdict.code,
+        "callid": judgement.callid,
+        "reason": verdict.reason,
+        "asked": question.fields(),
+        "answers": [answer.fields() for answer in answers],
+    }
+
+
+def _fold_checked(rows: RowStore, line: dict) -> None:
+    """A call found means placed, none found means nothing was placed (failed: the planner dials it
+    again). Counted only while the row is still unknown, not in flight, with the same numbers: a
+    check is written about a row's latest attempt, before any further intent, so it never overrides
+    anything written after that attempt. ``unasked`` decides nothing and changes nothing."""
+    verdict = line.get("verdict")
+    row = line.get("row")
+    if (verdict != FOUND and verdict != ABSENT) or not isinstance(row, int):
+        return
+    rec = rows.record_of(row)
+    if (
+        rec is None
+        or rec.state != o.UNKNOWN
+        or rec.in_flight
+        or (rec.snumber, rec.cnumber) != (line.get("snumber"), line.get("cnumber"))
+    ):
+        return
+    _touched(rows, line)
+    rec.state = o.PLACED if verdict == FOUND else o.FAILED
+    rec.code = _shared(_str_or_none(line.get("code")))
+    callid = line.get("callid")
+    if callid is not None:
+        rec.callid = str(callid)
+    rec.reason = _shared(line.get("reason"))
+
+
+# -- folding ---------------------------------------------------------------------------------------------
+
+# What each event about a row does to its record; the run events are kept whole by the replay.
+ROW_FOLDS: dict[str, Fold] = {
+    Event.DIAL: _fold_dial,
+    Event.RESULT: _fold_result,
+    Event.WITHDRAWN: _fold_withdrawn,
+    Event.CHECKED: _fold_checked,
+    Event.ROW_REJECTED: _fold_listed,
+    Event.ROW_SUPPRESSED: _fold_listed,
+}
+RUN_EVENTS = (Event.RUN_STARTED, Event.RUN_ENDED, Event.RUN_ERROR)
+
+
+def _touched(rows: RowStore, line: dict) -> RowRecord | None:
+    """The record of the row a line is about (made on first sight), its times and numbers updated."""
+    row = line.get("row")
+    if not isinstance(row, int):
+        return None
+    rec = rows.record(row)
+    ts = line.get("ts")
+    if not rec.first_ts:
+        rec.first_ts = ts
+    if ts:
+        rec.last_ts = ts
+    rec.snumber = line.get("snumber", rec.snumber)
+    cnumber = line.get("cnumber", rec.cnumber)
+    rec.cnumber = intern(cnumber) if type(cnumber) is str else cnumber
+    return rec
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _shared(value: Any) -> Any:
+    """One object for equal strings that recur on many rows (states, codes, reasons, queues): a
+    million-row replay holds each once."""
+    return intern(value) if type(value) is str else value
