@@ -89,7 +89,10 @@ class SimulatorProcess:
         the same logs: the URL stays valid, and the new switch remembers no call and no token.
 
         The port is bound again at once (the listening socket has SO_REUSEADDR); should another
-        process have taken it meanwhile, this retries until ``timeout`` and then raises."""
+        process have taken it meanwhile, this retries until ``timeout`` and then raises. It blocks:
+        from a coroutine, ``await asyncio.to_thread(sim.restart)``, so that the client's event loop
+        sees its keep-alive connections closed by the old switch (else its next POST may be sent on
+        one and fail with ServerDisconnectedError, as it would against a real switch restarted)."""
         port = urlsplit(self.url).port
         # The last --port wins: the command as first started, pinned to the port it got.
         command = [*self.process.args, "--port", str(port)]
@@ -107,6 +110,10 @@ class SimulatorProcess:
             _terminate(process, 5.0)
             raise RuntimeError(f"simulator restarted on another address: {line!r}, not {self.banner!r}")
         self.process = process
+
+    def api_url(self, name: str) -> str:
+        """The URL of another function of the same API: ``api_url("cdrs/list")``."""
+        return self.url.replace("calls/make/", f"{name}/")
 
     def placed(self) -> list[dict[str, Any]]:
         return read_json_lines(self.placed_log)
