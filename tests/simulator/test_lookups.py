@@ -115,13 +115,13 @@ async def test_answered_is_zero_while_ringing(session):
 
 
 @pytest.mark.parametrize(
-    ("status", "lasts"), [("noanswer", 0.4), ("cancel", 0.4), ("busy", 0.2), ("congestion", 0.2)]
+    ("status", "lasts"), [("noanswer", 0.6), ("cancel", 0.6), ("busy", 0.4), ("congestion", 0.4)]
 )
 async def test_unanswered_calls_end_with_their_raw_status(session, status, lasts):
     """A call that rang out or was cancelled ends after its ring, a busy or failed one after
     fail_seconds; each is listed active with answered 0, then as a CDR with its raw status, no talk."""
     config = SimulatorConfig(
-        ring_seconds=(0.4, 0.4), fail_seconds=0.2, outcome_scripts={CALL["snumber"]: [status]}
+        ring_seconds=(0.6, 0.6), fail_seconds=0.4, outcome_scripts={CALL["snumber"]: [status]}
     )
     async with running_simulator(config) as sim:
         await post(session, sim.url, **CALL)
