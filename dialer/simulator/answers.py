@@ -26,9 +26,10 @@ def envelope(code: int, key: str, message: str, callid: str | None, code_as_numb
 
 
 def listing(
-    code: int, key: str, message: str, entries: list[dict] | None, code_as_number: bool
+    code: int, key: str, message: str, entries: list[dict] | dict | None, code_as_number: bool
 ) -> web.Response:
-    """A list function's answer (calls/active/list, cdrs/list): ``data`` is a list of entries."""
+    """A function's answer with data (calls/active/list, cdrs/list, user/login): ``data`` is a list of
+    entries, or an object (a count, a token)."""
     body: dict[str, object] = {
         "responses": [{"code": code if code_as_number else str(code), "key": key, "message": message}]
     }

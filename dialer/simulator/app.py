@@ -1,5 +1,5 @@
-"""calls/make as an aiohttp application: arrival log, checks, fault injection, placement; and the
-lookups that follow a call (calls/active/list, cdrs/list)."""
+"""calls/make as an aiohttp application: arrival log, checks, fault injection, placement; the
+lookups that follow a call (calls/active/list, cdrs/list); and user/login for a token."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from dialer.simulator import answers, lookups
-from dialer.simulator.checks import refusal_for
+from dialer.simulator import answers, login, lookups
+from dialer.simulator.checks import TOKEN_FIELD, refusal_for
 from dialer.simulator.config import (
     HANG,
     NON_JSON,
@@ -27,6 +27,8 @@ SIM_STATE = web.AppKey("sim_state", SimState)
 PATHS = ("/api/json/calls/make/", "/api/json/calls/make")
 _ARRIVAL = web.RequestKey("sim_arrival", dict[str, object])
 _ARRIVAL_LOGGED = web.RequestKey("sim_arrival_logged", bool)
+# Logged apart: arrivals are what calls/make pacing is judged on.
+_NOT_ARRIVALS = frozenset(lookups.PATHS) | login.PATHS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -39,6 +41,7 @@ def build_app(config: SimulatorConfig) -> web.Application:
         app.router.add_get(path, _calls_make, allow_head=False)
         app.router.add_post(path, _calls_make)
     lookups.add_routes(app, SIM_STATE)
+    login.add_routes(app, SIM_STATE)
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         state.open_logs()
@@ -55,13 +58,14 @@ def build_app(config: SimulatorConfig) -> web.Application:
 
 @web.middleware
 async def _record_arrival(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path in lookups.PATHS:
-        return await handler(request)  # logged apart: arrivals are what calls/make pacing is judged on
+    if request.path in _NOT_ARRIVALS:
+        return await handler(request)
     # Taken before the body is read: this is when the request reached the switch.
     record: dict[str, object] = {
         "t": time.time(),
         "mono": time.monotonic(),
         "method": request.method,
+        "auth": None,
         "snumber": None,
         "cnumber": None,
         "fault": None,
@@ -90,9 +94,10 @@ async def _calls_make(request: web.Request) -> web.StreamResponse:
     config = state.config
     record = request[_ARRIVAL]
     params, repeated = await read_params(request)
+    record["auth"] = "token" if TOKEN_FIELD in params else "password"
     record["snumber"] = params.get("snumber")
     record["cnumber"] = params.get("cnumber")
-    refusal = refusal_for(params, repeated, config)
+    refusal = refusal_for(params, repeated, config, state.tokens)
     if refusal is not None:
         record["code"] = refusal.code
         return answers.envelope(refusal.code, refusal.key, refusal.message, None, config.code_as_number)

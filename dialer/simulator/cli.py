@@ -4,30 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from dialer.run import eventloop
+from dialer.simulator import accounts
+from dialer.simulator.answer_model import parse_outcome_script, parse_probabilities, parse_range
 from dialer.simulator.config import (
     FAULT_KINDS,
     LOOKUP_MODES,
     LOOKUPS_OFFERED,
     NO_FAULT,
+    STATUSES,
     SimulatorConfig,
-    User,
 )
 from dialer.simulator.server import running_simulator
-
-
-def _account(value: str, can_dial: bool) -> tuple[str, User]:
-    name, sep, password = value.partition(":")
-    if not sep or not name or not password:
-        # The value itself is not echoed: it holds a password.
-        raise click.BadParameter("expected NAME:PASSWORD")
-    return name, User(password, can_dial=can_dial)
 
 
 def _fault(value: str) -> tuple[str, float]:
@@ -50,22 +46,40 @@ def _script(value: str) -> tuple[str, list[str]]:
     return number, steps
 
 
+def _parsed(parse):
+    """A click callback: ``parse`` applied to the option's value (each value of a repeatable one)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        try:
+            if isinstance(value, tuple):
+                return [parse(v) for v in value]
+            return None if value is None else parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _seconds_option(name: str, default: float, text: str):
+    return click.option(name, type=float, default=default, show_default=True, help=text)
+
+
+def _log_option(name: str, text: str):
+    return click.option(name, type=click.Path(dir_okay=False, path_type=Path), default=None, help=text)
+
+
 @click.command("simulate")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8089, show_default=True, type=int, help="Port; 0 picks a free one.")
 @click.option(
-    "--user",
-    "users",
-    multiple=True,
-    metavar="NAME:PASSWORD",
-    help="An account that may dial (repeatable; default demo:demo-secret).",
-)
-@click.option(
-    "--viewer",
-    "viewers",
-    multiple=True,
-    metavar="NAME:PASSWORD",
-    help="An account whose role may not dial: 402 (repeatable; default viewer:viewer-secret).",
+    "--users-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=(
+        "Accounts, one a line: NAME:PASSWORD (may dial) or NAME:PASSWORD:viewer (402); also from "
+        f"${accounts.ENV} (entries separated by commas or newlines). Default demo:demo-secret and "
+        "viewer:viewer-secret:viewer."
+    ),
 )
 @click.option(
     "--refuse-prefix",
@@ -78,6 +92,7 @@ def _script(value: str) -> tuple[str, list[str]]:
     "faults",
     multiple=True,
     metavar="KIND=PROBABILITY",
+    callback=_parsed(_fault),
     help=f"Inject a fault at random (repeatable). Kinds: {', '.join(FAULT_KINDS)}.",
 )
 @click.option(
@@ -85,55 +100,74 @@ def _script(value: str) -> tuple[str, list[str]]:
     "scripts",
     multiple=True,
     metavar="SNUMBER=KIND[,KIND...]",
+    callback=_parsed(_script),
     help=f"Faults for one number's successive requests; '{NO_FAULT}' answers normally.",
 )
-@click.option("--seed", type=int, default=None, help="Seed of the random fault draw.")
-@click.option(
-    "--place-latency",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Seconds from accepting a request to placing the call, after any delay.",
+@click.option("--seed", type=int, default=None, help="Seed of the random fault draw and of the answer model.")
+@_seconds_option(
+    "--place-latency", 0.0, "Seconds from accepting a request to placing the call, after any delay."
 )
-@click.option(
-    "--hang-seconds",
-    type=float,
-    default=3600.0,
-    show_default=True,
-    help="How long a 'hang' fault keeps a request unanswered.",
-)
-@click.option(
-    "--retry-after",
-    type=float,
-    default=1.0,
-    show_default=True,
-    help="Retry-After seconds sent with 503 and 429.",
-)
-@click.option(
-    "--placed-log",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Append one JSON line per placed call.",
-)
-@click.option(
-    "--arrivals-log",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Append one JSON line per request received.",
-)
-@click.option(
+@_seconds_option("--hang-seconds", 3600.0, "How long a 'hang' fault keeps a request unanswered.")
+@_seconds_option("--retry-after", 1.0, "Retry-After seconds sent with 503 and 429.")
+@_log_option("--placed-log", "Append one JSON line per placed call (with its status and times).")
+@_log_option("--arrivals-log", "Append one JSON line per calls/make request received.")
+@_log_option(
     "--lookups-log",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Append one JSON line per calls/active/list or cdrs/list request (kept out of the arrivals log).",
+    "Append one JSON line per calls/active/list or cdrs/list request (kept out of the arrivals log).",
+)
+@_log_option("--logins-log", "Append one JSON line per user/login request (no password, no token).")
+@_seconds_option(
+    "--call-seconds", 3.0, "Talk time of an answered call when --talk-seconds is not given (fixed)."
 )
 @click.option(
-    "--call-seconds",
-    type=float,
-    default=3.0,
-    show_default=True,
-    help="How long a placed call is active before it is a finished call (a CDR).",
+    "--answer",
+    metavar="STATUS=P[,STATUS=P...]",
+    default=None,
+    callback=_parsed(parse_probabilities),
+    help=(
+        f"What a placed call becomes, with its probability; STATUS one of {', '.join(STATUSES)}; what "
+        "they leave to 1 is answered. Default: every call is answered."
+    ),
 )
+@click.option(
+    "--ring-seconds",
+    metavar="SECONDS|LOW-HIGH",
+    default="0",
+    show_default=True,
+    callback=_parsed(parse_range),
+    help="How long a call rings before it is answered or given up (uniform in LOW-HIGH).",
+)
+@click.option(
+    "--talk-seconds",
+    metavar="SECONDS|LOW-HIGH",
+    default=None,
+    callback=_parsed(parse_range),
+    help="How long an answered call talks (uniform in LOW-HIGH). Default: --call-seconds.",
+)
+@_seconds_option("--fail-seconds", 1.0, "How long after placement a busy or congestion call ends.")
+@click.option(
+    "--outcome-script",
+    "outcome_scripts",
+    multiple=True,
+    metavar="SNUMBER=STATUS[,STATUS...]",
+    callback=_parsed(parse_outcome_script),
+    help="Statuses of one number's successive placed calls, then the model's (repeatable).",
+)
+@click.option(
+    "--cdr-page-max",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="The most CDRs one cdrs/list request returns, whatever its limit.",
+)
+@_seconds_option("--cdr-delay", 0.0, "Seconds after a call's end before cdrs/list lists it.")
+@click.option(
+    "--login/--no-login",
+    default=True,
+    show_default=True,
+    help="Offer user/login (token login); --no-login answers it with HTTP 404.",
+)
+@_seconds_option("--token-seconds", 3600.0, "Lifetime of a user/login token.")
 @click.option(
     "--lookups",
     type=click.Choice(LOOKUP_MODES),
@@ -145,47 +179,28 @@ def _script(value: str) -> tuple[str, list[str]]:
     "--code-as-number", is_flag=True, help='Send "code" as a JSON number, as one public fixture does.'
 )
 def simulate(
-    host: str,
-    port: int,
-    users: tuple[str, ...],
-    viewers: tuple[str, ...],
+    users_file: Path | None,
     refused: tuple[str, ...],
-    faults: tuple[str, ...],
-    scripts: tuple[str, ...],
-    seed: int | None,
-    place_latency: float,
-    hang_seconds: float,
-    retry_after: float,
-    placed_log: Path | None,
-    arrivals_log: Path | None,
-    lookups_log: Path | None,
-    call_seconds: float,
-    lookups: str,
-    code_as_number: bool,
+    faults: list[tuple[str, float]],
+    scripts: list[tuple[str, list[str]]],
+    outcome_scripts: list[tuple[str, list[str]]],
+    answer: dict[str, float] | None,
+    **settings: Any,
 ) -> None:
-    """Serve a simulated Enswitch calls/make (and calls/active/list, cdrs/list) until SIGINT or SIGTERM."""
-    accounts = dict(_account(u, True) for u in users or ("demo:demo-secret",))
-    accounts.update(_account(v, False) for v in viewers or ("viewer:viewer-secret",))
+    """Serve a simulated Enswitch (calls/make, calls/active/list, cdrs/list, user/login) until SIGINT
+    or SIGTERM."""
     try:
+        users = accounts.accounts_from(users_file, os.environ)
         config = SimulatorConfig(
-            host=host,
-            port=port,
-            users=accounts,
             refused_prefixes=refused or ("900",),
-            faults=dict(_fault(f) for f in faults),
-            seed=seed,
-            scripted=dict(_script(s) for s in scripts),
-            place_latency=place_latency,
-            hang_seconds=hang_seconds,
-            retry_after=retry_after,
-            code_as_number=code_as_number,
-            placed_log=placed_log,
-            arrivals_log=arrivals_log,
-            lookups_log=lookups_log,
-            call_seconds=call_seconds,
-            lookups=lookups,
+            faults=dict(faults),
+            scripted=dict(scripts),
+            outcome_scripts=dict(outcome_scripts),
+            answer=answer or {},
+            **({} if users is None else {"users": users}),
+            **settings,
         )
-    except ValueError as exc:
+    except ValueError as exc:  # AccountError included: its message holds no password
         raise click.UsageError(str(exc)) from None
     try:
         # The switch's own speed is part of what the benchmark's arrival stamps show: on uvloop it
@@ -196,7 +211,9 @@ def simulate(
     try:
         eventloop.run(_serve(config), loop)
     except OSError as exc:  # e.g. the port is taken: one line, not a traceback
-        click.echo(f"dialer simulate: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        click.echo(
+            f"dialer simulate: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", err=True
+        )
         sys.exit(1)
 
 

@@ -1,9 +1,16 @@
 """calls/active/list and cdrs/list, answered from the calls the simulator placed.
 
-A placed call is active for ``call_seconds`` from its placement, then finished, with a CDR. Filters
-are exact (snumber, cnumber, callid; for CDRs a window on the call's start in Unix seconds), which is
-what a client asking about one row relies on. Lookups are logged apart from calls/make arrivals, so
-pacing measured at the switch still counts calls/make requests only.
+A placed call is listed by calls/active/list from its placement until it ends, one leg per call:
+``{"uniqueid", "callid", "snumber", "cnumber", "start", "answered"}`` (``answered`` the Unix second of
+the answer, 0 while ringing or if never answered). With ``count=1`` the answer's ``data`` is an object,
+``{"count": n}``, not a list. Once ended (and ``cdr_delay`` later) the call is listed by cdrs/list:
+``{"uniqueid", "callid", "start", "end", "talktime", "totaltime", "snumber", "cnumber", "dnumber",
+"direction", "status"}`` (see records), sorted by start then uniqueid, paged with ``limit``/``offset``
+and never more than ``cdr_page_max`` records a request. Filters are exact (snumber, cnumber, callid;
+for CDRs also status and direction, and a window on the call's start in Unix seconds, inclusive),
+which is what a client asking about one row relies on. Either function takes a password or a
+user/login token. Lookups are logged apart from calls/make arrivals, so pacing measured at the switch
+still counts calls/make requests only.
 """
 
 from __future__ import annotations
@@ -13,10 +20,9 @@ from typing import Any
 
 from aiohttp import web
 
-from dialer.core.params import AUTH_FIELDS
-from dialer.simulator import answers
-from dialer.simulator.checks import Refusal, account_refusal
-from dialer.simulator.config import LOOKUPS_FORBIDDEN, LOOKUPS_MISSING, SimulatorConfig
+from dialer.simulator import answers, records
+from dialer.simulator.checks import SECRET_FIELDS, TOKEN_FIELD, Refusal, account_refusal
+from dialer.simulator.config import LOOKUPS_FORBIDDEN, LOOKUPS_MISSING
 from dialer.simulator.query import read_params
 from dialer.simulator.state import SimState
 
@@ -25,8 +31,8 @@ CDRS = "cdrs/list"
 PATHS = {f"/api/json/{name}{end}": name for name in (ACTIVE, CDRS) for end in ("/", "")}
 
 _INTEGERS = {ACTIVE: ("count",), CDRS: ("start", "end", "limit", "offset")}
+_FLAGS = ("count",)
 _TEXTS = ("snumber", "cnumber", "callid", "customer", "direction", "status")
-_EXACT = ("snumber", "cnumber", "callid")
 
 
 def add_routes(app: web.Application, state_key: web.AppKey) -> None:
@@ -44,6 +50,7 @@ async def _lookup(request: web.Request, state: SimState, name: str) -> web.Strea
         "mono": time.monotonic(),
         "path": name,
         "method": request.method,
+        "auth": None,
         "snumber": None,
         "cnumber": None,
         "code": None,
@@ -61,16 +68,26 @@ async def _answer(request: web.Request, state: SimState, name: str, record: dict
         record["code"] = 404
         return answers.html(404, "404 Not Found")
     params, repeated = await read_params(request)
+    record["auth"] = "token" if TOKEN_FIELD in params else "password"
     record["snumber"], record["cnumber"] = params.get("snumber"), params.get("cnumber")
-    refusal = account_refusal(params, config) or _filter_refusal(name, params, repeated)
+    refusal = account_refusal(params, config, state.tokens) or _filter_refusal(name, params, repeated)
     if refusal is None and config.lookups == LOOKUPS_FORBIDDEN:
         refusal = Refusal(403, "", "Your role does not allow this.")
     if refusal is not None:
         record["code"] = refusal.code
         return answers.listing(refusal.code, refusal.key, refusal.message, None, config.code_as_number)
-    entries = matching(name, state.calls_for(params.get("snumber"), params.get("cnumber")), params, config)
-    record["code"], record["entries"] = 200, len(entries)
-    return answers.listing(200, "", "OK", entries, config.code_as_number)
+    calls = state.calls_for(params.get("snumber"), params.get("cnumber"))
+    now = time.time()
+    data: list[dict[str, Any]] | dict[str, int]
+    if name == CDRS:
+        data = records.cdr_page(calls, params, now, config.cdr_delay, config.cdr_page_max)
+    else:
+        data = records.active_legs(calls, params, now)
+        if params.get("count") == "1":
+            data = {"count": len(data)}
+    record["code"] = 200
+    record["entries"] = data["count"] if isinstance(data, dict) else len(data)
+    return answers.listing(200, "", "OK", data, config.code_as_number)
 
 
 def _filter_refusal(name: str, params: dict[str, str], repeated: list[str]) -> Refusal | None:
@@ -79,57 +96,8 @@ def _filter_refusal(name: str, params: dict[str, str], repeated: list[str]) -> R
     integers = _INTEGERS[name]
     for key, value in params.items():
         if key in integers:
-            if not value.isdigit():
+            if not value.isdigit() or key in _FLAGS and value not in ("0", "1"):
                 return Refusal(400, key, "Invalid value.")
-        elif key not in _TEXTS and key not in AUTH_FIELDS:
+        elif key not in _TEXTS and key not in SECRET_FIELDS:
             return Refusal(400, key, "Unknown parameter.")
     return None
-
-
-def matching(name: str, calls: list[dict], params: dict[str, str], config: SimulatorConfig) -> list[dict]:
-    """The entries a lookup returns: active legs or CDRs, filtered, in order of start."""
-    now = time.time()
-    finished = name == CDRS
-    out = []
-    for call in calls:
-        if (call["t"] + config.call_seconds <= now) != finished:
-            continue
-        if any(key in params and params[key] != call[key] for key in _EXACT):
-            continue
-        if finished and not _starts_within(call["t"], params):
-            continue
-        out.append(cdr(call, config.call_seconds) if finished else active_leg(call))
-    if finished:
-        offset = int(params.get("offset", "0"))
-        limit = int(params["limit"]) if "limit" in params else None
-        out = out[offset : None if limit is None else offset + limit]
-    return out
-
-
-def _starts_within(placed_at: float, params: dict[str, str]) -> bool:
-    start = int(placed_at)
-    return int(params.get("start", start)) <= start <= int(params.get("end", start))
-
-
-def active_leg(call: dict) -> dict[str, Any]:
-    start = int(call["t"])
-    return {
-        "uniqueid": f"{call['callid']}-1",
-        "callid": call["callid"],
-        "snumber": call["snumber"],
-        "cnumber": call["cnumber"],
-        "start": start,
-        "answered": start,
-    }
-
-
-def cdr(call: dict, call_seconds: float) -> dict[str, Any]:
-    start = int(call["t"])
-    return {
-        "callid": call["callid"],
-        "snumber": call["snumber"],
-        "cnumber": call["cnumber"],
-        "start": start,
-        "answered": start,
-        "end": int(call["t"] + call_seconds),
-    }

@@ -37,6 +37,14 @@ class RunningSimulator:
     def lookups(self) -> list[dict[str, Any]]:
         return self.state.lookups
 
+    @property
+    def logins(self) -> list[dict[str, Any]]:
+        return self.state.logins
+
+    def api_url(self, name: str) -> str:
+        """The URL of another function of the same API: ``api_url("cdrs/list")``."""
+        return self.url.replace("calls/make/", f"{name}/")
+
 
 @asynccontextmanager
 async def running_simulator(config: SimulatorConfig | None = None) -> AsyncIterator[RunningSimulator]:

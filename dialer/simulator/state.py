@@ -1,4 +1,5 @@
-"""The switch's memory: calls it placed, requests it saw, and placements still to come."""
+"""The switch's memory: calls it placed (and what became of them), requests it saw, the tokens it
+handed out, and placements still to come. All of it in memory: a new process remembers nothing."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import contextlib
 import time
 from typing import Any
 
-from dialer.core.params import AUTH_FIELDS
+from dialer.simulator.answer_model import AnswerModel
+from dialer.simulator.checks import SECRET_FIELDS
 from dialer.simulator.config import SimulatorConfig
 from dialer.simulator.faults import FaultPicker
 from dialer.simulator.logs import JsonLines
+from dialer.simulator.tokens import Tokens
 
 MACHINE = 1
 SERVER = "sim01"
@@ -22,11 +25,15 @@ class SimState:
         self.placed: list[dict[str, Any]] = []
         self.arrivals: list[dict[str, Any]] = []
         self.faults = FaultPicker(config)
+        self.answer_model = AnswerModel(config)
+        self.tokens = Tokens(config.token_seconds)
         self.lookups: list[dict[str, Any]] = []  # calls/active/list and cdrs/list requests
+        self.logins: list[dict[str, Any]] = []  # user/login requests
         self._by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}  # placed calls, for lookups
         self._placed_log = JsonLines(None)
         self._arrivals_log = JsonLines(None)
         self._lookups_log = JsonLines(None)
+        self._logins_log = JsonLines(None)
         self._sequence = 0
         self._pending: set[asyncio.Task[None]] = set()
         self._stopping: asyncio.Event | None = None
@@ -35,6 +42,7 @@ class SimState:
         self._placed_log = JsonLines(self.config.placed_log)
         self._arrivals_log = JsonLines(self.config.arrivals_log)
         self._lookups_log = JsonLines(self.config.lookups_log)
+        self._logins_log = JsonLines(self.config.logins_log)
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -48,6 +56,7 @@ class SimState:
         self._placed_log.close()
         self._arrivals_log.close()
         self._lookups_log.close()
+        self._logins_log.close()
 
     def log_arrival(self, record: dict[str, Any]) -> None:
         self._arrivals_log.write(record)
@@ -55,6 +64,10 @@ class SimState:
     def log_lookup(self, record: dict[str, Any]) -> None:
         self.lookups.append(record)
         self._lookups_log.write(record)
+
+    def log_login(self, record: dict[str, Any]) -> None:
+        self.logins.append(record)
+        self._logins_log.write(record)
 
     def calls_for(self, snumber: str | None, cnumber: str | None) -> list[dict[str, Any]]:
         """Placed calls, narrowed to one (snumber, cnumber) pair when both are given."""
@@ -66,15 +79,21 @@ class SimState:
         now = time.time()
         self._sequence += 1
         callid = f"{int(now)}.{self._sequence}"
+        outcome = self.answer_model.decide(params["snumber"])
         record = {
             "t": now,
             "mono": time.monotonic(),
             "callid": callid,
             "snumber": params["snumber"],
             "cnumber": params["cnumber"],
-            # The password must never be written anywhere, and the username is not part of the call.
-            "params": {name: value for name, value in params.items() if name not in AUTH_FIELDS},
+            # The password and a token must never be written anywhere, and the username is not part
+            # of the call.
+            "params": {name: value for name, value in params.items() if name not in SECRET_FIELDS},
             "fault": fault,
+            "status": outcome.status,
+            "ring_s": outcome.ring,
+            "talk_s": outcome.talk,
+            "end": now + outcome.length,
         }
         self.placed.append(record)
         self._by_pair.setdefault((record["snumber"], record["cnumber"]), []).append(record)
