@@ -15,7 +15,7 @@ import pytest
 from dialer.core import exitcodes
 from dialer.journal import checkpoint as ck
 from dialer.journal.checkpoint import checkpoint_path, replay_with_checkpoint, save_checkpoint
-from dialer.journal.columns import decode_column, encode_column
+from dialer.journal.column_codec import decode_column, encode_column
 from dialer.journal.derived_file import Stale
 from dialer.journal.records import RowRecord
 from dialer.journal.replay import Replay

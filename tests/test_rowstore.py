@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dialer.core import outcomes as o
-from dialer.journal.columns import encode_column, open_column
+from dialer.journal.column_codec import encode_column, open_column
 from dialer.journal.records import RowRecord
 from dialer.journal.replay import Replay
 from dialer.journal.store import BULK_FRACTION, RowStore

@@ -12,7 +12,7 @@ from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.journal.replay import Replay, replay_lines
 from dialer.planning.planner import list_row_states
-from dialer.reporting.status import StatusInfo, status_json, status_text
+from dialer.reporting.status_text import StatusInfo, status_json, status_text
 from dialer.reporting.summary import summarise
 from tests.test_report_campaign import (
     EXPECTED_COUNTS,

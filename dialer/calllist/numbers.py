@@ -1,7 +1,7 @@
 """A number's canonical form, for matching only: what is sent is what the customer wrote.
 
 ``(212) 555-1234``, ``212.555.1234`` and ``+12125551234`` are one number: after cleaning, all
-read as ``+12125551234``. phonenumbers costs about 26 us a number, so each distinct number is
+read as ``+12125551234``. phonenumbers costs tens of microseconds a number, so each distinct number is
 canonicalised once, and the common shapes (``+`` and digits; 10 or 1+10 digits in a NANP region)
 take a vectorised path that gives what phonenumbers would.
 """

@@ -10,7 +10,7 @@ import orjson
 from dialer.commands.errors import clean_errors
 from dialer.commands.list_flags import source_options, source_overrides
 from dialer.reporting.source import Source, load_source
-from dialer.reporting.status import StatusInfo, status_json, status_text
+from dialer.reporting.status_text import StatusInfo, status_json, status_text
 from dialer.reporting.summary import summarise
 from dialer.run import collector_policy
 

@@ -5,15 +5,12 @@ state: the Replay of the file's first ``offset`` bytes, with what proves on the 
 bytes are still the same ones (the file's device and inode, a hash of its first line and of the 64 KiB
 before ``offset``). A run loads it, checks it, and folds only the bytes after ``offset`` with
 ``read_results(path, since=offset, into=...)``. Any doubt (a missing, unreadable, corrupt or stale
-checkpoint; a results file truncated, rewritten or replaced; a different dialer or replay.py) means a
-full replay, with an info line saying why: a checkpoint can make a run start sooner, never change
-what it does. Deleting it is always safe.
+checkpoint; a results file truncated, rewritten or replaced; a different dialer or replay code)
+means a full replay, with an info line saying why: a checkpoint can make a run start sooner, never
+change what it does. Deleting it is always safe.
 
-The file format, shared with the list cache (``dialer.calllist.cache``): one JSON header line (what
-the file is, the key it was made for, the sections and a blake2b digest of the body), then the body:
-sections of column values, each in the plainest encoding that holds it exactly (little-endian
-integers, a small dictionary of distinct values with codes, newline-joined text, or JSON). Nothing in
-it can run code when read (no pickle). Written to a temporary file, fsynced, then renamed over.
+Its file format is the derived files' (``dialer.journal.derived_file``), the rows' columns in the
+column codec (``dialer.journal.column_codec``): nothing in it can run code when read.
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ from dialer.journal import lines as _lines_module
 from dialer.journal import records as _records_module
 from dialer.journal import replay as _replay_module
 from dialer.journal import store as _store_module
-from dialer.journal.columns import encode_column
+from dialer.journal.column_codec import encode_column
 from dialer.journal.derived_file import (
     Derived,
     Stale,
@@ -63,7 +60,7 @@ def checkpoint_path(results: Path) -> Path:
 def checkpoint_format() -> str:
     """Changes with anything that could change what a replayed state means: this format, the
     dialer's version, RowRecord's and Replay's fields (names, order), and the modules that make and
-    hold a replay (replay.py, rowrecord.py, rowstore.py, outcomes.py)."""
+    hold a replay (lines, replay, records, store, outcomes)."""
     if not all(f.init for f in fields(RowRecord)):
         raise Stale("RowRecord has a field set outside its constructor")
     names = field_names(RowRecord, Replay)

@@ -1,7 +1,7 @@
 """The file format of the derived files beside a results file (checkpoint, list cache).
 
 One JSON header line (what the file is, the key it was made for, its sections and a blake2b digest
-of the body), then the body: the sections' bytes, each a column (``dialer.journal.columns``) or one
+of the body), then the body: the sections' bytes, each a column (``dialer.journal.column_codec``) or one
 JSON value. Written to a temporary file, fsynced, then renamed over the old one, so a reader sees a
 whole file or none; read back only when whole, intact and made for the same key (``Stale`` otherwise).
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from dialer.journal.columns import StoredColumn, decode_column, open_column
+from dialer.journal.column_codec import StoredColumn, decode_column, open_column
 
 _HEADER_MAX = 4 << 20  # a header line longer than this is not one of ours
 

@@ -6,7 +6,7 @@ blake2b hash of the content), every field of ListOptions, the dialer's version, 
 libraries that read and canonicalise numbers, a hash of the list-checking code, and the cache format.
 A run uses it only when every part of that key is the same; anything else (no cache, a corrupt one, a
 changed file or option) means the list is loaded and checked as usual, and the cache rewritten. It is
-derived state: deleting it is always safe. The file format is dialer.checkpoint's (no pickle).
+derived state: deleting it is always safe. Its format is the derived files' (dialer.journal.derived_file).
 
 Lists read with ``keep_original`` (reports) are neither cached nor read from the cache.
 """
@@ -30,7 +30,7 @@ from dialer.calllist import model as _model
 from dialer.calllist.loader import load_call_list
 from dialer.calllist.model import CallList, ListOptions, RowProblem
 from dialer.core import params
-from dialer.journal.columns import decode_column, encode_column
+from dialer.journal.column_codec import decode_column, encode_column
 from dialer.journal.derived_file import (
     Derived,
     Stale,
@@ -121,7 +121,7 @@ def list_cache_format() -> str:
     return f"{LIST_CACHE_FORMAT}-{digest}"
 
 
-with suppress(Exception):  # at import, from the code this process runs (see dialer.checkpoint)
+with suppress(Exception):  # at import, from the code this process runs (see dialer.journal.checkpoint)
     list_cache_format()
 
 

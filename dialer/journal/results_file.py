@@ -8,13 +8,13 @@ structlog carries the lines from the runner to the file: a bound logger (the run
 one pure processor that renders lines (``render_lines``: ``ts`` and ``event`` first, secrets dropped,
 orjson), and a BytesLogger over the file. Every request writes two lines, so inside the event loop
 the lines recorded during one pass of the loop are handed to structlog together, as one event
-rendered into as many lines, at the end of that pass (or at ``commit()``, whichever comes first):
-structlog's own work per event cost as much as rendering the line, twice per request. Nothing is
-held longer than the loop pass that recorded it, and only ``commit()`` ever promised durability.
+rendered into as many lines, at the end of that pass (or at ``commit()``, whichever comes first),
+because structlog's own work per event is as much as rendering a line. Nothing is held longer than
+the loop pass that recorded it, and only ``commit()`` ever promised durability.
 
 Each line's ``ts`` is when its batch was handed to the OS: the end of the loop pass that recorded it
-(at most a few milliseconds after ``record()``), or the ``commit()`` that wrote it. One stamp serves
-the whole batch: formatting a timestamp per line cost as much as rendering a short line.
+(at most a few milliseconds after ``write()``), or the ``commit()`` that wrote it. One stamp serves
+the whole batch: formatting a timestamp per line would cost as much as rendering a short line.
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ class Journal:
 
         A disk that syncs a small append in well under a millisecond is synced on the event loop's
         own thread: handing each fsync to a worker thread and back costs more CPU than the fsync
-        (measured: 270-330 against 260 microseconds a request at full speed). One slow fsync sends
+        itself (docs/benchmarks.md). One slow fsync sends
         the next ones back to the worker thread, so a slow disk never holds up the loop twice.
         """
         started = time.perf_counter()

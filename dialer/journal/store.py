@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from dialer.journal.columns import StoredColumn
+from dialer.journal.column_codec import StoredColumn
 from dialer.journal.records import RowRecord
 
 BULK_FRACTION = 8  # after len/8 records made one by one, the rest are made together

@@ -2,7 +2,7 @@
 
 A crash, kill -9 or second Ctrl-C leaves rows in flight (written down as ``interrupted``), and a run
 that stops also leaves the unknown rows it had not yet checked. The next run hands them to the
-checker like its own unknown attempts: the same questions, the same settle rule, counted from the
+reconciler like its own unknown attempts: the same questions, the same settle rule, counted from the
 row's last results line (the moment the earlier run last knew anything of it). An empty answer is
 believed only once the lists have shown a known call; at the start of a run none is placed yet, so
 rows earlier runs placed serve as the controls.

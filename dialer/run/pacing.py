@@ -13,9 +13,8 @@ Two layers:
   delay is reckoned after any wait there) and again when each is written (``admit``). A request
   passes the second once its connection is ready, just before its bytes go out: what delays a
   request between its start and its write (a new connection opening, thousands of them at once on
-  a busy loop) can no longer bunch it with the next at the switch. The margin absorbs about
-  12.5 ms of what is left at S = 1 s: the switch's own delays, which bunch requests in its stamps
-  (nginx at 200/s showed 202 in a second with a 7.5 ms margin, all of it after the write). The
+  a busy loop) can no longer bunch it with the next at the switch. The margin absorbs what is
+  left after the write: the switch's own delays, which bunch requests in its stamps. The
   schedule runs just slower than the guards (1.5% against 1.25%), so they hold a request back only
   after a stall or a delayed connection, never on the steady schedule; the mean is then 98.5% of
   the limit. Requests wait at the write in line on a lock: only the first polls asyncio-throttle
@@ -108,8 +107,8 @@ class Pacer:
         self.write_guard = WriteGuard(count, window + margin, retry_interval, clock)
         self._write_line = asyncio.Lock()
         # Slots missed in a stall (the process descheduled, a busy loop at 1,000/s with thousands in
-        # flight) are still sent, back to back, up to 5% of a period's requests: dropping them cost
-        # 3-8% of the rate on a loaded machine. Past the schedule's headroom a window could
+        # flight) are still sent, back to back, up to 5% of a period's requests: dropping them costs
+        # a loaded machine a visible share of the rate. Past the schedule's headroom a window could
         # then hold more than the limit, so there the guards hold the rest back until the window
         # allows. Beyond 5% they are dropped, so a long stall is never followed by a burst.
         self.catch_up = max(CATCH_UP_SLOTS, math.floor(count * CATCH_UP_SHARE))

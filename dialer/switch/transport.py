@@ -158,7 +158,7 @@ class AiohttpTransport:
             trace_configs=trace_configs,
         )
         # aiohttp times the connection (a timeout there is NOT_CONNECTED: nothing was sent); the whole
-        # request is timed by one watch for all requests (a timer each cost 5% of throughput).
+        # request is timed by one watch for all requests (a timer each shows in the throughput).
         self._deadlines = Deadlines()
         self._connect_timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
