@@ -154,5 +154,5 @@ def test_a_checkpointed_replay_decides_what_a_full_replay_decides(tmp_path, monk
     for first in ([], touch):
         history = replay_with_checkpoint(results)
         assert history.restored
-        assert history.replay.rows.rows_in_columns or bulk_fraction != 1
+        assert history.replay.rows.keys_in_columns or bulk_fraction != 1
         assert decisions(call_list, history.replay, first) == want

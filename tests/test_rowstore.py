@@ -14,23 +14,23 @@ from dialer.core import outcomes as o
 from dialer.journal.column_codec import encode_column, open_column
 from dialer.journal.records import RowRecord
 from dialer.journal.replay import Replay
-from dialer.journal.store import BULK_FRACTION, RowStore
+from dialer.journal.store import BULK_FRACTION, RecordStore
 
 NAMES = [f.name for f in fields(RowRecord)]
 
 
-def stored_from(records: list[RowRecord]) -> RowStore:
+def stored_from(records: list[RowRecord]) -> RecordStore:
     """A store over the columns a checkpoint holds for ``records``."""
     columns = []
     for name in NAMES:
         spec, payload = encode_column(f"row.{name}", [getattr(r, name) for r in records])
         columns.append(open_column(spec, memoryview(payload)))
-    return RowStore.from_columns(NAMES, columns)
+    return RecordStore.from_columns(NAMES, columns)
 
 
-def plain_from(records: list[RowRecord]) -> RowStore:
+def plain_from(records: list[RowRecord]) -> RecordStore:
     """A store of records only, as a replay without a checkpoint makes."""
-    store = RowStore()
+    store = RecordStore()
     for r in records:
         rec = store.record(r.row)
         for name in NAMES:
@@ -63,7 +63,7 @@ def varied(rows: list[int]) -> list[RowRecord]:
     return out
 
 
-def as_tuples(store: RowStore) -> list[tuple]:
+def as_tuples(store: RecordStore) -> list[tuple]:
     return [dataclasses.astuple(r) for r in store.records()]
 
 
@@ -101,9 +101,9 @@ def test_reading_many_rows_one_by_one_turns_the_store_into_records_once():
     store = stored_from(varied(rows))
     for row in rows[: len(rows) // BULK_FRACTION]:
         store.record_of(row)
-    assert store.rows_in_columns == len(rows) - len(rows) // BULK_FRACTION
+    assert store.keys_in_columns == len(rows) - len(rows) // BULK_FRACTION
     store.record_of(rows[-1]).reason = "changed"
-    assert store.rows_in_columns == 0 and len(store) == len(rows)
+    assert store.keys_in_columns == 0 and len(store) == len(rows)
     assert list(store) == rows and store.record_of(rows[-1]).reason == "changed"
 
 
@@ -116,7 +116,7 @@ def test_the_questions_asked_of_every_row_agree_with_a_loop_over_records():
         replay.rows.record_of(41).sent = True
         new = replay.rows.record(7000)
         new.snumber, new.cnumber, new.state, new.sent, new.in_flight = "21299", "200", o.UNKNOWN, True, True
-    assert stored.rows.rows_in_columns > 0
+    assert stored.rows.keys_in_columns > 0
     assert stored.counts() == plain.counts()
     assert stored.placed_or_pending_pairs() == plain.placed_or_pending_pairs()
     some = {"2125500041", "2125500003", "21299", "nobody"}

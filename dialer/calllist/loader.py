@@ -2,8 +2,10 @@
 
 Order of judgement, each row getting at most one problem: invalid (rejected) first; then, among
 valid rows, do-not-call (suppressed); then duplicates among the rest (suppressed, pointing at a
-row that is dialed). Duplicates are (snumber, cnumber) pairs equal on their canonical forms, which
-catches every pair equal after cleaning and also "2125551234" against "+1 212 555 1234".
+row that is dialed). Duplicates are rows with the same person (``dialer.calllist.persons``: by
+default the number stype says is outside the switch), compared on canonical forms, which catches
+every number equal after cleaning and also "2125551234" against "+1 212 555 1234". A list where one
+person holds many rows, each with another number, is refused: the person was chosen wrongly.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dialer.calllist.columns import ColumnMap, label, map_columns
 from dialer.calllist.donotcall import load_do_not_call
 from dialer.calllist.model import CallList, ListError, ListOptions, RowProblem
 from dialer.calllist.numbers import canonical_numbers, known_region
+from dialer.calllist.persons import crowding, crowding_message, other_numbers, person_keys, person_leg
 from dialer.calllist.reading import read_table
 from dialer.calllist.values import EMPTY, check_column, check_value
 from dialer.core import outcomes
@@ -53,14 +56,28 @@ def load_call_list(path: Path, options: ListOptions) -> CallList:
     phone = (values["stype"].loc[valid_index] == "phone").to_numpy() if "stype" in values else False
     dnc_column, dnc_file = _on_do_not_call(snumber, cnumber, phone, do_not_call)
     remaining = dnc_column.isna().to_numpy()
-    duplicate_of = _duplicates(snumber[remaining], cnumber[remaining])
+    persons = person_keys(snumber, cnumber, phone, options.person)
+    crowded = crowding(
+        persons[remaining],
+        other_numbers(snumber, cnumber, phone, options.person)[remaining],
+        phone[remaining] if isinstance(phone, np.ndarray) else phone,
+        options.person,
+    )
+    if crowded is not None:
+        raise ListError(crowding_message(path, crowded, options.person))
+    duplicate_of = _duplicates(persons[remaining])
     keep = snumber.index[remaining].difference(duplicate_of.index, sort=False)
 
     parameters = [p for p in PARAMETERS if p in values]
     columns = {p: values[p].loc[keep] for p in parameters} | {h: cells[h].loc[keep] for h in cmap.extras}
     table = pd.DataFrame(columns, index=keep)
-    called = pd.Series(np.where(phone, cnumber, snumber), index=snumber.index, dtype="str").loc[keep]
-    problems = _problems(cells, values, cmap, invalid, dnc_column, dnc_file, duplicate_of)
+    legs = pd.Series(
+        np.where(phone, person_leg(True, options.person), person_leg(False, options.person)),
+        index=snumber.index,
+        dtype="str",
+    )
+    found = _Found(invalid, dnc_column, dnc_file, duplicate_of, legs)
+    problems = _problems(cells, values, cmap, found, persons)
     return CallList(
         source=path,
         table=table,
@@ -71,7 +88,7 @@ def load_call_list(path: Path, options: ListOptions) -> CallList:
         total_rows=len(cells),
         blank_rows=int(raw.blank.sum()),
         original=cells if options.keep_original else None,
-        called=called,
+        persons=persons.loc[keep],
     )
 
 
@@ -80,7 +97,7 @@ def _check_defaults(path: Path, defaults: dict[str, str]) -> dict[str, str]:
     for param, value in defaults.items():
         if param not in PARAMETERS:
             raise ListError(f"{path}: the campaign default {param!r} is not a calls/make parameter")
-        cleaned, reason = check_value(str(value), PARAMETERS[param].kind)
+        cleaned, reason = check_value(str(value), PARAMETERS[param])
         if reason:
             raise ListError(f"{path}: the campaign default {reason.format(label=param)} (it is {value!r})")
         checked[param] = cleaned
@@ -101,7 +118,8 @@ def _check_rows(
         param = _param_of(cmap, header)
         if param is None:
             continue
-        checked = check_column(cells[header], PARAMETERS[param].kind)
+        parameter = PARAMETERS[param]
+        checked = check_column(cells[header], parameter.kind, parameter.maximum)
         values[param] = checked.values
         name = label(param, header)
         found.append((checked.problems.map(lambda r, name=name: r.format(label=name)), header))
@@ -168,79 +186,101 @@ def _on_do_not_call(
     return column, source
 
 
-def _duplicates(snumber: pd.Series, cnumber: pd.Series) -> pd.Series:
-    """Row number of each repeated pair -> the row number of its first occurrence."""
-    s_codes, _ = pd.factorize(snumber)
-    c_codes, c_uniques = pd.factorize(cnumber)
-    pair = s_codes.astype(np.int64) * max(len(c_uniques), 1) + c_codes
-    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+def _duplicates(persons: pd.Series) -> pd.Series:
+    """Row number of each row whose person an earlier row holds -> the row number of that row."""
+    codes, _ = pd.factorize(persons)
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
     first_of = first[inverse]
-    dup = np.flatnonzero(first_of != np.arange(len(pair)))
-    return pd.Series(snumber.index[first_of[dup]], index=snumber.index[dup])
+    dup = np.flatnonzero(first_of != np.arange(len(codes)))
+    return pd.Series(persons.index[first_of[dup]], index=persons.index[dup])
+
+
+@dataclass
+class _Found:
+    """What the checks found, row by row."""
+
+    invalid: _Invalid
+    dnc_column: pd.Series  # the parameter found on a do-not-call list, by row; None elsewhere
+    dnc_file: pd.Series  # and the list it was found on
+    duplicate_of: pd.Series  # row -> the earlier row with the same person
+    legs: pd.Series  # row -> which number is its person ("snumber", "cnumber" or "pair")
 
 
 def _problems(
-    cells: pd.DataFrame,
-    values: dict[str, pd.Series],
-    cmap: ColumnMap,
-    invalid: _Invalid,
-    dnc_column: pd.Series,
-    dnc_file: pd.Series,
-    duplicate_of: pd.Series,
+    cells: pd.DataFrame, values: dict[str, pd.Series], cmap: ColumnMap, found: _Found, persons: pd.Series
 ) -> list[RowProblem]:
-    dnc_rows = dnc_column.index[dnc_column.notna().to_numpy()]
-    rows = invalid.reason.index.union(dnc_rows).union(duplicate_of.index)
-    originals = _records(cells.loc[rows])
-    snumber = _reported_numbers(values, cells, cmap, "snumber", rows)
-    cnumber = _reported_numbers(values, cells, cmap, "cnumber", rows)
-    problems = []
-    # plain dicts: a pandas scalar lookup costs microseconds, and there may be many problem rows
-    headers = invalid.header.to_dict()
-    dnc_column, dnc_file = dnc_column.loc[dnc_rows].to_dict(), dnc_file.loc[dnc_rows].to_dict()
-    for row, reason in invalid.reason.items():
-        problems.append(
-            RowProblem(
-                row=int(row),
-                outcome=outcomes.REJECTED,
-                code="invalid",
-                reason=reason,
-                column=headers[row] or None,
-                snumber=snumber[row],
-                cnumber=cnumber[row],
-                values=originals[row],
-            )
-        )
-    for row in dnc_rows:
-        param = dnc_column[row]
-        header = cmap.params.get(param)
-        problems.append(
-            RowProblem(
-                row=int(row),
-                outcome=outcomes.SUPPRESSED,
-                code="do-not-call",
-                reason=f"{label(param, header) if header else param} is on the do-not-call list "
-                f"{dnc_file[row]}",
-                column=header,
-                snumber=snumber[row],
-                cnumber=cnumber[row],
-                values=originals[row],
-            )
-        )
-    for row, first in duplicate_of.items():
-        problems.append(
-            RowProblem(
-                row=int(row),
-                outcome=outcomes.SUPPRESSED,
-                code="duplicate",
-                reason=f"the same snumber and cnumber as row {first}, which is dialed once",
-                snumber=snumber[row],
-                cnumber=cnumber[row],
-                duplicate_of=int(first),
-                values=originals[row],
-            )
-        )
+    dnc_rows = found.dnc_column.index[found.dnc_column.notna().to_numpy()]
+    rows = found.invalid.reason.index.union(dnc_rows).union(found.duplicate_of.index)
+    shown = _Shown(
+        originals=_records(cells.loc[rows]),
+        snumber=_reported_numbers(values, cells, cmap, "snumber", rows),
+        cnumber=_reported_numbers(values, cells, cmap, "cnumber", rows),
+        persons=persons.reindex(rows).fillna("").to_dict(),
+    )
+    problems = [
+        *_invalid_rows(found.invalid, shown),
+        *_do_not_call_rows(found, dnc_rows, cmap, shown),
+        *_duplicate_rows(found, shown),
+    ]
     problems.sort(key=lambda p: p.row)
     return problems
+
+
+@dataclass
+class _Shown:
+    """What a problem row shows of itself: plain dicts by row (a pandas lookup per row costs
+    microseconds, and there may be many problem rows)."""
+
+    originals: dict[int, dict[str, str]]
+    snumber: dict[int, str]
+    cnumber: dict[int, str]
+    persons: dict[int, str]
+
+    def problem(self, row: int, outcome: str, code: str, reason: str, **more: object) -> RowProblem:
+        return RowProblem(
+            row=int(row),
+            outcome=outcome,
+            code=code,
+            reason=reason,
+            snumber=self.snumber[row],
+            cnumber=self.cnumber[row],
+            values=self.originals[row],
+            person=self.persons[row],
+            **more,
+        )
+
+
+def _invalid_rows(invalid: _Invalid, shown: _Shown) -> list[RowProblem]:
+    headers = invalid.header.to_dict()
+    return [
+        shown.problem(row, outcomes.REJECTED, "invalid", reason, column=headers[row] or None)
+        for row, reason in invalid.reason.items()
+    ]
+
+
+def _do_not_call_rows(found: _Found, rows: pd.Index, cmap: ColumnMap, shown: _Shown) -> list[RowProblem]:
+    column, listed_in = found.dnc_column.loc[rows].to_dict(), found.dnc_file.loc[rows].to_dict()
+    out = []
+    for row in rows:
+        param = column[row]
+        header = cmap.params.get(param)
+        reason = f"{label(param, header) if header else param} is on the do-not-call list {listed_in[row]}"
+        out.append(shown.problem(row, outcomes.SUPPRESSED, "do-not-call", reason, column=header))
+    return out
+
+
+def _duplicate_rows(found: _Found, shown: _Shown) -> list[RowProblem]:
+    legs = found.legs.to_dict()
+    out = []
+    for row, first in found.duplicate_of.items():
+        leg = legs[row]
+        if leg == "pair":
+            who = "the same snumber and cnumber"
+        else:
+            who = f"the same person ({leg} {shown.snumber[row] if leg == 'snumber' else shown.cnumber[row]})"
+        reason = f"{who} as row {first}, which is dialed once"
+        out.append(shown.problem(row, outcomes.SUPPRESSED, "duplicate", reason, duplicate_of=int(first)))
+    return out
 
 
 def _reported_numbers(

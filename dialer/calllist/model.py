@@ -23,6 +23,7 @@ class ListOptions:
     delimiter: str | None = None  # force a CSV delimiter instead of detecting it
     default_region: str = "US"  # for canonical numbers (duplicates, do-not-call, time zones)
     do_not_call: tuple[Path, ...] = ()
+    person: str = "auto"  # who a row calls, once: "auto" (by stype), "snumber", "cnumber" or "pair"
     keep_original: bool = False  # keep every row's original cell values (reports)
 
 
@@ -39,6 +40,7 @@ class RowProblem:
     cnumber: str = ""
     duplicate_of: int | None = None
     values: dict[str, str] = field(default_factory=dict)  # the row's original cells, by header
+    person: str = ""  # the person the row calls, when its numbers are valid
 
 
 @dataclass
@@ -61,10 +63,8 @@ class CallList:
     total_rows: int  # data rows, blank rows excluded
     blank_rows: int = 0
     original: pd.DataFrame | None = None  # every data row's original cells, if keep_original
-    # Added by the loader: for each ``table`` row, the called number's canonical form (E.164 when
-    # phonenumbers can read it, else its digits), for time zones and reports. The called number is
-    # cnumber when stype is "phone" (snumber is then the agent's line), else snumber.
-    called: pd.Series | None = None
+    # For each ``table`` row, the person it calls (``dialer.calllist.persons``): canonical numbers.
+    persons: pd.Series | None = None
 
     def row_params(self, row: int) -> dict[str, str]:
         """The parameters to send for one row: only those set."""

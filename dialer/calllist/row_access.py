@@ -21,6 +21,10 @@ class ListRows:
         self._extras = [(name, table[name].to_numpy(dtype=object)) for name in call_list.extras]
         self._snumber = table["snumber"].to_numpy(dtype=object)
         self._cnumber = table["cnumber"].to_numpy(dtype=object)
+        persons = call_list.persons
+        if persons is None or len(persons) != len(table):
+            raise ValueError("a checked list without its persons")
+        self._person = persons.to_numpy(dtype=object)
         self._positions: dict[int, int] = {}  # rows looked up lately; bounded by POSITIONS_KEPT
 
     def _pos(self, row: int) -> int:
@@ -36,6 +40,9 @@ class ListRows:
         i = self._pos(row)
         return {name: values[i] for name, values in self._params if values[i] != ""}
 
+    def person(self, row: int) -> str:
+        return self._person[self._pos(row)]
+
     def extras(self, row: int) -> dict[str, str]:
         i = self._pos(row)
         return {name: values[i] for name, values in self._extras}
@@ -43,7 +50,12 @@ class ListRows:
     def line_fields(self, row: int) -> dict:
         """What every results line about a row carries."""
         i = self._pos(row)
-        fields = {"row": row, "snumber": self._snumber[i], "cnumber": self._cnumber[i]}
+        fields = {
+            "row": row,
+            "snumber": self._snumber[i],
+            "cnumber": self._cnumber[i],
+            "person": self._person[i],
+        }
         if self._extras:
             fields["columns"] = {name: values[i] for name, values in self._extras}
         return fields

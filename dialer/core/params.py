@@ -16,6 +16,7 @@ class Kind(Enum):
     INTEGER = "integer"  # a non-negative whole number
     FLAG = "flag"  # 0 or 1
     STYPE = "stype"  # "phone" or empty
+    DIALPLAN = "dialplan"  # "auto" or empty: the only dialplan the API page says is supported
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,13 @@ class Parameter:
     name: str
     kind: Kind
     required: bool = False
+    maximum: int | None = None  # for an integer: the largest value dialer sends
+
+
+# Seconds: the switch holds a request open for ``wait``, and places a call ``delay`` later. Values
+# beyond these are typing mistakes, not campaigns (a wait of a day would hold a connection a day).
+MAX_WAIT = 300
+MAX_DELAY = 86_400
 
 
 # Order as on the API page; auth_username/auth_password are deliberately absent: they never come
@@ -34,7 +42,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("snumber", Kind.NUMBER, required=True),
         Parameter("ctype", Kind.STRING),
         Parameter("cnumber", Kind.NUMBER, required=True),
-        Parameter("cdialplan", Kind.STRING),
+        Parameter("cdialplan", Kind.DIALPLAN),
         Parameter("card", Kind.STRING),
         Parameter("customer", Kind.INTEGER),
         Parameter("answer1", Kind.FLAG),
@@ -46,8 +54,8 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("screen2", Kind.FLAG),
         Parameter("warn1", Kind.FLAG),
         Parameter("warn2", Kind.FLAG),
-        Parameter("delay", Kind.INTEGER),
-        Parameter("wait", Kind.INTEGER),
+        Parameter("delay", Kind.INTEGER, maximum=MAX_DELAY),
+        Parameter("wait", Kind.INTEGER, maximum=MAX_WAIT),
         Parameter("noforwards", Kind.FLAG),
     )
 }

@@ -9,7 +9,7 @@ checkpoint; a results file truncated, rewritten or replaced; a different dialer 
 means a full replay, with an info line saying why: a checkpoint can make a run start sooner, never
 change what it does. Deleting it is always safe.
 
-Its file format is the derived files' (``dialer.journal.derived_file``), the rows' columns in the
+Its file format is the derived files' (``dialer.journal.derived_file``), the records' columns in the
 column codec (``dialer.journal.column_codec``): nothing in it can run code when read.
 """
 
@@ -42,10 +42,10 @@ from dialer.journal.derived_file import (
     sources_digest,
     write_derived,
 )
-from dialer.journal.records import RowRecord
+from dialer.journal.records import PersonRecord
 from dialer.journal.replay import Replay
 from dialer.journal.results_file import read_results
-from dialer.journal.store import RowStore
+from dialer.journal.store import RecordStore
 
 CHECKPOINT_FORMAT = 2  # bump on any change to what a checkpoint holds or means
 TAIL_BYTES = 65536  # the bytes before the offset whose hash proves the file is the same one
@@ -59,11 +59,11 @@ def checkpoint_path(results: Path) -> Path:
 @cache
 def checkpoint_format() -> str:
     """Changes with anything that could change what a replayed state means: this format, the
-    dialer's version, RowRecord's and Replay's fields (names, order), and the modules that make and
+    dialer's version, PersonRecord's and Replay's fields (names, order), and the modules that make and
     hold a replay (lines, replay, records, store, outcomes)."""
-    if not all(f.init for f in fields(RowRecord)):
-        raise Stale("RowRecord has a field set outside its constructor")
-    names = field_names(RowRecord, Replay)
+    if not all(f.init for f in fields(PersonRecord)):
+        raise Stale("PersonRecord has a field set outside its constructor")
+    names = field_names(PersonRecord, Replay)
     modules = [_lines_module, _replay_module, _records_module, _store_module, _outcomes]
     digest = sources_digest(modules, [str(CHECKPOINT_FORMAT), __version__, *names])
     return f"{CHECKPOINT_FORMAT}-{digest}"
@@ -252,12 +252,12 @@ def save_checkpoint(results: Path, history: FileReplay) -> bool:
 
 
 def _encode_replay(replay: Replay) -> list[tuple[dict, bytes]]:
-    names = [f.name for f in fields(RowRecord)]
+    names = [f.name for f in fields(PersonRecord)]
     # One column's values at a time: a million of them each, built, encoded and let go.
-    columns = replay.rows.columns(names)
-    sections = [encode_column(f"row.{name}", values) for name, values in zip(names, columns, strict=True)]
+    columns = replay.records.columns(names)
+    sections = [encode_column(f"record.{name}", values) for name, values in zip(names, columns, strict=True)]
     for f in fields(Replay):
-        if f.name != "rows":
+        if f.name != "records":
             # The checkpoint ends with a whole line: nothing of it is torn.
             value = False if f.name == "torn_tail" else getattr(replay, f.name)
             sections.append(json_section(f"replay.{f.name}", value))
@@ -265,10 +265,10 @@ def _encode_replay(replay: Replay) -> list[tuple[dict, bytes]]:
 
 
 def _decode_replay(derived: Derived) -> Replay:
-    names = [f.name for f in fields(RowRecord)]
-    rows = RowStore.from_columns(names, [derived.stored_column(f"row.{name}") for name in names])
-    others = {f.name: derived.value(f"replay.{f.name}") for f in fields(Replay) if f.name != "rows"}
-    return Replay(rows=rows, **others)
+    names = [f.name for f in fields(PersonRecord)]
+    records = RecordStore.from_columns(names, [derived.stored_column(f"record.{name}") for name in names])
+    others = {f.name: derived.value(f"replay.{f.name}") for f in fields(Replay) if f.name != "records"}
+    return Replay(records=records, **others)
 
 
 def _info(log: Any, event: str, **fields: Any) -> None:

@@ -4,30 +4,33 @@ that writes or reads a results line goes through here.
 
 A line is one JSON object: ``ts`` (UTC, when its batch was handed to the OS) and ``event`` first,
 then the run id (``run``, bound by the journal), then the event's own fields. Every line about a row
-carries the row's fields (``row``, ``snumber``, ``cnumber`` and, when the list has other columns,
-``columns``: ``ListRows.line_fields``), then ``attempt``, ``outcome``, ``code``, ``callid`` and,
-where there is one, a ``reason`` for an operator.
+carries the row's fields (``row``, ``snumber``, ``cnumber``, ``person`` and, when the list has other
+columns, ``columns``: ``ListRows.line_fields``), then ``attempt``, ``outcome``, ``code``, ``callid``
+and, where there is one, a ``reason`` for an operator.
 
-Replay folds a row's lines in order; the last word wins, with the one rule that keeps people from
-being called twice: an intent (``dial``) with no answer after it is ``unknown``, because the request
-may have reached the switch before the process died.
+Replay folds the lines about a person in order, into the person's record (``records.key_of``); the
+last word wins, with the one rule that keeps people from being called twice: an intent (``dial``)
+with no answer after it is ``unknown``, because the request may have reached the switch before the
+process died. The list's verdicts on rows it did not send are kept by row, apart from the persons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from sys import intern
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialer.calllist.model import RowProblem
 from dialer.core import outcomes as o
 from dialer.core.lookup import ABSENT, FOUND, Answer, Judgement, Question
 from dialer.core.policy import Verdict
-from dialer.journal.records import RowRecord
-from dialer.journal.store import RowStore
+from dialer.journal.records import OLDER_ROW, PersonRecord, key_of, list_row_key
+
+if TYPE_CHECKING:
+    from dialer.journal.replay import Replay
 
 Line = tuple[str, dict[str, Any]]  # (event, fields): what the journal writes as one line
-Fold = Callable[[RowStore, dict], None]
+Fold = Callable[["Replay", dict], None]
 
 
 class Event:
@@ -101,12 +104,14 @@ def row_rejected(row_fields: dict, reason: str) -> Line:
     }
 
 
-def _fold_listed(rows: RowStore, line: dict) -> None:
-    """The list's verdict counts only for a row never sent: once a request may have left, what the
-    switch did decides."""
-    rec = _touched(rows, line)
-    if rec is None or rec.sent:
+def _fold_listed(replay: Replay, line: dict) -> None:
+    """The list's verdict on a row it did not send, kept by row: what the next run compares its own
+    verdict with (it writes one only when it differs)."""
+    row = line.get("row")
+    if type(row) is not int:
         return
+    rec = replay.records.record(list_row_key(row))
+    _stamp(rec, line)
     rec.state = o.REJECTED if line.get("event") == Event.ROW_REJECTED else o.SUPPRESSED
     rec.code = _shared(_str_or_none(line.get("code")))
     rec.reason = _shared(line.get("reason"))
@@ -125,11 +130,13 @@ def dial(row_fields: dict, attempt: int) -> Line:
     return Event.DIAL, {**row_fields, "attempt": attempt, "outcome": o.SENDING, "code": None, "callid": None}
 
 
-def _fold_dial(rows: RowStore, line: dict) -> None:
+def _fold_dial(replay: Replay, line: dict) -> None:
     """Until its answer is read, the call may exist."""
-    rec = _touched(rows, line)
+    rec = _touched(replay, line)
     if rec is None:
         return
+    rec.run = line.get("run")
+    rec.dialed_ts = line.get("ts")
     rec._state_before_intent = rec.state
     rec.state = o.UNKNOWN
     rec.sent = True
@@ -170,13 +177,11 @@ def result(
     return Event.RESULT, fields
 
 
-def interrupted(rec: RowRecord) -> Line:
+def interrupted(rec: PersonRecord) -> Line:
     """The outcome of a request an earlier run left without an answer (kill -9, a second signal, a
     full disk): unknown, so the file says so to anyone reading it, not only to a replay."""
     return Event.RESULT, {
-        "row": rec.row,
-        "snumber": rec.snumber,
-        "cnumber": rec.cnumber,
+        **record_fields(rec),
         "attempt": rec.attempts,
         "outcome": o.UNKNOWN,
         "code": INTERRUPTED,
@@ -185,9 +190,9 @@ def interrupted(rec: RowRecord) -> Line:
     }
 
 
-def _fold_result(rows: RowStore, line: dict) -> None:
+def _fold_result(replay: Replay, line: dict) -> None:
     """The attempt's outcome becomes the row's state (a retry placed nothing: failed)."""
-    rec = _touched(rows, line)
+    rec = _touched(replay, line)
     if rec is None:
         return
     rec.in_flight = False
@@ -212,8 +217,8 @@ def withdrawn(row_fields: dict, attempt: int, reason: str) -> Line:
     }
 
 
-def _fold_withdrawn(rows: RowStore, line: dict) -> None:
-    rec = _touched(rows, line)
+def _fold_withdrawn(replay: Replay, line: dict) -> None:
+    rec = _touched(replay, line)
     if rec is None:
         return
     rec.in_flight = False
@@ -248,16 +253,16 @@ def checked(
     }
 
 
-def _fold_checked(rows: RowStore, line: dict) -> None:
+def _fold_checked(replay: Replay, line: dict) -> None:
     """A call found means placed, none found means nothing was placed (failed: the planner dials it
     again). Counted only while the row is still unknown, not in flight, with the same numbers: a
     check is written about a row's latest attempt, before any further intent, so it never overrides
     anything written after that attempt. ``unasked`` decides nothing and changes nothing."""
     verdict = line.get("verdict")
-    row = line.get("row")
-    if (verdict != FOUND and verdict != ABSENT) or not isinstance(row, int):
+    key = key_of(line)
+    if (verdict != FOUND and verdict != ABSENT) or key is None:
         return
-    rec = rows.record_of(row)
+    rec = replay.records.record_of(key)
     if (
         rec is None
         or rec.state != o.UNKNOWN
@@ -265,7 +270,7 @@ def _fold_checked(rows: RowStore, line: dict) -> None:
         or (rec.snumber, rec.cnumber) != (line.get("snumber"), line.get("cnumber"))
     ):
         return
-    _touched(rows, line)
+    _touched(replay, line)
     rec.state = o.PLACED if verdict == FOUND else o.FAILED
     rec.code = _shared(_str_or_none(line.get("code")))
     callid = line.get("callid")
@@ -288,21 +293,37 @@ ROW_FOLDS: dict[str, Fold] = {
 RUN_EVENTS = (Event.RUN_STARTED, Event.RUN_ENDED, Event.RUN_ERROR)
 
 
-def _touched(rows: RowStore, line: dict) -> RowRecord | None:
-    """The record of the row a line is about (made on first sight), its times and numbers updated."""
-    row = line.get("row")
-    if not isinstance(row, int):
+def record_fields(rec: PersonRecord) -> dict[str, Any]:
+    """The row fields of a line about what a record holds (the row and numbers it was dialed as)."""
+    fields: dict[str, Any] = {"row": rec.row, "snumber": rec.snumber, "cnumber": rec.cnumber}
+    if not rec.key.startswith(OLDER_ROW):
+        fields["person"] = rec.key
+    return fields
+
+
+def _touched(replay: Replay, line: dict) -> PersonRecord | None:
+    """The record of the person a line is about (made on first sight), its row, times and numbers
+    updated."""
+    key = key_of(line)
+    if key is None:
         return None
-    rec = rows.record(row)
+    if key.startswith(OLDER_ROW):
+        replay.older_rows = True
+    rec = replay.records.record(key)
+    rec.row = line["row"]
+    _stamp(rec, line)
+    rec.snumber = line.get("snumber", rec.snumber)
+    cnumber = line.get("cnumber", rec.cnumber)
+    rec.cnumber = intern(cnumber) if type(cnumber) is str else cnumber
+    return rec
+
+
+def _stamp(rec: PersonRecord, line: dict) -> None:
     ts = line.get("ts")
     if not rec.first_ts:
         rec.first_ts = ts
     if ts:
         rec.last_ts = ts
-    rec.snumber = line.get("snumber", rec.snumber)
-    cnumber = line.get("cnumber", rec.cnumber)
-    rec.cnumber = intern(cnumber) if type(cnumber) is str else cnumber
-    return rec
 
 
 def _str_or_none(value: object) -> str | None:

@@ -25,7 +25,7 @@ import orjson
 import pandas as pd
 
 from dialer import __version__
-from dialer.calllist import columns, donotcall, loader, numbers, reading, values
+from dialer.calllist import columns, donotcall, loader, numbers, persons, reading, values
 from dialer.calllist import model as _model
 from dialer.calllist.loader import load_call_list
 from dialer.calllist.model import CallList, ListOptions, RowProblem
@@ -46,7 +46,7 @@ from dialer.journal.derived_file import (
 LIST_CACHE_FORMAT = 1  # bump on any change to what the cache holds or means
 _LIBRARIES = ("pandas", "numpy", "phonenumbers", "python-calamine", "openpyxl")
 # CallList fields written with their own encoding; every other field is stored as JSON.
-_SPECIAL = ("source", "table", "problems", "original", "called")
+_SPECIAL = ("source", "table", "problems", "original", "persons")
 
 
 def list_cache_path(results: Path) -> Path:
@@ -113,7 +113,7 @@ def file_identity(path: Path) -> dict[str, Any]:
 def list_cache_format() -> str:
     """Changes with the dialer's version, the libraries, the list-checking code and the model's fields."""
     libraries = [f"{name}={_version(name)}" for name in _LIBRARIES]
-    code = [columns, donotcall, loader, _model, numbers, reading, values, params]
+    code = [columns, donotcall, loader, _model, numbers, persons, reading, values, params]
     digest = sources_digest(
         code,
         [str(LIST_CACHE_FORMAT), __version__, *libraries, *field_names(CallList, RowProblem, ListOptions)],
@@ -159,10 +159,10 @@ def _encode(call_list: CallList) -> list[tuple[dict, bytes]]:
     sections = [_index_section("table.index", table.index)]
     sections.append(json_section("table.columns", [[c, _dtype_name(table[c])] for c in table.columns]))
     sections += [_strings_section(f"table.column.{i}", table[c]) for i, c in enumerate(table.columns)]
-    called = call_list.called
-    if called is not None:
-        sections += [_index_section("called.index", called.index), _strings_section("called", called)]
-        sections.append(json_section("called.meta", [_dtype_name(called), called.name]))
+    persons = call_list.persons
+    if persons is not None:
+        sections += [_index_section("persons.index", persons.index), _strings_section("persons", persons)]
+        sections.append(json_section("persons.meta", [_dtype_name(persons), persons.name]))
     sections += [
         encode_column(f"problem.{f.name}", [getattr(p, f.name) for p in call_list.problems])
         for f in fields(RowProblem)
@@ -213,17 +213,19 @@ def _decode(derived: Derived, path: Path) -> CallList:
         },
         index=index,
     )
-    called = None
-    if "called" in derived.sections:
-        dtype, name = derived.value("called.meta")
-        called = pd.Series(
-            pd.array(derived.column("called"), dtype=dtype), index=_index(derived, "called.index"), name=name
+    persons = None
+    if "persons" in derived.sections:
+        dtype, name = derived.value("persons.meta")
+        persons = pd.Series(
+            pd.array(derived.column("persons"), dtype=dtype),
+            index=_index(derived, "persons.index"),
+            name=name,
         )
     count = derived.value("problems")
     problem_columns = [derived.column(f"problem.{f.name}") for f in fields(RowProblem)]
     problems = list(map(RowProblem, *problem_columns)) if count else []
     others = {f.name: derived.value(f"list.{f.name}") for f in fields(CallList) if f.name not in _SPECIAL}
-    return CallList(source=path, table=table, problems=problems, original=None, called=called, **others)
+    return CallList(source=path, table=table, problems=problems, original=None, persons=persons, **others)
 
 
 def _index(derived: Derived, name: str) -> pd.Index:

@@ -1,4 +1,10 @@
-"""What the results file says of one row: the record the replay folds each line into."""
+"""What the results file says of one person: the record the replay folds each line into.
+
+A record is known by its key: the person a dial was about (``dialer.calllist.persons``: canonical
+numbers), so that whatever row or list holds that person later, the record is theirs. Two other kinds
+of key hold what is not a dial about a person: a list's verdict on a row it did not send (rejected,
+suppressed), and a row an older dialer recorded before lines named the person.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,42 @@ from dataclasses import dataclass, field
 
 from dialer.core import outcomes as o
 
+LIST_ROW = "row:"  # + row number: a list's verdict on a row never sent
+OLDER_ROW = "pair:"  # + snumber|cnumber as sent: a row recorded by a dialer before persons
+
+
+def key_of(line: dict) -> str | None:
+    """The record a results line about a row belongs to; None for a line about no row."""
+    row = line.get("row")
+    if type(row) is not int:
+        return None
+    person = line.get("person")
+    if type(person) is str and person:
+        return person
+    return f"{OLDER_ROW}{line.get('snumber')}|{line.get('cnumber')}"
+
+
+def list_row_key(row: int) -> str:
+    return f"{LIST_ROW}{row}"
+
+
+def older_row_key(snumber: str, cnumber: str) -> str:
+    return f"{OLDER_ROW}{snumber}|{cnumber}"
+
+
+def is_person(key: str) -> bool:
+    """A key of a person's record (not a list's verdict on a row)."""
+    return not key.startswith(LIST_ROW)
+
 
 @dataclass(slots=True)
-class RowRecord:
-    row: int
-    snumber: str = ""
+class PersonRecord:
+    key: str  # the person (see the module's docstring)
+    row: int = 0  # the list row of the latest line about the person
+    snumber: str = ""  # the numbers as last sent (or listed)
     cnumber: str = ""
     state: str = o.NOT_DIALED
-    sent: bool = False  # a request for this row may have left at some point
+    sent: bool = False  # a request for this person may have left at some point
     in_flight: bool = False  # an intent with no result after it
     attempts: int = 0
     code: str | None = None
@@ -22,4 +56,6 @@ class RowRecord:
     message: str | None = None
     first_ts: str | None = None
     last_ts: str | None = None
+    run: str | None = None  # the run of the latest dial
+    dialed_ts: str | None = None  # when the latest dial's intent was written: its request left after
     _state_before_intent: str = field(default=o.NOT_DIALED, repr=False)

@@ -1,23 +1,21 @@
-"""The results file replayed into per-row state: a pure fold over its lines, no I/O.
+"""The results file replayed into per-person state: a pure fold over its lines, no I/O.
 
 Each line is handed to its event's fold (``dialer.journal.lines``), which updates the record of the
-row it is about; the run lines are kept whole. Resuming a long campaign replays millions of lines
+person it is about; the run lines are kept whole. Resuming a long campaign replays millions of lines
 before the first call, so the loop here does nothing per line but parse it and call its fold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
-import numpy as np
 import orjson
 
-from dialer.core import outcomes as o
 from dialer.journal.lines import ROW_FOLDS, Event
-from dialer.journal.records import RowRecord
-from dialer.journal.store import RowStore
+from dialer.journal.records import PersonRecord
+from dialer.journal.store import RecordStore
 
 
 class ResultsFileError(Exception):
@@ -26,39 +24,20 @@ class ResultsFileError(Exception):
 
 @dataclass
 class Replay:
-    """What the results file says: each row's record, and the run lines."""
+    """What the results file says: each person's record (and the list's verdicts on rows), and the
+    run lines."""
 
-    rows: RowStore = field(default_factory=RowStore)
+    records: RecordStore = field(default_factory=RecordStore)
     runs: list[dict] = field(default_factory=list)  # run_started lines
     ends: list[dict] = field(default_factory=list)  # run_ended lines
     errors: list[dict] = field(default_factory=list)  # run_error lines
     lines: int = 0
     torn_tail: bool = False  # the last line was cut short by a crash and ignored
+    older_rows: bool = False  # lines of an older dialer, about rows without naming the person
 
-    def placed_or_pending_pairs(self, snumbers: Container[str] | None = None) -> dict[tuple[str, str], int]:
-        """(snumber, cnumber) of every row whose call may exist, mapped to its row (the last such
-        row in the store's order, when two share a pair).
-
-        ``snumbers``: only pairs with one of these snumbers (the same answer for those pairs, without
-        building a key for every row of a long campaign).
-        """
-        rows = self.rows.select(states=o.FINAL_STATES, sent=True)
-        _, values = self.rows.lookup(np.array(rows, dtype=np.int64), ("snumber", "cnumber"))
-        pairs = zip(values["snumber"].tolist(), values["cnumber"].tolist(), strict=True)
-        if snumbers is None:
-            return dict(zip(pairs, rows, strict=True))
-        return {pair: row for pair, row in zip(pairs, rows, strict=True) if pair[0] in snumbers}
-
-    def counts(self) -> dict[str, int]:
-        """Rows by state (every state, none left out)."""
-        out = dict.fromkeys(o.ROW_STATES, 0)
-        for state, n in self.rows.count("state").items():
-            out[state] += n
-        return out
-
-    def in_flight_records(self) -> list[RowRecord]:
-        """Rows with an intent and no answer after it, in the store's order."""
-        return self.rows.records_of(self.rows.select(in_flight=True))
+    def in_flight_records(self) -> list[PersonRecord]:
+        """Intents with no answer after them, in the store's order."""
+        return self.records.records_of(self.records.select(in_flight=True))
 
 
 def replay_lines(
@@ -102,7 +81,7 @@ def replay_lines(
 def _handlers(out: Replay) -> dict[str, Callable[[dict], object]]:
     """What each event does to this replay."""
     handlers: dict[str, Callable[[dict], object]] = {
-        event: partial(fold, out.rows) for event, fold in ROW_FOLDS.items()
+        event: partial(fold, out) for event, fold in ROW_FOLDS.items()
     }
     handlers[Event.RUN_STARTED] = out.runs.append
     handlers[Event.RUN_ENDED] = out.ends.append

@@ -1,10 +1,18 @@
 """Which rows to dial next, given the list and the replayed results file: a pure function.
 
-A row is known by its spreadsheet row number *and* its (snumber, cnumber) pair. The number alone
-would be wrong after a list is re-sorted or re-exported; so a row whose pair differs from what the
-results file recorded under its number is treated as a new row, and any row whose pair was already
-dialed under another number is suppressed as a duplicate of that earlier row: nobody is called twice
-because a CRM export changed order.
+A campaign's memory is kept by person (``dialer.calllist.persons``), not by row: whatever row,
+position or list holds a person now, what the results file says of that person decides the row.
+
+| the person's record          | the row holds the numbers it was dialed with | other numbers          |
+| ---------------------------- | -------------------------------------------- | ---------------------- |
+| none, never sent, or failed  | dialed                                       | dialed                 |
+| placed                       | placed (its callid)                          | suppressed: called     |
+| unknown                      | unknown: the switch's lists are asked (or the operator redials) | the same |
+| rejected by the switch       | rejected                                     | dialed (nothing placed)|
+
+So a list edited between runs (rows inserted, re-ordered, deleted, a cnumber changed, another list
+on the same results file) never has a person called twice, and every row's outcome is the one its
+person had. The list's own verdicts (invalid, duplicate, do-not-call) are the loader's.
 """
 
 from __future__ import annotations
@@ -18,7 +26,14 @@ import pandas as pd
 
 from dialer.calllist.model import CallList, RowProblem
 from dialer.core import outcomes as o
-from dialer.journal.replay import Replay, RowRecord
+from dialer.journal.records import PersonRecord, list_row_key, older_row_key
+from dialer.journal.replay import Replay
+
+ALREADY_CALLED = "already-called"  # the code of a row whose person was called under other numbers
+# States of a person's record after which nobody is called again on their account: the call may
+# exist. Anything the planner does not know (a damaged line) is taken as one of these.
+_MAY_EXIST = (o.PLACED, o.UNKNOWN)
+_NOTHING_PLACED = (o.NOT_DIALED, o.FAILED)
 
 
 @dataclass(frozen=True)
@@ -29,7 +44,7 @@ class ListRowState:
     snumber: str
     cnumber: str
     state: str  # one of outcomes.ROW_STATES
-    record: RowRecord | None  # its history in the results file, when it matches this row
+    record: PersonRecord | None  # its person's record, when that outcome is this row's
     problem: RowProblem | None  # why it is not dialed, when the list or an earlier run says so
 
 
@@ -37,169 +52,175 @@ class ListRowState:
 class Plan:
     to_dial: list[int] = field(default_factory=list)  # in list order
     redial_unknown: list[int] = field(default_factory=list)  # unknown rows the operator chose to redial
-    # Unknown rows (history matching the list row, not redialed) whose call the switch may be asked about.
-    unknown: list[int] = field(default_factory=list)
+    # Rows whose person's outcome is unknown and not redialed, with the key of the person's record:
+    # the switch may be asked about them.
+    unknown: list[tuple[int, str]] = field(default_factory=list)
     problems_to_record: list[RowProblem] = field(default_factory=list)  # not yet in the results file
-    changed_rows: list[int] = field(default_factory=list)  # the list's pair differs from the results'
+    already_called: list[int] = field(default_factory=list)  # person called under other numbers
+    moved: list[int] = field(default_factory=list)  # person's outcome recorded under another row
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(o.ROW_STATES, 0))
 
 
-def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowState]:
-    """Every row of the list with its current state, in row order."""
-    replay.rows.make_all_records()  # every row is read: its records built at once, not one by one
-    claimed = replay.placed_or_pending_pairs()
-    table = call_list.table
-    snumbers = table["snumber"].tolist() if len(table) else []
-    cnumbers = table["cnumber"].tolist() if len(table) else []
-    problems = {p.row: p for p in call_list.problems}
-    rows = table.index.tolist()
-    for row, snumber, cnumber in zip(rows, snumbers, cnumbers, strict=True):
-        yield _table_row_state(row, snumber, cnumber, replay.rows.record_of(row), claimed)
-    for row, problem in problems.items():
-        yield _problem_row_state(problem, replay.rows.record_of(row))
+@dataclass
+class _Verdicts:
+    """Every table row's person and what the results file says of it, as arrays in row order."""
+
+    rows: np.ndarray  # int64
+    snumbers: np.ndarray
+    cnumbers: np.ndarray
+    keys: np.ndarray  # the key of the record that speaks for the row (its person, or an older row)
+    present: np.ndarray  # bool: the record exists and a request for the person may have left
+    state: np.ndarray  # the record's state (None where absent)
+    row_of: np.ndarray  # the row the record was last dialed as
+    same: np.ndarray  # bool: the row holds the numbers the record was dialed with
+
+    def where(self, states: tuple) -> np.ndarray:
+        return self.present & _isin(self.state, states)
 
 
-def _table_row_state(
-    row: int, snumber: str, cnumber: str, rec: RowRecord | None, claimed: dict[tuple[str, str], int]
-) -> ListRowState:
-    if rec is not None and (rec.snumber, rec.cnumber) == (snumber, cnumber):
-        if not _history_counts(rec):
-            rec = None
-        else:
-            return ListRowState(row, snumber, cnumber, rec.state, rec, None)
-    earlier = claimed.get((snumber, cnumber))
-    if earlier is not None and earlier != row:
-        problem = RowProblem(
-            row=row,
-            outcome=o.SUPPRESSED,
-            code="duplicate",
-            reason=f"same snumber and cnumber as row {earlier}, already dialed in an earlier run",
-            snumber=snumber,
-            cnumber=cnumber,
-            duplicate_of=earlier,
-        )
-        return ListRowState(row, snumber, cnumber, o.SUPPRESSED, None, problem)
-    return ListRowState(row, snumber, cnumber, o.NOT_DIALED, None, None)
-
-
-def _problem_row_state(problem: RowProblem, rec: RowRecord | None) -> ListRowState:
-    if rec is not None and rec.sent and (rec.snumber, rec.cnumber) == (problem.snumber, problem.cnumber):
-        # Dialed before the list marked it; what happened then is what counts.
-        return ListRowState(problem.row, problem.snumber, problem.cnumber, rec.state, rec, None)
-    return ListRowState(problem.row, problem.snumber, problem.cnumber, problem.outcome, None, problem)
-
-
-def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -> Plan:
-    """What this run must do: rows to dial, problems to record, and counts of where things stand.
-
-    The same judgement as ``list_row_states``, with a fast lane for the common case of a resumed
-    campaign: a row whose results-file history matches it is settled by that history alone, read for
-    every row at once without making a record of each.
-    """
-    out = Plan()
+def _verdicts(call_list: CallList, replay: Replay) -> _Verdicts:
     table = call_list.table
     if len(table):
         rows = table.index.to_numpy(dtype=np.int64)
         snumbers = table["snumber"].to_numpy(dtype=object)
         cnumbers = table["cnumber"].to_numpy(dtype=object)
+        keys = call_list.persons.to_numpy(dtype=object)
     else:
-        rows, snumbers, cnumbers = np.empty(0, np.int64), np.empty(0, object), np.empty(0, object)
-    present, had = replay.rows.lookup(rows, ("snumber", "cnumber", "sent", "state"))
-    state = had["state"]
-    own = (
-        present
-        & (had["snumber"] == snumbers)
-        & (had["cnumber"] == cnumbers)
-        & (had["sent"].astype(bool) | ~_isin(state, _LIST_VERDICTS))  # _history_counts, for every row
-    )
-    _settle(out, rows[own], state[own], redial_unknown)
-    others = ~own
-    _judge_others(
-        out,
-        list(zip(rows[others].tolist(), snumbers[others].tolist(), cnumbers[others].tolist(), strict=True)),
-        present[others].tolist(),
-        replay,
-        redial_unknown,
-    )
-    history = replay.rows
-    for problem in {p.row: p for p in call_list.problems}.values():
-        # A row the list now rejects is never dialed again, so never asked about either.
-        st = _problem_row_state(problem, history.record_of(problem.row))
-        _add(out, st, history.record_of(problem.row), redial_unknown, listed=False)
+        rows, snumbers, cnumbers, keys = np.empty(0, np.int64), *(np.empty(0, object),) * 3
+    names = ("snumber", "cnumber", "sent", "state", "row")
+    present, had = replay.records.lookup(keys, names)
+    if replay.older_rows:
+        _older_records(replay, snumbers, cnumbers, keys, present, had)
+    present &= had["sent"].astype(bool)
+    same = present & (had["snumber"] == snumbers) & (had["cnumber"] == cnumbers)
+    return _Verdicts(rows, snumbers, cnumbers, keys, present, had["state"], had["row"], same)
+
+
+def _older_records(
+    replay: Replay,
+    snumbers: np.ndarray,
+    cnumbers: np.ndarray,
+    keys: np.ndarray,
+    present: np.ndarray,
+    had: dict[str, np.ndarray],
+) -> None:
+    """Rows with no record of their person, matched by their numbers to a row an older dialer
+    recorded without naming the person (in place)."""
+    rest = np.flatnonzero(~present)
+    if not len(rest):
+        return
+    older = np.array([older_row_key(s, c) for s, c in zip(snumbers[rest], cnumbers[rest], strict=True)])
+    found, values = replay.records.lookup(older.astype(object), tuple(had))
+    at = rest[found]
+    keys[at] = older[found]
+    present[at] = True
+    for name, column in had.items():
+        column[at] = values[name][found]
+
+
+def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -> Plan:
+    """What this run must do: rows to dial, problems to record, and counts of where things stand."""
+    out = Plan()
+    v = _verdicts(call_list, replay)
+    dial = ~v.present | v.where(_NOTHING_PLACED) | (v.where((o.REJECTED,)) & ~v.same)
+    counts = Counter(np.where(v.present & v.where((o.FAILED,)), o.FAILED, o.NOT_DIALED)[dial].tolist())
+    out.to_dial = v.rows[dial].tolist()
+    out.counts[o.REJECTED] += int(np.count_nonzero(v.where((o.REJECTED,)) & v.same))
+    may_exist = v.present & ~dial & ~v.where((o.REJECTED,))
+    placed_here = may_exist & v.same & _isin(v.state, (o.PLACED,))
+    called_elsewhere = may_exist & ~v.same & _isin(v.state, (o.PLACED,))
+    unknown = may_exist & ~placed_here & ~called_elsewhere  # unknown, or a state nobody wrote
+    out.counts[o.PLACED] += int(np.count_nonzero(placed_here))
+    out.counts[o.SUPPRESSED] += int(np.count_nonzero(called_elsewhere))
+    if redial_unknown:
+        out.redial_unknown = v.rows[unknown].tolist()
+        out.to_dial += out.redial_unknown
+        counts[o.UNKNOWN] += len(out.redial_unknown)
+    else:
+        out.unknown = list(zip(v.rows[unknown].tolist(), v.keys[unknown].tolist(), strict=True))
+        out.counts[o.UNKNOWN] += len(out.unknown)
+    for state, n in counts.items():
+        out.counts[state] += n
+    out.moved = v.rows[(placed_here | (unknown & v.same)) & (v.row_of != v.rows)].tolist()
+    out.already_called = v.rows[called_elsewhere].tolist()
+    for i in np.flatnonzero(called_elsewhere).tolist():
+        problem = _already_called(v, i, replay.records.record_of(v.keys[i]))
+        _note(out, problem, replay)
+    for problem in call_list.problems:
+        state = _problem_row_state(problem, replay)
+        if state.problem is not None:
+            _note(out, state.problem, replay)
+        out.counts[state.state] += 1
     out.to_dial.sort()
-    out.unknown.sort()
-    out.redial_unknown.sort()
     return out
 
 
-def _settle(out: Plan, rows: np.ndarray, state: np.ndarray, redial_unknown: bool) -> None:
-    """The rows whose own history decides them: not dialed or failed are dialed, unknown are asked
-    about (or redialed on the operator's word), the rest stay as they are."""
-    out.to_dial += rows[_isin(state, (o.NOT_DIALED, o.FAILED))].tolist()
-    unknown = rows[_isin(state, (o.UNKNOWN,))].tolist()
-    if redial_unknown:
-        out.redial_unknown += unknown
-        out.to_dial += unknown
-    else:
-        out.unknown += unknown
-    for value, n in Counter(state.tolist()).items():
-        out.counts[value] += n
+def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowState]:
+    """Every row of the list with its current state, in row order (for status and reports)."""
+    replay.records.make_all_records()  # every record is read: built at once, not one by one
+    v = _verdicts(call_list, replay)
+    states = [
+        _table_row_state(v, i, replay.records.record_of(v.keys[i]) if v.present[i] else None)
+        for i in range(len(v.rows))
+    ]
+    states += [_problem_row_state(problem, replay) for problem in call_list.problems]
+    yield from sorted(states, key=lambda st: st.row)
 
 
-def _judge_others(
-    out: Plan, others: list[tuple[int, str, str]], present: list[bool], replay: Replay, redial_unknown: bool
-) -> None:
-    """Rows without a matching history: new rows (the common case, settled here at once: never
-    dialed, and their numbers not dialed under another row) and the rest, judged in full."""
-    history = replay.rows
-    claimed = replay.placed_or_pending_pairs({snumber for _, snumber, _ in others})
-    fresh = 0
-    for (row, snumber, cnumber), known in zip(others, present, strict=True):
-        if not known and (snumber, cnumber) not in claimed:
-            out.to_dial.append(row)
-            fresh += 1
-        else:
-            rec = history.record_of(row)
-            _add(out, _table_row_state(row, snumber, cnumber, rec, claimed), rec, redial_unknown)
-    out.counts[o.NOT_DIALED] += fresh
+def _table_row_state(v: _Verdicts, i: int, rec: PersonRecord | None) -> ListRowState:
+    row, snumber, cnumber = int(v.rows[i]), v.snumbers[i], v.cnumbers[i]
+    if rec is None or rec.state in _NOTHING_PLACED:
+        state = o.FAILED if rec is not None and rec.state == o.FAILED else o.NOT_DIALED
+        return ListRowState(row, snumber, cnumber, state, rec, None)
+    if rec.state == o.REJECTED:
+        if v.same[i]:
+            return ListRowState(row, snumber, cnumber, o.REJECTED, rec, None)
+        return ListRowState(row, snumber, cnumber, o.NOT_DIALED, None, None)
+    if rec.state == o.PLACED and not v.same[i]:
+        return ListRowState(row, snumber, cnumber, o.SUPPRESSED, None, _already_called(v, i, rec))
+    state = rec.state if rec.state in _MAY_EXIST else o.UNKNOWN
+    return ListRowState(row, snumber, cnumber, state, rec, None)
+
+
+def _already_called(v: _Verdicts, i: int, rec: PersonRecord | None) -> RowProblem:
+    row, snumber, cnumber = int(v.rows[i]), v.snumbers[i], v.cnumbers[i]
+    earlier = "an earlier run" if rec is None or not rec.run else f"run {rec.run}"
+    detail = "" if rec is None else f" as row {rec.row} ({rec.snumber} to {rec.cnumber})"
+    callid = f", callid {rec.callid}" if rec is not None and rec.callid else ""
+    return RowProblem(
+        row=row,
+        outcome=o.SUPPRESSED,
+        code=ALREADY_CALLED,
+        reason=f"its person was already called: placed in {earlier}{detail}{callid}",
+        snumber=snumber,
+        cnumber=cnumber,
+        duplicate_of=None if rec is None else rec.row,
+        person=str(v.keys[i]),
+    )
+
+
+def _problem_row_state(problem: RowProblem, replay: Replay) -> ListRowState:
+    """A row the list sets aside; one whose person was dialed with these very numbers before the list
+    set it aside (put on do-not-call since) shows what happened then."""
+    if problem.code != "duplicate" and problem.person:
+        rec = replay.records.record_of(problem.person)
+        if rec is not None and rec.sent and (rec.snumber, rec.cnumber) == (problem.snumber, problem.cnumber):
+            return ListRowState(problem.row, problem.snumber, problem.cnumber, rec.state, rec, None)
+    return ListRowState(problem.row, problem.snumber, problem.cnumber, problem.outcome, None, problem)
+
+
+def _note(out: Plan, problem: RowProblem, replay: Replay) -> None:
+    """A problem is written down once: again only when what the results file says of it differs."""
+    rec = replay.records.record_of(list_row_key(problem.row))
+    if (
+        rec is None
+        or rec.state != problem.outcome
+        or rec.reason != problem.reason
+        or (rec.snumber, rec.cnumber) != (problem.snumber, problem.cnumber)
+    ):
+        out.problems_to_record.append(problem)
 
 
 def _isin(values: np.ndarray, wanted: tuple) -> np.ndarray:
     """A bool per value of an object array (None and mixed types allowed): one of ``wanted``."""
     return pd.Series(values, dtype=object, copy=False).isin(list(wanted)).to_numpy(dtype=bool)
-
-
-_LIST_VERDICTS = (o.REJECTED, o.SUPPRESSED)
-
-
-def _history_counts(rec: RowRecord) -> bool:
-    """False for an earlier run's verdict on the list (not the switch's): the list is re-checked now."""
-    return rec.sent or rec.state not in _LIST_VERDICTS
-
-
-def _add(
-    out: Plan, st: ListRowState, rec: RowRecord | None, redial_unknown: bool, listed: bool = True
-) -> None:
-    if rec is not None and rec.sent and st.record is None and st.problem is None:
-        out.changed_rows.append(st.row)
-    if st.problem is not None:
-        if not _already_recorded(st.problem, rec):
-            out.problems_to_record.append(st.problem)
-    elif st.state in (o.NOT_DIALED, o.FAILED):
-        out.to_dial.append(st.row)
-    elif st.state == o.UNKNOWN and redial_unknown:
-        out.redial_unknown.append(st.row)
-        out.to_dial.append(st.row)
-    elif st.state == o.UNKNOWN and listed and st.record is not None:
-        out.unknown.append(st.row)
-    out.counts[st.state] += 1
-
-
-def _already_recorded(problem: RowProblem, rec: RowRecord | None) -> bool:
-    return (
-        rec is not None
-        and not rec.sent
-        and rec.state == problem.outcome
-        and rec.reason == problem.reason
-        and (rec.snumber, rec.cnumber) == (problem.snumber, problem.cnumber)
-    )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
+from dialer.journal.records import is_person
 from dialer.journal.replay import Replay
 from dialer.planning.planner import ListRowState
 
@@ -265,7 +266,9 @@ def _sorted_codes(counter: Counter[tuple[str, str | None]]) -> list[CodeCount]:
 def _not_in_list(states: Sequence[ListRowState], replay: Replay) -> dict[str, int]:
     matched = {id(st.record) for st in states if st.record is not None}
     out: Counter[str] = Counter(
-        rec.state for rec in replay.rows.records() if rec.sent and id(rec) not in matched
+        rec.state
+        for rec in replay.records.records()
+        if is_person(rec.key) and rec.sent and id(rec) not in matched
     )
     return dict(sorted(out.items()))
 

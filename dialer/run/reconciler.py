@@ -9,10 +9,12 @@ rows at a time and outside the calls/make pacing: lookups place nothing. A call 
 attempt placed; none found sends it back through the retry path; an answer that cannot be trusted
 leaves it unknown. What the answers mean is ``dialer.core.lookup``'s to say.
 
-Before the first "absent" is believed, the same questions are asked about a row seen placed (in this
-run, or by an earlier one when a run starts with rows earlier runs left unknown): if the lists do not
-show that call either, they cannot see this campaign's calls (numbers kept in another form, a filter
-the switch ignores) and an empty answer proves nothing, so asking stops.
+An empty answer is believed only when a control says the lists cover the time of the unknown call:
+a call placed before it (by this run, or an earlier one for the rows a run starts with), at most
+``CONTROL_HORIZON`` before it, still shows in the same lists when asked after the empty answer came.
+A call placed after it proves nothing about an earlier time (a switch that lost its records when it
+restarted lists the calls made since). If the control does not show either, the lists cannot be
+believed for this campaign (numbers kept in another form, records lost) and asking stops.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,29 +34,44 @@ from dialer.core.lookup import ABSENT, FOUND, UNASKED, Judgement, Question, ques
 from dialer.core.policy import Verdict
 from dialer.core.request import read_timeout, request_params
 from dialer.journal import lines
-from dialer.journal.records import RowRecord
+from dialer.journal.lines import record_fields
+from dialer.journal.records import PersonRecord
 from dialer.journal.results_file import Journal, JournalError
-from dialer.planning.earlier_unknown import cdr_window_opens, seconds_until_settled
+from dialer.planning.earlier_unknown import cdr_window_opens, dialed_at, seconds_until_settled
 from dialer.run.attempts import Attempt, Retries
 from dialer.run.progress import Progress, Tally
 from dialer.switch.call_lists import CallLists
 
 CONCURRENT = 2  # rows asked about at once
-CONTROLS_KEPT = 4  # placed rows remembered until one has shown the lists can be believed
+CONTROLS_KEPT = 64  # this run's latest placed calls, the controls of its unknown ones
+CONTROL_HORIZON = 900.0  # seconds: a control placed longer before an unknown call proves nothing of it
 
 
 @dataclass(frozen=True)
 class RowCheck:
-    """A row to ask about: the attempt that ended unknown (or, as a control, placed)."""
+    """A call to ask about: the attempt that ended unknown (or, as a control, placed)."""
 
-    attempt: Attempt
-    snumber: str
-    cnumber: str
+    attempt: Attempt  # what a retry dials: the list row that holds the person now
+    fields: dict  # the row fields of its lines: the row and numbers the attempt was sent with
     sent_at: float  # Unix time the request left: the CDR window opens before it
     due: float  # clock() value after which any call the attempt started shows in the lists
     # For a row an earlier run left unknown: that attempt's number as the results file holds it (the
     # line about it says so); ``attempt`` is then this run's attempt 0, whose retry is attempt 1.
     earlier_attempt: int | None = None
+
+    @property
+    def snumber(self) -> str:
+        return self.fields["snumber"]
+
+    @property
+    def cnumber(self) -> str:
+        return self.fields["cnumber"]
+
+
+@dataclass
+class _Control:
+    check: RowCheck
+    shown_at: float | None = None  # clock() when the lists last showed it
 
 
 class Reconciler:
@@ -89,66 +107,68 @@ class Reconciler:
         self._asking = asyncio.Semaphore(concurrent)
         self._tasks: set[asyncio.Task] = set()
         self._stopped = asyncio.Event()
-        self._controls: list[RowCheck] = []
-        self._trusted = False  # a control showed the lists hold this campaign's calls
+        self._recent: deque[_Control] = deque(maxlen=CONTROLS_KEPT)  # this run's, in order
+        self._earlier: list[_Control] = []  # earlier runs', in order of when they were sent
         self.given_up: str | None = None  # why the switch is not asked again in this run
 
     # -- what is asked about ------------------------------------------------------------------------
 
-    def start(self, earlier_unknown: Iterable[RowRecord], controls: Iterable[RowRecord]) -> None:
-        """Ask about the rows earlier runs left unknown, each once it has settled counted from its last
-        results line, with rows earlier runs placed as the controls (none is placed in this run yet)."""
+    def start(
+        self, earlier_unknown: Iterable[tuple[int, PersonRecord]], controls: Iterable[PersonRecord]
+    ) -> None:
+        """Ask about the persons earlier runs left unknown (each with the list row that holds them now),
+        each once it has settled counted from its last results line, with calls earlier runs placed
+        as the controls (none is placed in this run yet)."""
         now, wall = self._clock(), self._wall()
         for rec in controls:
-            check = RowCheck(
-                Attempt(rec.row, rec.attempts), rec.snumber, rec.cnumber, cdr_window_opens(rec), now
-            )
-            self._note_placed(check)
+            fields = record_fields(rec)
+            check = RowCheck(Attempt(rec.row, rec.attempts), fields, dialed_at(rec), now)
+            self._earlier.append(_Control(check))
         c = self._campaign
         stagger_period = c.pacing.period if c.pacing.stagger == "delay" else 0.0
-        for rec in earlier_unknown:
-            params = request_params(self._rows.params(rec.row), 0)  # the delay and wait the row sends
-            # The row's last line may be its intent (a crash): the request may have reached the switch
-            # as late as the moment that run would have given up on it, wait + timeout_margin later.
+        for row, rec in earlier_unknown:
+            params = request_params(self._rows.params(row), 0)  # the delay and wait the row sends
+            # The record's last line may be its intent (a crash): the request may have reached the
+            # switch as late as the moment that run would have given up on it, wait + timeout_margin
+            # later.
             settle = c.reconcile.settle + read_timeout(params, c.timeout_margin)
             wait = seconds_until_settled(rec, params, settle, stagger_period, wall)
             # Attempts are counted per run (a row a later run dials starts at attempt 1, and the
             # replay keeps the highest number seen): the earlier run's unknown attempt is this run's
             # attempt 0, so that "absent" gives the row a first attempt here, with all of --attempts
             # ahead of it, as a failed row gets. The checked line carries the earlier attempt's
-            # number, which is the one the replay holds for the row.
-            self._check(
-                RowCheck(
-                    Attempt(rec.row, 0),
-                    rec.snumber,
-                    rec.cnumber,
-                    cdr_window_opens(rec),
-                    now + wait,
-                    earlier_attempt=rec.attempts,
-                )
+            # number, which is the one the replay holds.
+            check = RowCheck(
+                Attempt(row, 0), record_fields(rec), cdr_window_opens(rec), now + wait, rec.attempts
             )
+            self._check(check)
             self._tally.unknown += 1  # as this run's own unknown attempts are: a check resolves it
 
     def after_attempt(
         self,
         attempt: Attempt,
+        fields: dict,
         verdict: Verdict,
         callid: str | None,
         params: Mapping[str, str],
         sent_at: float,
     ) -> None:
-        """Have an unknown attempt checked once it has settled; offer placed rows as controls.
-        ``params``: what was sent (the numbers exactly as sent, a staggered delay included)."""
+        """Have an unknown attempt checked once it has settled; keep placed ones as controls.
+        ``fields``: its lines' row fields; ``params``: what was sent (a staggered delay included)."""
         if not self.asking:
             return
         if verdict.outcome == o.UNKNOWN and not callid:
-            self._check(self._row_check(attempt, params, sent_at))
-        elif verdict.outcome == o.PLACED and self._wants_controls:
-            self._note_placed(self._row_check(attempt, params, sent_at))
+            self._check(self._row_check(attempt, fields, params, sent_at))
+        elif verdict.outcome == o.PLACED:
+            self._recent.append(_Control(self._row_check(attempt, fields, params, sent_at)))
 
-    def _row_check(self, attempt: Attempt, params: Mapping[str, str], sent_at: float) -> RowCheck:
+    def _row_check(
+        self, attempt: Attempt, fields: dict, params: Mapping[str, str], sent_at: float
+    ) -> RowCheck:
         due = self._clock() + settle_seconds(params, self._campaign.reconcile.settle)
-        return RowCheck(attempt, params["snumber"], params["cnumber"], sent_at, due)
+        # The numbers exactly as sent, which the lists hold.
+        sent = {**fields, "snumber": params["snumber"], "cnumber": params["cnumber"]}
+        return RowCheck(attempt, sent, sent_at, due)
 
     # -- the run's control ---------------------------------------------------------------------------
 
@@ -176,16 +196,6 @@ class Reconciler:
 
     # -- asking ------------------------------------------------------------------------------------
 
-    @property
-    def _wants_controls(self) -> bool:
-        return not self._trusted and len(self._controls) < CONTROLS_KEPT
-
-    def _note_placed(self, check: RowCheck) -> None:
-        """A placed row: a control that the lists show this campaign's calls. The first noted is the
-        one asked about."""
-        if self._wants_controls:
-            self._controls.append(check)
-
     def _check(self, check: RowCheck) -> None:
         if not self.asking:
             return
@@ -204,8 +214,8 @@ class Reconciler:
             if not self.asking:
                 return
             question, answers, judgement = await self._ask(check)
-            if judgement.verdict == ABSENT and not self._trusted:
-                judgement = await self._confirmed(judgement)
+            if judgement.verdict == ABSENT:
+                judgement = await self._confirmed(judgement, check, answered_at=self._clock())
         if judgement.stop_asking:
             self._give_up(judgement.reason)
         self._record(check, judgement, question, answers)
@@ -223,28 +233,47 @@ class Reconciler:
         answers, judgement = await self._lists.ask(question)
         return question, answers, judgement
 
-    async def _confirmed(self, absent: Judgement) -> Judgement:
-        """``absent`` if a call placed shows in the same lists; otherwise nothing decided."""
-        if not self._controls:
-            return Judgement(UNASKED, "no call placed in this run yet shows the lists can be believed")
-        control = self._controls[0]
-        if not await self._until(control.due):
-            return Judgement(UNASKED, "stopping before the lists could be confirmed")
-        _, _, seen = await self._ask(control)
-        row = control.attempt.row
-        if seen.verdict == FOUND:
-            self._trusted = True
-            self._controls.clear()
-            return Judgement(ABSENT, f"{absent.reason} (they list row {row}'s call)")
-        if seen.verdict == ABSENT:
+    async def _confirmed(self, absent: Judgement, check: RowCheck, answered_at: float) -> Judgement:
+        """``absent`` if a call placed shortly before the unknown one still shows in the same lists,
+        asked after the empty answers came; otherwise nothing is decided."""
+        control = self._control_before(check.sent_at)
+        if control is None:
             return Judgement(
                 UNASKED,
-                f"the lists do not show row {row}'s call, which the switch accepted: "
-                "they may hold numbers in another form, so an empty answer proves nothing",
-                stop_asking=True,
+                f"no call placed before it (within {CONTROL_HORIZON / 60:g} minutes) shows that the lists "
+                "cover its time",
             )
-        why = f"could not confirm the lists on row {row}: {seen.reason}"
-        return Judgement(UNASKED, why, stop_asking=seen.stop_asking)
+        row = control.check.attempt.row
+        if control.shown_at is None or control.shown_at < answered_at:
+            if not await self._until(control.check.due):
+                return Judgement(UNASKED, "stopping before the lists could be confirmed")
+            _, _, seen = await self._ask(control.check)
+            if seen.verdict == ABSENT:
+                return Judgement(
+                    UNASKED,
+                    f"the lists do not show row {row}'s call, which the switch accepted before this one: "
+                    "they may hold numbers in another form, or have lost records, so an empty answer "
+                    "proves nothing",
+                    stop_asking=True,
+                )
+            if seen.verdict != FOUND:
+                why = f"could not confirm the lists on row {row}: {seen.reason}"
+                return Judgement(UNASKED, why, stop_asking=seen.stop_asking)
+            control.shown_at = self._clock()
+        return Judgement(ABSENT, f"{absent.reason} (they list row {row}'s call, placed before it)")
+
+    def _control_before(self, sent_at: float) -> _Control | None:
+        """The control sent most recently at or before ``sent_at``, within the horizon."""
+        best = None
+        for control in (*self._earlier, *self._recent):
+            at = control.check.sent_at
+            if (
+                at <= sent_at
+                and sent_at - at <= CONTROL_HORIZON
+                and (best is None or at >= best.check.sent_at)
+            ):
+                best = control
+        return best
 
     def _give_up(self, reason: str) -> None:
         if self.given_up is None:
@@ -261,9 +290,7 @@ class Reconciler:
         """The check's results line, written only now that the switch has answered."""
         verdict = self._outcome(check.attempt, judgement)
         attempt = check.attempt.number if check.earlier_attempt is None else check.earlier_attempt
-        line = lines.checked(
-            self._rows.line_fields(check.attempt.row), attempt, judgement, verdict, question, answers
-        )
+        line = lines.checked(check.fields, attempt, judgement, verdict, question, answers)
         try:
             self._journal.write(line)
         except JournalError:

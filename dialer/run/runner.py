@@ -25,7 +25,7 @@ from dialer.core.policy import Verdict, classify_failure, classify_reply
 from dialer.core.request import read_timeout, request_params
 from dialer.core.response import SwitchReply, parse_reply, reply_line_fields
 from dialer.journal import lines
-from dialer.journal.records import RowRecord
+from dialer.journal.records import PersonRecord
 from dialer.journal.results_file import Journal, JournalError
 from dialer.run.attempts import Attempt, Retries
 from dialer.run.pacing import Pacer
@@ -128,12 +128,15 @@ class Runner:
     # -- the run ----------------------------------------------------------------------------------
 
     async def run(
-        self, earlier_unknown: Iterable[RowRecord] = (), controls: Iterable[RowRecord] = ()
+        self,
+        earlier_unknown: Iterable[tuple[int, PersonRecord]] = (),
+        controls: Iterable[PersonRecord] = (),
     ) -> int | None:
         """Dial every row given; returns a stop status, or None when every row ran its course.
 
-        ``earlier_unknown``: rows earlier runs left unknown, to ask the switch's lists about;
-        ``controls``: rows earlier runs placed, which show whether those lists can be believed.
+        ``earlier_unknown``: persons earlier runs left unknown (with the row that holds each now), to
+        ask the switch's lists about; ``controls``: calls earlier runs placed, which show whether
+        those lists cover the time of the unknown ones.
         """
         if self.reconciler is not None:
             self.reconciler.start(earlier_unknown, controls)
@@ -295,7 +298,7 @@ class Runner:
             self._record(lines.run_error("account refused", verdict.reason))
             self.request_stop(exitcodes.ACCOUNT_REFUSED, verdict.reason)
         if self.reconciler is not None and self.stop_status is None:
-            self.reconciler.after_attempt(attempt, verdict, callid, params, sent_at)
+            self.reconciler.after_attempt(attempt, fields, verdict, callid, params, sent_at)
 
     def _judge(self, raw: RawReply) -> tuple[SwitchReply, Verdict, dict]:
         """What an answer says, and what its results line says of it. All three steps are pure, so

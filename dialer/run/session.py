@@ -26,12 +26,12 @@ from dialer.journal.list_cache import list_cache_path, load_checked_list
 from dialer.journal.lock import AlreadyRunning, CampaignLock
 from dialer.journal.replay import Replay, ResultsFileError
 from dialer.journal.results_file import Journal, JournalError
-from dialer.planning.earlier_unknown import list_numbers_of, recent_placed, unknown_to_check
+from dialer.planning.earlier_unknown import controls_before, unknown_to_check
 from dialer.planning.planner import Plan, plan
 from dialer.run import collector_policy
 from dialer.run.in_flight import InFlight, resolve_concurrency
 from dialer.run.progress import Progress
-from dialer.run.reconciler import CONTROLS_KEPT
+from dialer.run.reconciler import CONTROL_HORIZON
 from dialer.run.row_windows import RowWindows
 from dialer.run.runner import RunLimits, Runner
 from dialer.switch.transport import AiohttpTransport, Transport
@@ -56,8 +56,8 @@ class _Loaded:
     replayed: FileReplay
     plan: Plan
     in_flight: InFlight
-    to_check: list  # rows earlier runs left unknown, asked about now
-    controls: list  # rows earlier runs placed, that show whether the lists can be believed
+    to_check: list  # (row, record) of persons earlier runs left unknown, asked about now
+    controls: list  # calls earlier runs placed, that show whether the lists cover those times
 
 
 class Session:
@@ -160,8 +160,8 @@ class Session:
         in_flight = resolve_concurrency(c.pacing, call_list.table, self.log)
         the_plan = plan(call_list, replay, redial_unknown=self.options.redial_unknown)
         to_check = unknown_to_check(the_plan, replay) if c.reconcile.enabled else []
-        # Controls only when there is something to check: finding them looks at every placed row.
-        controls = recent_placed(replay, list_numbers_of(call_list), CONTROLS_KEPT) if to_check else []
+        # Controls only when there is something to check: finding them looks at every placed call.
+        controls = controls_before(replay, [rec for _, rec in to_check], CONTROL_HORIZON)
         return _Loaded(call_list, replayed, the_plan, in_flight, to_check, controls)
 
     async def _dial(
@@ -257,13 +257,18 @@ class Session:
     def _warn(self, replay: Replay, the_plan: Plan, to_check: int) -> None:
         if replay.torn_tail:
             self.log.warning("results file ended in a torn line (a crash); it was ignored")
-        if the_plan.changed_rows:
-            shown = ", ".join(map(str, the_plan.changed_rows[:10]))
+        if the_plan.already_called:
+            shown = ", ".join(map(str, the_plan.already_called[:10]))
             self.log.warning(
-                "the list changed since the last run: rows now hold other numbers; "
-                "numbers already dialed are not dialed again",
+                "rows whose person was already called with other numbers are not dialed (suppressed); "
+                "see `dialer status`",
                 rows=shown,
-                count=len(the_plan.changed_rows),
+                count=len(the_plan.already_called),
+            )
+        if the_plan.moved:
+            self.log.info(
+                "the list moved rows since the last run: each keeps its person's outcome",
+                count=len(the_plan.moved),
             )
         unknown = the_plan.counts[o.UNKNOWN]
         if to_check:
