@@ -2,20 +2,20 @@
 
     .venv/bin/python -m scripts.bench                  # the full run (about 11 minutes on 2 cores)
     .venv/bin/python -m scripts.bench --quick          # shorter runs, the same measures
-    .venv/bin/python -m scripts.bench --only resume --keep /tmp/benchkeep
+    .venv/bin/python -m scripts.bench --only resume,status --keep /tmp/benchkeep
     .venv/bin/python -m scripts.bench --only throughput,resume --compare-with /tmp/before
 
 Run from the repository root. Every measure drives a real `dialer` subprocess (durable journal, as
 an operator runs it) against a switch in its own process, and counts at the switch. The machine is
 shared and noisy, so each figure that has one is quoted against a baseline measured in the same run.
 Each section is a module of this package, whose docstring says what it measures and how: throughput,
-pacing, independent (nginx), cpu, resume.
+pacing, independent (nginx), cpu, resume, status.
 
 --keep DIR keeps the inputs, logs and results files there (a second run reuses the generated
-campaign of the resume section); --rows N sets that campaign's size (default
+campaign of the resume and status sections); --rows N sets that campaign's size (default
 1,000,000; the goals are set for that size). --compare-with DIR measures the `dialer` of another
 checkout of this repository too (e.g. `git worktree add /tmp/before COMMIT`), in the same run, in
-the throughput and resume sections, and sets its figures beside this checkout's.
+the throughput, resume and status sections, and sets its figures beside this checkout's.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scripts.bench import cpu, independent, pacing, resume, throughput
+from scripts.bench import cpu, independent, pacing, resume, status, throughput
 from scripts.bench.common import THIS, Bench, imported_dialer, other_checkout, table
 
 SECTIONS: dict[str, Callable[[Bench], None]] = {
@@ -38,8 +38,9 @@ SECTIONS: dict[str, Callable[[Bench], None]] = {
     "independent": independent.run,
     "cpu": cpu.run,
     "resume": resume.run,
+    "status": status.run,
 }
-COMPARED = ("throughput", "resume")  # the sections that measure --compare-with's dialer too
+COMPARED = ("throughput", "resume", "status")  # the sections that measure --compare-with's dialer too
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -58,7 +59,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--rows",
         type=int,
         default=1_000_000,
-        help="rows of the resume campaign (default 1,000,000)",
+        help="rows of the resume and status campaign (default 1,000,000)",
     )
     parser.add_argument(
         "--compare-with", type=Path, metavar="DIR", help="another checkout whose dialer to measure beside"
@@ -68,6 +69,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     unknown = set(args.sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    if args.rows < 10_000:
+        parser.error("--rows: at least 10,000 (the status section also measures a 1,000-row campaign)")
     return args
 
 
