@@ -2,7 +2,10 @@
 
 A child's CPU time and peak memory are its own rusage from ``os.wait4`` (RUSAGE_CHILDREN would be
 the sum or maximum over every child this process ever had); while it runs, its CPU time is read
-from /proc/PID/stat every 20 ms, for the measures that need CPU over part of a run. Children that
+from /proc/PID/stat every 20 ms, for the measures that need CPU over part of a run, and its peak
+resident memory (VmHWM) from /proc/PID/status. Linux carries the parent's high-water mark into a
+child started by vfork and exec, as subprocess starts it, so the ru_maxrss of a child that stayed
+smaller than this process is this process's peak: the child's own sampled peak is taken instead. Children that
 import this package (``python -m scripts.bench.xxx``) run with the repository root as their
 working directory; `dialer` children run with the working directory and PYTHONPATH of the checkout
 whose code they measure (``Checkout``), so that ``python -m dialer`` is that checkout's package.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import bisect
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -216,23 +220,15 @@ def run_child(
     """Run ``command`` to its end, from ``checkout``'s root; its own rusage comes from wait4."""
     out_path, err_path = directory / "child.out", directory / "child.err"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            env=dialer_env(checkout),
-            cwd=checkout.root,
-        )
+        proc, started = spawn(command, out, err, checkout)
     samples: list[tuple[float, float]] = []
-    status, usage = wait4(proc, timeout, samples)
+    status, usage, own_peak = wait4(proc, timeout, samples)
     wall = time.monotonic() - started
     return ChildRun(
         status,
         wall,
         usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,
+        peak_mb(usage, own_peak),
         out_path.read_text(errors="replace"),
         err_path.read_text(errors="replace"),
         started,
@@ -240,7 +236,36 @@ def run_child(
     )
 
 
+def spawn(command: list[str], out, err, checkout: Checkout) -> tuple[subprocess.Popen, float]:
+    """Start ``command`` from ``checkout``'s root; time.monotonic() just before it."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=dialer_env(checkout), cwd=checkout.root
+    )
+    return proc, started
+
+
+def peak_mb(usage: os.struct_rusage, own_peak: float) -> float:
+    """The child's peak resident memory: ru_maxrss, unless that is no more than this process's own
+    peak (then it may be this process's, carried over the vfork): the child's sampled VmHWM."""
+    inherited = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    reported = usage.ru_maxrss / 1024
+    return reported if reported > inherited or not own_peak else own_peak
+
+
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """The peak resident memory of a running process since its exec (Linux /proc), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return 0.0
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -255,14 +280,18 @@ def cpu_seconds(pid: int) -> float | None:
 
 def wait4(
     proc: subprocess.Popen, timeout: float, samples: list[tuple[float, float]] | None = None
-) -> tuple[int, os.struct_rusage]:
-    """Wait for the child; meanwhile ``samples`` gets its CPU time every 20 ms."""
+) -> tuple[int, os.struct_rusage, float]:
+    """Wait for the child; meanwhile ``samples`` gets its CPU time every 20 ms. Returns its exit status,
+    its rusage and the highest VmHWM sampled (MB; what the child's own peak had reached 20 ms or less
+    before it exited)."""
     deadline = time.monotonic() + timeout
+    own_peak = 0.0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, usage
+            return proc.returncode, usage, own_peak
+        own_peak = max(own_peak, vm_hwm_mb(proc.pid))
         if samples is not None:
             cpu = cpu_seconds(proc.pid)
             if cpu is not None:

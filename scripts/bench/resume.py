@@ -39,9 +39,10 @@ from scripts.bench.common import (
     check_ok,
     compared,
     dialer_command,
-    dialer_env,
     module_command,
+    peak_mb,
     run_child,
+    spawn,
     wait4,
     yes,
 )
@@ -377,26 +378,18 @@ def _compared_rows(b: Bench, c: Campaign, new: dict[str, Resumed], old: dict[str
 def _first_request(command: list[str], sim, d: Path, checkout: Checkout) -> tuple[float, ChildRun, float]:
     """Start ``command``, wait for its first request at ``sim``, SIGTERM it 0.5 s later."""
     with open(d / "child.out", "wb") as out, open(d / "child.err", "wb") as err:
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            env=dialer_env(checkout),
-            cwd=checkout.root,
-        )
+        proc, started = spawn(command, out, err, checkout)
     first = _wait_for_first(proc, sim, d, started) - started
     time.sleep(0.5)
     stopped = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    status, usage = wait4(proc, 600)
+    status, usage, own_peak = wait4(proc, 600)
     stop_seconds = time.monotonic() - stopped
     run = ChildRun(
         status,
         time.monotonic() - started,
         usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,
+        peak_mb(usage, own_peak),
         "",
         (d / "child.err").read_text(errors="replace"),
         started,

@@ -8,20 +8,23 @@ stages can time them.
     python -m scripts.bench.stages LIST RESULTS warm|cold
 
 The start-up of `dialer run` as dialer.session does it (the collector paused while the list and the
-replay are built, then frozen), without the run, each stage timed (wall, CPU, peak memory so far);
-prints the stages as one JSON line. ``warm``: the list cache and the checkpoint a run left beside
-RESULTS (read only); ``cold``: the list loaded, checked and written to a scratch cache, and the whole
-results file replayed. The micro-benchmarks of the journal and of list loading get the internals
-they drive from here too (``journal_api``, ``list_loader``).
+replay are built, then frozen), without the run, each stage timed (wall, CPU, and the peak resident
+memory so far, VmHWM); prints the stages as one JSON line. ``warm``: the list cache and the
+checkpoint a run left beside RESULTS (read only); ``cold``: the list loaded, checked and written to a
+scratch cache, and the whole results file replayed. The micro-benchmarks of the journal and of list
+loading get the internals they drive from here too (``journal_api``, ``list_loader``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from scripts.bench.common import vm_hwm_mb
 
 
 def journal_api() -> tuple[Any, str, str]:
@@ -47,9 +50,7 @@ class _Stages:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
 
     def mark(self, name: str) -> None:
-        import resource
-
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = vm_hwm_mb(os.getpid())  # not ru_maxrss: that starts from the bench's own peak (common.py)
         self.out.append((name, time.perf_counter() - self.wall, time.process_time() - self.cpu, rss))
         self.wall, self.cpu = time.perf_counter(), time.process_time()
 

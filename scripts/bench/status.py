@@ -5,7 +5,7 @@ The campaign is the resume section's (scripts/bench/resume.py: 1,000,000 rows by
 seconds per 1,000 rows at both sizes say whether a row costs the same in a long campaign as in a
 short one (at 1,000 rows, the process's start-up is most of the time). Each command is a subprocess
 (`dialer status LIST --results FILE`, `dialer report ... --format csv`, then `--format html`), timed
-from just before it starts to its exit, its peak memory its ru_maxrss from wait4.
+from just before it starts to its exit, its peak memory from wait4 (scripts/bench/common.py).
 
 Each command runs twice on each campaign: cold, on the files as generated (no list cache, no
 checkpoint: the list is loaded and checked and the whole results file replayed), and warm, with the
