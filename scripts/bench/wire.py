@@ -1,4 +1,4 @@
-"""Count calls/make requests on the wire: tcpdump on the loopback, for the benchmark.
+"""Count calls/make requests on the wire: tcpdump on the loopback, beside the switch's own stamps.
 
 The simulator stamps a request when its handler starts. On a machine whose two cores are both busy
 (1,000 requests a second with 3,000 in flight), the simulator falls behind and stamps requests
@@ -7,7 +7,9 @@ packets themselves say what the client sent, and when: each request is one packe
 begins "POST /api/json/calls/make/" (aiohttp writes the headers and a small body together).
 
 Needs tcpdump (Debian's tcpdump) and the right to capture (root, or CAP_NET_RAW); ``available()``
-says whether both are there, and the benchmark leaves the wire rows out when not.
+says whether both are there, and the benchmark leaves the wire rows out when not. Used by the
+pacing, independent and thousands-in-flight runs: the same windows and mean rate, counted from the
+packets' times.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from scripts.bench.common import Row, mean_rate, most_in_window, yes
 
 # A TCP payload that begins "POST /api/json/calls/make/": "POST" at its start, "make" 21 bytes in.
 _PAYLOAD = "((tcp[12:1] & 0xf0) >> 2)"
@@ -60,3 +65,21 @@ class WireCapture:
             ["tcpdump", "-nn", "-tt", "-r", str(self.pcap)], capture_output=True, text=True, check=False
         ).stdout
         return sorted(float(line.split()[0]) for line in printed.splitlines() if line[:1].isdigit())
+
+
+def start_wire_capture(url: str, d: Path) -> WireCapture | None:
+    """tcpdump on the switch's port, when it is installed and allowed."""
+    return WireCapture(urlsplit(url).port, d) if available() else None
+
+
+def wire_row(sent: list[float], rate: int, label: str) -> Row:
+    """What the client sent, counted from the packets: the switch's own delays left out."""
+    on_wire, mean = most_in_window(sent, 1.0), mean_rate(sent)
+    return Row(
+        f"{label} counted on the wire (tcpdump, {len(sent):,} requests): most sent in 1 s / mean rate",
+        f"{on_wire} / {mean:.0f}/s",
+        f"limit {rate}",
+        f"{on_wire / rate:.3f} / {mean / rate:.3f}",
+        f"<= {rate + 1}",
+        yes(on_wire <= rate + 1),
+    )

@@ -1,9 +1,8 @@
 """Instructions per request, counted by valgrind: the runner's cost beside a bare aiohttp loop's.
 
-    .venv/bin/python scripts/bench_instructions.py           # against nginx (scripts/independent_switch.py)
-    .venv/bin/python scripts/bench_instructions.py --rows 1000,3000
-    .venv/bin/python scripts/bench_instructions.py --checkout /tmp/old   # also an older commit's runner
-
+    .venv/bin/python -m scripts.bench.instructions           # against nginx (scripts/bench/nginx_switch.py)
+    .venv/bin/python -m scripts.bench.instructions --rows 1000,3000
+    .venv/bin/python -m scripts.bench.instructions --checkout /tmp/old   # also an older commit's runner
 
 Wall-clock figures on a shared 2-core machine move by 20% from one run to the next. valgrind's
 cachegrind counts the instructions a process executes, which do not depend on what else the
@@ -18,7 +17,8 @@ every answer is waiting when the client looks: batches and loop passes differ fr
 The figures compare code, not speeds. Needs valgrind (Debian's valgrind) and nginx.
 
 ``--checkout DIR`` adds the runner of another checkout (``git worktree add /tmp/old COMMIT``), run
-from this environment with DIR first on the import path: what a change bought, in instructions.
+from this environment with DIR as working directory and on PYTHONPATH, so that it imports DIR's
+dialer: what a change bought, in instructions. Run from the repository root.
 """
 
 from __future__ import annotations
@@ -27,25 +27,23 @@ import argparse
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from bench import BARE, BARE_UVLOOP, contender_command, dialer_command, dialer_env, write_list  # noqa: E402
-from independent_switch import INSTALL_HINT, IndependentSwitch, find_nginx  # noqa: E402
+from scripts.bench.common import THIS, dialer_command, dialer_env, other_checkout, write_list
+from scripts.bench.nginx_switch import INSTALL_HINT, IndependentSwitch, find_nginx
+from scripts.bench.throughput import BARE, BARE_UVLOOP, contender_command
 
 _REFS = re.compile(rb"I\s+refs:\s+([\d,]+)")
 
 
-def instructions(command: list[str], env: dict[str, str]) -> int:
+def instructions(command: list[str], env: dict[str, str], cwd: Path) -> int:
     """The instructions ``command`` executed, from cachegrind's summary on stderr."""
     done = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", *command],
         capture_output=True,
         env=env,
+        cwd=cwd,
         check=False,
     )
     found = _REFS.search(done.stderr)
@@ -71,15 +69,14 @@ def clients(url: str, list_path: Path, work: Path, checkout: Path | None) -> dic
 
 
 def per_request(name: str, url: str, lists: list[Path], work: Path, checkout: Path | None) -> float:
-    env = dialer_env()
+    whose = other_checkout(checkout) if checkout is not None and str(checkout) in name else THIS
+    env = dialer_env(whose)
     env["DIALER_EVENT_LOOP"] = "asyncio" if "asyncio" in name else "uvloop"
-    if checkout is not None and str(checkout) in name:
-        env["PYTHONPATH"] = str(checkout)
     counts = []
     for list_path in lists:
         for stale in work.glob(f"{list_path.stem}.results.jsonl*"):
             stale.unlink()
-        counts.append(instructions(clients(url, list_path, work, checkout)[name], env))
+        counts.append(instructions(clients(url, list_path, work, checkout)[name], env, whose.root))
     rows = [int(p.stem.removeprefix("list")) for p in lists]
     return (counts[1] - counts[0]) / (rows[1] - rows[0])
 

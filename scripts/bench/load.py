@@ -1,12 +1,14 @@
 """Time and peak memory of loading call lists: a 1M-row CSV and a 100k-row xlsx.
 
-    python scripts/bench_load.py [--rows 1000000] [--xlsx-rows 100000] [--keep DIR]
+    .venv/bin/python -m scripts.bench.load [--rows 1000000] [--xlsx-rows 100000] [--keep DIR]
 
 Inputs are generated in a temporary directory. Each case runs in its own child process; its peak
 resident memory is the child's ru_maxrss from wait4 (pandas allocates natively, so tracemalloc
 would miss most of it), and its time is measured inside the child around the load alone (the
-interpreter start and imports are the "baseline" row). Goal: the 1M-row CSV within 10 s and
-1.5 GB on a 2-core machine.
+interpreter start and imports are the "baseline" row). The loader is dialer.calllist's
+load_call_list (got through scripts/bench/stages.py). Goal: the 1M-row CSV within 10 s and 1.5 GB
+on a 2-core machine. Run from the repository root: the children are ``python -m
+scripts.bench.load --child CASE`` started there.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import json
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from scripts.bench.common import ROOT, module_command
 
 GOAL_SECONDS = 10.0
 GOAL_MB = 1536
@@ -99,7 +102,9 @@ def generate(directory: Path, rows: int, xlsx_rows: int) -> None:
 def child(case: str, directory: Path) -> None:
     import pandas as pd
 
-    from dialer.calllist import ListOptions, load_call_list
+    from scripts.bench.stages import list_loader
+
+    ListOptions, load_call_list = list_loader()
 
     csv_path, xlsx_path = directory / "list.csv", directory / "list.xlsx"
     start, cpu = time.perf_counter(), time.process_time()
@@ -129,7 +134,7 @@ def _counts(calls) -> dict:
 
 def measure(case: str, directory: Path) -> dict:
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", case, "--dir", str(directory)], stdout=subprocess.PIPE
+        module_command("load", "--child", case, "--dir", str(directory)), stdout=subprocess.PIPE, cwd=ROOT
     )
     output = proc.stdout.read()
     proc.stdout.close()
@@ -155,7 +160,7 @@ def main() -> None:
         child(args.child, args.dir)
         return
     with tempfile.TemporaryDirectory(prefix="bench_load_") as tmp:
-        directory = args.keep or Path(tmp)
+        directory = (args.keep or Path(tmp)).resolve()
         directory.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         generate(directory, args.rows, args.xlsx_rows)
@@ -187,5 +192,4 @@ def report(results: dict[str, dict], rows: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     main()

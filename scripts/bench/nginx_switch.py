@@ -1,4 +1,4 @@
-"""nginx as a stand-in Enswitch calls/make for the benchmark: a switch that is not this project's, and fast.
+"""nginx as a stand-in Enswitch calls/make: a switch that is not this project's, and fast.
 
 The project's simulator is a Python aiohttp server that spends about as much CPU per request as the
 client, which hides part of the client's own cost. nginx (Debian's nginx-light: `apt-get install
