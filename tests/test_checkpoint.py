@@ -14,12 +14,13 @@ import pytest
 
 from dialer.core import exitcodes
 from dialer.journal import checkpoint as ck
-from dialer.journal.checkpoint import checkpoint_path, replay_with_checkpoint, save_checkpoint
+from dialer.journal.checkpoint import replay_with_checkpoint, save_checkpoint
 from dialer.journal.column_codec import decode_column, encode_column
 from dialer.journal.derived_file import Stale
 from dialer.journal.records import RowRecord
 from dialer.journal.replay import Replay
 from dialer.journal.results_file import read_results
+from dialer.journal.results_marks import checkpoint_path
 
 from .conftest import numbered_list, placed_per_number, read_lines, run_dialer
 from .faultkit import (

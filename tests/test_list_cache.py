@@ -13,7 +13,8 @@ import pytest
 
 from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList, ListOptions
-from dialer.journal.list_cache import list_cache_path, load_checked_list
+from dialer.journal.list_cache import load_checked_list
+from dialer.journal.results_marks import list_cache_path
 
 from .test_checkpoint import Log
 

@@ -1,6 +1,9 @@
 """A campaign: which list, which switch, how fast, when. From a TOML file, or built for a bare list.
 
-Command-line flags override the file. Nothing here touches the network or the results file.
+Command-line flags override the file. Every setting is checked where it is read, against what the
+file or flag that gave it is called, so a mistake is reported as "camp.toml: [pacing] rate = nan"
+or "--rate nan", and a setting or section nobody knows is refused with the closest known name.
+Nothing here touches the network or the results file.
 """
 
 from __future__ import annotations
@@ -11,33 +14,37 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from dialer.calllist import persons
 from dialer.calllist.model import ListOptions
+from dialer.calllist.reading import SPREADSHEET_SUFFIXES
+from dialer.campaign import values as v
 from dialer.campaign.settings import DEFAULT_URL, Campaign, Pacing, Reconcile, RetryPolicy
-from dialer.core.params import PARAMETERS
+from dialer.campaign.values import CampaignError, hint, known_keys, number, switch_url
+from dialer.core.params import MAX_WAIT, PARAMETERS
+from dialer.windows import KEYS as WINDOW_KEYS
+
+__all__ = ["CampaignError", "load_campaign", "parse_concurrency"]
 
 LIST_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
-MAKE_PATH = "/api/json/calls/make/"
-
-
-class CampaignError(Exception):
-    """The campaign file or flags are unusable. The message names the file and the setting."""
-
-
-def normalise_url(url: str) -> str:
-    """Accept a switch's base address or the full calls/make address."""
-    url = url.strip()
-    if "/api/json/" in url:
-        return url if url.endswith("/") else url + "/"
-    return url.rstrip("/") + MAKE_PATH
+SECTIONS: dict[str, tuple[str, ...] | None] = {  # None: the section's keys are checked where read
+    "campaign": ("name", "list", "results", "url", "timeout_margin", "person"),
+    "auth": ("username_env", "password_env", "password_file"),
+    "pacing": ("rate", "period", "concurrency", "stagger"),
+    "retry": ("attempts", "backoff", "max_backoff"),
+    "reconcile": ("enabled", "settle"),
+    "list": ("sheet", "encoding", "delimiter", "default_region", "do_not_call"),
+    "defaults": None,
+    "columns": None,
+    "window": WINDOW_KEYS,
+}
 
 
 def load_campaign(source: Path, overrides: dict[str, Any] | None = None) -> Campaign:
     """Read SOURCE (a campaign TOML or a bare CSV/spreadsheet list) and apply flag overrides.
 
-    ``overrides`` keys: url, results, rate, period, concurrency ("auto" or a number), stagger, wait, attempts,
-    sheet, encoding, delimiter, do_not_call (list of paths), window (dict merged into [window]),
-    reconcile (bool), reconcile_settle (seconds).
-    A value of None means "not given".
+    ``overrides`` keys: url, results, rate, period, concurrency ("auto" or a number), stagger, wait,
+    attempts, sheet, encoding, delimiter, do_not_call (list of paths), window (dict merged into
+    [window]), reconcile (bool), reconcile_settle (seconds). A value of None means "not given".
     """
     source = Path(source)
     if not source.exists():
@@ -55,7 +62,11 @@ def load_campaign(source: Path, overrides: dict[str, Any] | None = None) -> Camp
         raise CampaignError(
             f"{source}: not a campaign (.toml) or a call list ({', '.join(sorted(LIST_SUFFIXES))})"
         )
-    return _apply_overrides(campaign, {k: v for k, v in (overrides or {}).items() if v is not None})
+    campaign = _apply_overrides(campaign, {k: val for k, val in (overrides or {}).items() if val is not None})
+    _check_together(campaign)
+    # The results file is known by what it is: through a symlink, the file it points at, so that the
+    # caches beside it and every path that reaches it are one.
+    return replace(campaign, results=Path(os.path.realpath(campaign.results)))
 
 
 def _from_toml(path: Path) -> Campaign:
@@ -63,57 +74,73 @@ def _from_toml(path: Path) -> Campaign:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CampaignError(f"{path}: cannot read campaign file: {exc}") from None
+    for name in doc:
+        if name not in SECTIONS:
+            raise CampaignError(
+                f"{path}: [{name}] is not a section of a campaign file{hint(name, SECTIONS)} "
+                f"(sections: {', '.join(SECTIONS)})"
+            )
+    tables = {name: _table(doc, name, path) for name in SECTIONS}
+    for name, known in SECTIONS.items():
+        if known is not None:
+            known_keys(tables[name], known, f"{path}: [{name}]")
     base = Path(os.path.normpath(path.parent))
-    head = _table(doc, "campaign", path)
+    head, auth = tables["campaign"], tables["auth"]
     if "list" not in head:
         raise CampaignError(f"{path}: [campaign] needs 'list', the call list to dial")
-    name = str(head.get("name", path.stem))
-    list_opts = _list_options(_table(doc, "list", path), doc, base, path)
-    pacing_t = _table(doc, "pacing", path)
-    retry_t = _table(doc, "retry", path)
-    reconcile_t = _table(doc, "reconcile", path)
-    auth_t = _table(doc, "auth", path)
-    concurrency = parse_concurrency(pacing_t.get("concurrency", "auto"), f"{path}: [pacing] concurrency")
-    try:
-        pacing = Pacing(
-            rate=_opt_float(pacing_t.get("rate")),
-            period=float(pacing_t.get("period", 1.0)),
-            concurrency=concurrency,
-            stagger=str(pacing_t.get("stagger", "none")),
-        )
-        retry = RetryPolicy(
-            attempts=int(retry_t.get("attempts", 3)),
-            backoff=float(retry_t.get("backoff", 1.0)),
-            max_backoff=float(retry_t.get("max_backoff", 60.0)),
-        )
-        timeout_margin = float(head.get("timeout_margin", 10.0))
-        reconcile = Reconcile(
-            enabled=_flag(reconcile_t.get("enabled", True), "[reconcile] enabled"),
-            settle=float(reconcile_t.get("settle", 10.0)),
-        )
-    except (TypeError, ValueError) as exc:
-        raise CampaignError(
-            f"{path}: a [pacing], [retry], [reconcile] or timeout value is not valid: {exc}"
-        ) from None
     results = head.get("results")
     campaign = Campaign(
-        name=name,
+        name=str(head.get("name", path.stem)),
         source=path,
         list_path=_under(base, head["list"]),
         results=_under(base, results) if results else path.with_name(path.stem + ".results.jsonl"),
-        url=normalise_url(str(head.get("url", DEFAULT_URL))),
-        list=list_opts,
-        pacing=pacing,
-        retry=retry,
-        reconcile=reconcile,
-        timeout_margin=timeout_margin,
-        username_env=str(auth_t.get("username_env", "ENSWITCH_USERNAME")),
-        password_env=str(auth_t.get("password_env", "ENSWITCH_PASSWORD")),
-        password_file=_under(base, auth_t["password_file"]) if "password_file" in auth_t else None,
-        window=dict(_table(doc, "window", path)),
+        url=switch_url(head.get("url", DEFAULT_URL), f"{path}: [campaign] url"),
+        list=_list_options(tables, base, path),
+        pacing=_pacing(tables["pacing"], path),
+        retry=_retry(tables["retry"], path),
+        reconcile=_reconcile(tables["reconcile"], path),
+        timeout_margin=_optional(head, "timeout_margin", 10.0, f"{path}: [campaign]", v.TIMEOUT_MARGIN),
+        username_env=str(auth.get("username_env", "ENSWITCH_USERNAME")),
+        password_env=str(auth.get("password_env", "ENSWITCH_PASSWORD")),
+        password_file=_under(base, auth["password_file"]) if "password_file" in auth else None,
+        window=dict(tables["window"]),
     )
-    check_campaign(campaign)
+    _check_list_flags(campaign.list, campaign.list_path, f"{path}: [list]")
     return campaign
+
+
+def _optional(table: dict, key: str, default: float, where: str, bounds: v.Bounds) -> float:
+    return number(table[key], f"{where} {key}", bounds) if key in table else default
+
+
+def _pacing(t: dict, path: Path) -> Pacing:
+    where = f"{path}: [pacing]"
+    rate = t.get("rate")
+    stagger = t.get("stagger", "none")
+    if stagger not in ("none", "delay"):
+        raise CampaignError(f"{where} stagger = {stagger!r} is not 'none' or 'delay'")
+    return Pacing(
+        rate=None if rate in (None, 0) else number(rate, f"{where} rate", v.RATE),
+        period=_optional(t, "period", 1.0, where, v.PERIOD),
+        concurrency=parse_concurrency(t.get("concurrency", "auto"), f"{where} concurrency"),
+        stagger=stagger,
+    )
+
+
+def _retry(t: dict, path: Path) -> RetryPolicy:
+    where = f"{path}: [retry]"
+    return RetryPolicy(
+        attempts=int(_optional(t, "attempts", 3, where, v.ATTEMPTS)),
+        backoff=_optional(t, "backoff", 1.0, where, v.BACKOFF),
+        max_backoff=_optional(t, "max_backoff", 60.0, where, v.MAX_BACKOFF),
+    )
+
+
+def _reconcile(t: dict, path: Path) -> Reconcile:
+    enabled = t.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise CampaignError(f"{path}: [reconcile] enabled = {enabled!r} is not true or false")
+    return Reconcile(enabled=enabled, settle=_optional(t, "settle", 10.0, f"{path}: [reconcile]", v.SETTLE))
 
 
 def _under(base: Path, value: Any) -> Path:
@@ -128,48 +155,53 @@ def _table(doc: dict, key: str, path: Path) -> dict:
     return value
 
 
-def _flag(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be true or false, not {value!r}")
-    return value
-
-
 def parse_concurrency(value: Any, where: str) -> int | None:
     """`auto` (None) or a whole number of at least 1, from the campaign file or --concurrency."""
     if isinstance(value, str) and value.strip().lower() == "auto":
         return None
-    number = value
+    given = value
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        number = int(value)
-    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        given = int(value)
+    if not isinstance(given, int) or isinstance(given, bool):
         raise CampaignError(f'{where} must be "auto" or a whole number, 1 or more, not {value!r}')
-    return number
+    return int(number(given, where, v.CONCURRENCY))
 
 
-def _opt_float(value: Any) -> float | None:
-    return None if value in (None, "", 0) else float(value)
-
-
-def _list_options(list_t: dict, doc: dict, base: Path, path: Path) -> ListOptions:
-    defaults = _table(doc, "defaults", path)
-    unknown = sorted(set(defaults) - set(PARAMETERS))
-    if unknown:
-        raise CampaignError(f"{path}: [defaults] has {', '.join(unknown)}, which calls/make does not take")
-    columns = {str(k): str(v) for k, v in _table(doc, "columns", path).items()}
-    bad = sorted(v for v in columns.values() if v not in PARAMETERS)
-    if bad:
-        raise CampaignError(f"{path}: [columns] maps to {', '.join(bad)}, not calls/make parameters")
+def _list_options(tables: dict[str, dict], base: Path, path: Path) -> ListOptions:
+    defaults = tables["defaults"]
+    for name in defaults:
+        if name not in PARAMETERS:
+            raise CampaignError(
+                f"{path}: [defaults] has {name!r}, which calls/make does not take{hint(name, PARAMETERS)}"
+            )
+    columns = {str(k): str(val) for k, val in tables["columns"].items()}
+    for header, param in columns.items():
+        if param not in PARAMETERS:
+            raise CampaignError(
+                f"{path}: [columns] maps {header!r} to {param!r}, not a calls/make parameter"
+                f"{hint(param, PARAMETERS)}"
+            )
+    list_t = tables["list"]
     dnc = list_t.get("do_not_call", [])
     if isinstance(dnc, str):
         dnc = [dnc]
+    if not isinstance(dnc, list) or not all(isinstance(p, str) for p in dnc):
+        raise CampaignError(f"{path}: [list] do_not_call must be a file name or a list of them")
+    person = tables["campaign"].get("person", persons.AUTO)
+    if person not in persons.SETTINGS:
+        raise CampaignError(
+            f"{path}: [campaign] person = {person!r} is not one of {', '.join(persons.SETTINGS)}"
+            f"{hint(str(person), persons.SETTINGS)}"
+        )
     return ListOptions(
         columns=columns,
-        defaults={k: _default_text(v) for k, v in defaults.items()},
+        defaults={k: _default_text(val) for k, val in defaults.items()},
         sheet=list_t.get("sheet"),
         encoding=list_t.get("encoding"),
         delimiter=list_t.get("delimiter"),
         default_region=str(list_t.get("default_region", "US")),
         do_not_call=tuple(_under(base, p) for p in dnc),
+        person=person,
     )
 
 
@@ -180,62 +212,81 @@ def _default_text(value: Any) -> str:
 
 
 def _apply_overrides(c: Campaign, ov: dict[str, Any]) -> Campaign:
-    pacing = replace(
-        c.pacing,
-        **{k: ov[k] for k in ("rate", "period", "stagger") if k in ov},
-    )
+    """The flags given, each checked as what it is called on the command line."""
+    pacing = c.pacing
+    if "rate" in ov:
+        pacing = replace(pacing, rate=None if ov["rate"] == 0 else number(ov["rate"], "--rate", v.RATE))
+    if "period" in ov:
+        pacing = replace(pacing, period=number(ov["period"], "--period", v.PERIOD))
+    if "stagger" in ov:
+        pacing = replace(pacing, stagger=ov["stagger"])
     if "concurrency" in ov:
-        where = f"{c.source}: --concurrency"
-        pacing = replace(pacing, concurrency=parse_concurrency(ov["concurrency"], where))
-    if ov.get("rate") == 0:
-        pacing = replace(pacing, rate=None)
-    retry = replace(c.retry, attempts=ov["attempts"]) if "attempts" in ov else c.retry
-    reconcile_fields = (("reconcile", "enabled"), ("reconcile_settle", "settle"))
-    reconcile = replace(c.reconcile, **{name: ov[key] for key, name in reconcile_fields if key in ov})
-    lo = c.list
-    defaults = dict(lo.defaults)
-    if "wait" in ov:
-        defaults["wait"] = str(int(ov["wait"]))
-    lo = replace(
-        lo,
-        defaults=defaults,
-        **{k: ov[k] for k in ("sheet", "encoding", "delimiter") if k in ov},
-    )
-    if ov.get("do_not_call"):
-        lo = replace(lo, do_not_call=lo.do_not_call + tuple(Path(p) for p in ov["do_not_call"]))
+        pacing = replace(pacing, concurrency=parse_concurrency(ov["concurrency"], "--concurrency"))
+    retry = c.retry
+    if "attempts" in ov:
+        retry = replace(retry, attempts=int(number(ov["attempts"], "--attempts", v.ATTEMPTS)))
+    reconcile = replace(c.reconcile, enabled=ov.get("reconcile", c.reconcile.enabled))
+    if "reconcile_settle" in ov:
+        reconcile = replace(reconcile, settle=number(ov["reconcile_settle"], "--settle", v.SETTLE))
     out = replace(
         c,
         pacing=pacing,
         retry=retry,
         reconcile=reconcile,
-        list=lo,
-        url=normalise_url(ov["url"]) if "url" in ov else c.url,
+        list=_list_overrides(c, ov),
+        url=switch_url(ov["url"], "--url") if "url" in ov else c.url,
         results=Path(ov["results"]) if "results" in ov else c.results,
         window={**c.window, **ov.get("window", {})},
-        timeout_margin=float(ov["timeout_margin"]) if "timeout_margin" in ov else c.timeout_margin,
+        timeout_margin=(
+            number(ov["timeout_margin"], "--timeout-margin", v.TIMEOUT_MARGIN)
+            if "timeout_margin" in ov
+            else c.timeout_margin
+        ),
     )
-    check_campaign(out)
     return out
 
 
-def check_campaign(c: Campaign) -> None:
+def _list_overrides(c: Campaign, ov: dict[str, Any]) -> ListOptions:
+    lo = c.list
+    defaults = dict(lo.defaults)
+    if "wait" in ov:
+        wait = number(ov["wait"], "--wait", v.Bounds(0, MAX_WAIT, whole=True, unit="seconds"))
+        defaults["wait"] = str(int(wait))
+    given = {k: ov[k] for k in ("sheet", "encoding", "delimiter") if k in ov}
+    _check_list_flags(ListOptions(**given), c.list_path, "")
+    lo = replace(lo, defaults=defaults, **given)
+    if ov.get("do_not_call"):
+        lo = replace(lo, do_not_call=lo.do_not_call + tuple(Path(p) for p in ov["do_not_call"]))
+    return lo
+
+
+def _check_list_flags(options: ListOptions, list_path: Path, where: str) -> None:
+    """Options that do not apply to the list are refused: they would be ignored, silently."""
+    spreadsheet = list_path.suffix.lower() in SPREADSHEET_SUFFIXES
+    name = (lambda key: f"{where} {key}") if where else (lambda key: f"--{key}")
+    if options.sheet is not None and not spreadsheet:
+        raise CampaignError(f"{name('sheet')} applies to a spreadsheet; {list_path} is a text (CSV) list")
+    for key in ("encoding", "delimiter"):
+        value = getattr(options, key)
+        if value is not None and spreadsheet:
+            raise CampaignError(f"{name(key)} applies to a text (CSV) list; {list_path} is a spreadsheet")
+        if value is not None and not str(value).strip(" "):
+            raise CampaignError(f"{name(key)} is empty: give one, or leave it out to have it detected")
+
+
+def _check_together(c: Campaign) -> None:
+    """What no single setting shows: limits that only bind together."""
     p = c.pacing
     where = c.source
-    if p.rate is not None and p.rate <= 0:
-        raise CampaignError(f"{where}: rate must be above 0 (or 0 for no limit)")
-    if p.period <= 0:
-        raise CampaignError(f"{where}: period must be above 0 seconds")
-    if p.concurrency is not None and p.concurrency < 1:
-        raise CampaignError(f'{where}: concurrency must be at least 1 (or "auto")')
-    if p.stagger not in ("none", "delay"):
-        raise CampaignError(f"{where}: stagger must be 'none' or 'delay', not {p.stagger!r}")
     if p.stagger == "delay" and p.rate is None:
         raise CampaignError(f"{where}: stagger 'delay' needs a rate to place calls at")
-    if c.retry.attempts < 1:
-        raise CampaignError(f"{where}: retry attempts must be at least 1")
-    if c.reconcile.settle < 0:
-        raise CampaignError(f"{where}: [reconcile] settle must not be negative")
-    if not c.timeout_margin > 0:
-        # Every request's time limit is wait + timeout_margin: without a margin, a request sent
-        # without wait would be given up at once and recorded unknown.
-        raise CampaignError(f"{where}: timeout_margin must be more than 0 seconds")
+    if p.rate is not None and p.rate / p.period > v.RATE_PER_SECOND:
+        raise CampaignError(
+            f"{where}: a rate of {p.rate:g} per {p.period:g} s is {p.rate / p.period:,.0f} requests a "
+            f"second, more than {v.RATE_PER_SECOND:,}: check rate and period"
+        )
+    if c.retry.max_backoff < c.retry.backoff:
+        raise CampaignError(
+            f"{where}: [retry] max_backoff ({c.retry.max_backoff:g} s) is less than backoff "
+            f"({c.retry.backoff:g} s)"
+        )

@@ -53,7 +53,3 @@ class Campaign:
     password_env: str = "ENSWITCH_PASSWORD"
     password_file: Path | None = None
     window: dict[str, Any] = field(default_factory=dict)  # raw [window] table, see dialer.windows
-
-    @property
-    def lock_path(self) -> Path:
-        return self.results.with_name(self.results.name + ".lock")

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import click
 
 from dialer.calllist.model import ListError
-from dialer.campaign.file import CampaignError
+from dialer.campaign.values import CampaignError
 from dialer.core import exitcodes
 from dialer.journal.replay import ResultsFileError
 

@@ -19,6 +19,7 @@ from dialer.campaign.file import CampaignError, load_campaign
 from dialer.commands.console import console
 from dialer.commands.list_flags import list_options, list_overrides
 from dialer.core import exitcodes
+from dialer.core.secrets import Secrets
 from dialer.run import eventloop
 from dialer.run.session import RunOptions, Session
 from dialer.windows import WindowError, parse_window_flags
@@ -88,7 +89,8 @@ def run(source: Path, **flags: object) -> None:
     \b
     Exit status:
     """
-    log = console(quiet=bool(flags["quiet"]))
+    secrets = Secrets()
+    log = console(quiet=bool(flags["quiet"]), secrets=secrets)
     try:
         window = parse_window_flags(
             flags.pop("window_hours"), flags.pop("days"), flags.pop("timezone"), flags["wait_for_window"]
@@ -100,6 +102,7 @@ def run(source: Path, **flags: object) -> None:
         lists = list_overrides(*(flags.pop(k) for k in ("sheet", "encoding", "delimiter", "do_not_call")))
         campaign = load_campaign(source, {**flags, **lists, "window": window})
         creds = credentials(campaign)
+        secrets.add(creds.password)
         options = RunOptions(
             **options_flags,
             until=parse_until(until, campaign.window.get("timezone")) if until else None,

@@ -1,13 +1,14 @@
 """A checkpoint of the replayed results file, so that resuming a long campaign reads only what is new.
 
 The results file stays the only truth. The checkpoint (``RESULTS.checkpoint``, beside it) is derived
-state: the Replay of the file's first ``offset`` bytes, with what proves on the next run that those
-bytes are still the same ones (the file's device and inode, a hash of its first line and of the 64 KiB
-before ``offset``). A run loads it, checks it, and folds only the bytes after ``offset`` with
-``read_results(path, since=offset, into=...)``. Any doubt (a missing, unreadable, corrupt or stale
-checkpoint; a results file truncated, rewritten or replaced; a different dialer or replay code)
-means a full replay, with an info line saying why: a checkpoint can make a run start sooner, never
-change what it does. Deleting it is always safe.
+state: the Replay of the file's first ``offset`` bytes, with the mark that proves on the next run
+that those bytes are still the same ones (``dialer.journal.results_marks``: a hash of the first line
+and of the 64 KiB before ``offset``). A run loads it, checks it, and folds only the bytes after
+``offset`` with ``read_results(path, since=offset, into=...)``. A checkpoint that cannot be used (a
+missing, unreadable, corrupt one, or a different dialer's) means a full replay, with an info line
+saying why: a checkpoint can make a run start sooner, never change what it does. Deleting it is
+safe; but while it is there, a results file shorter than it says, or other bytes, is refused
+(``refuse_if_went_backwards``), never replayed as if nothing had been dialed.
 
 Its file format is the derived files' (``dialer.journal.derived_file``), the records' columns in the
 column codec (``dialer.journal.column_codec``): nothing in it can run code when read.
@@ -15,7 +16,6 @@ column codec (``dialer.journal.column_codec``): nothing in it can run code when 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from contextlib import suppress
 from dataclasses import dataclass, fields
@@ -45,15 +45,11 @@ from dialer.journal.derived_file import (
 from dialer.journal.records import PersonRecord
 from dialer.journal.replay import Replay
 from dialer.journal.results_file import read_results
+from dialer.journal.results_marks import checkpoint_path, hashes
 from dialer.journal.store import RecordStore
 
-CHECKPOINT_FORMAT = 2  # bump on any change to what a checkpoint holds or means
-TAIL_BYTES = 65536  # the bytes before the offset whose hash proves the file is the same one
+CHECKPOINT_FORMAT = 3  # bump on any change to what a checkpoint holds or means
 # -- the checkpoint ------------------------------------------------------------------------------------
-
-
-def checkpoint_path(results: Path) -> Path:
-    return results.with_name(results.name + ".checkpoint")
 
 
 @cache
@@ -113,15 +109,14 @@ def replay_with_checkpoint(results: Path, log: Any = None) -> FileReplay:
 
 
 def restore(results: Path) -> FileReplay | None:
-    """The checkpoint's replay, verified against the results file; None when there is neither."""
+    """The checkpoint's replay, verified against the results file; None when there is neither.
+
+    A results file that went backwards is refused before (``refuse_if_went_backwards``); here a
+    checkpoint that cannot be used (another dialer's, damaged, or not of these bytes) is only Stale."""
     path = checkpoint_path(results)
     identity = _stat(results)
-    if identity is None:
-        if path.exists():
-            raise Stale("the results file is gone")
-        return None
-    if not path.exists():
-        if identity[2]:
+    if identity is None or not path.exists():
+        if identity is not None and identity[2]:
             raise Stale("no checkpoint")
         return None
     mark: dict = {}
@@ -136,41 +131,25 @@ def restore(results: Path) -> FileReplay | None:
         replay = _decode_replay(derived)
     except (ValueError, TypeError, KeyError) as exc:
         raise Stale(f"{path}: {exc}") from None
-    return FileReplay(replay, mark["offset"], True, (mark["dev"], mark["ino"]), restored=mark["offset"])
+    # The same bytes, if perhaps another file (a whole copy put back): the checkpoint holds for it.
+    return FileReplay(replay, mark["offset"], True, identity[:2], restored=mark["offset"])
 
 
 def _verify(results: Path, mark: dict) -> None:
-    """Stale unless the results file is the one the checkpoint was made from, with the same bytes up to
-    its offset: the same file (device, inode), at least as long, the same first line and last 64 KiB."""
+    """Stale unless the results file holds the bytes the checkpoint was made of, up to its offset: at
+    least as long, the same first line and the same 64 KiB before the offset."""
     try:
         offset = int(mark["offset"])
         with open(results, "rb") as f:
             st = os.fstat(f.fileno())
-            if (st.st_dev, st.st_ino) != (mark["dev"], mark["ino"]):
-                raise Stale("the results file was replaced (another file at that path)")
             if st.st_size < offset:
                 raise Stale(f"the results file is shorter ({st.st_size} bytes) than the checkpoint says")
-            if _marks(f, offset) != {k: mark.get(k) for k in ("first_line", "tail")}:
+            if hashes(f, offset) != {k: mark.get(k) for k in ("first_line", "tail")}:
                 raise Stale("the results file's bytes before the checkpoint's offset are not the same")
     except (KeyError, TypeError, ValueError):
         raise Stale("the checkpoint does not say which results file it is for") from None
     except OSError as exc:
         raise Stale(f"cannot read the results file: {exc.strerror}") from None
-
-
-def _marks(f: Any, offset: int) -> dict[str, str]:
-    """Hashes of the first line and of the TAIL_BYTES before ``offset`` (both within ``offset``)."""
-    f.seek(0)
-    first = f.readline(TAIL_BYTES)[:offset]
-    start = max(0, offset - TAIL_BYTES)
-    f.seek(start)
-    tail = f.read(offset - start)
-    if len(tail) != offset - start or not tail.endswith(b"\n"):
-        raise Stale("the checkpoint's offset is not the end of a line of the results file")
-    return {
-        "first_line": hashlib.blake2b(first, digest_size=32).hexdigest(),
-        "tail": hashlib.blake2b(tail, digest_size=32).hexdigest(),
-    }
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:
@@ -219,7 +198,7 @@ def _whole_lines(results: Path, since: int, end: int) -> tuple[int, bool]:
             return end, True
         pos = end
         while pos > since:
-            start = max(since, pos - TAIL_BYTES)
+            start = max(since, pos - 65536)
             f.seek(start)
             cut = f.read(pos - start).rfind(b"\n")
             if cut >= 0:
@@ -235,17 +214,21 @@ def _whole_lines(results: Path, since: int, end: int) -> tuple[int, bool]:
     return (pos, True) if not folded else (end, False)
 
 
-def save_checkpoint(results: Path, history: FileReplay) -> bool:
+def save_checkpoint(results: Path, history: FileReplay, **about: Any) -> bool:
     """Save ``history`` as the results file's checkpoint; False when it cannot be one (not exact,
-    nothing read). Raises OSError, TypeError or ValueError when it cannot be written."""
+    nothing read, not ending at a line's end). Raises OSError, TypeError or ValueError when it
+    cannot be written."""
     if not history.exact or history.offset == 0 or history.file is None:
         return False
     with open(results, "rb") as f:
         st = os.fstat(f.fileno())
         if (st.st_dev, st.st_ino) != history.file or st.st_size < history.offset:
             return False
-        marks = _marks(f, history.offset)
-    mark = {"dev": st.st_dev, "ino": st.st_ino, "offset": history.offset, **marks}
+        marks = hashes(f, history.offset)
+    if marks is None:
+        return False
+    # ``about``: the run and time it was made, for a message should the file ever go backwards.
+    mark = {"dev": st.st_dev, "ino": st.st_ino, "offset": history.offset, **marks, **about}
     header = {"kind": "checkpoint", "key": {"format": checkpoint_format()}, "results": mark}
     write_derived(checkpoint_path(results), header, _encode_replay(history.replay))
     return True

@@ -117,6 +117,17 @@ def read_derived(path: Path, kind: str, check: Callable[[dict], None]) -> Derive
     return Derived(header, sections)
 
 
+def read_header(path: Path) -> dict | None:
+    """A derived file's header alone, whatever its kind or format; None when there is none to read."""
+    try:
+        with open(path, "rb") as f:
+            line = f.readline(_HEADER_MAX)
+        header = orjson.loads(line) if line.endswith(b"\n") else None
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return header if type(header) is dict else None
+
+
 def _parse_header(line: bytes, kind: str) -> dict:
     try:
         header = orjson.loads(line) if line.endswith(b"\n") else None

@@ -49,16 +49,19 @@ _LIBRARIES = ("pandas", "numpy", "phonenumbers", "python-calamine", "openpyxl")
 _SPECIAL = ("source", "table", "problems", "original", "persons")
 
 
-def list_cache_path(results: Path) -> Path:
-    return results.with_name(results.name + ".list-cache")
-
-
 def load_checked_list(
-    path: Path, options: ListOptions, cache_file: Path | None, log: Any = None, *, write: bool = True
+    path: Path,
+    options: ListOptions,
+    cache_file: Path | None,
+    log: Any = None,
+    *,
+    write: bool = True,
+    results_mark: dict | None = None,
 ) -> CallList:
     """``load_call_list(path, options)``, from ``cache_file`` when it was made from this very list with
-    these options, else loaded and checked (and, with ``write``, the cache rewritten). Raises ListError
-    as the loader does; a cache that cannot be read or written never does (it is logged)."""
+    these options, else loaded and checked (and, with ``write``, the cache rewritten, holding
+    ``results_mark``: the results file as it is now, see ``dialer.journal.results_marks``). Raises
+    ListError as the loader does; a cache that cannot be read or written never does (it is logged)."""
     if cache_file is None or options.keep_original:
         return load_call_list(path, options)
     try:
@@ -77,7 +80,7 @@ def load_checked_list(
         return call_list
     try:
         if cache_key(path, options) == key:
-            write_list_cache(cache_file, key, call_list)
+            write_list_cache(cache_file, key, call_list, results_mark)
         else:
             _log(log, "info", "the list changed while it was read: not cached")
     except Exception as exc:  # noqa: BLE001 - a cache that cannot be written never fails a run
@@ -132,9 +135,11 @@ def _version(distribution: str) -> str:
         return "none"
 
 
-def write_list_cache(cache_file: Path, key: dict, call_list: CallList) -> None:
+def write_list_cache(
+    cache_file: Path, key: dict, call_list: CallList, results_mark: dict | None = None
+) -> None:
     """Raises ValueError or TypeError for a list this format cannot hold exactly, OSError on writing."""
-    header = {"kind": "list-cache", "key": key}
+    header = {"kind": "list-cache", "key": key, "results": results_mark or {}}
     write_derived(cache_file, header, _encode(call_list))
 
 

@@ -1,7 +1,13 @@
-"""One run per campaign: an advisory lock the kernel releases when the process dies, even by kill -9."""
+"""One run per results file: an exclusive lock on the file itself.
+
+The lock is taken on the file (its device and inode), not on its name, so every path that reaches it
+(the path itself, a symlink, a hard link) meets the same lock, and a second run started on it by any
+of them exits at once. The kernel drops the lock when the process ends, kill -9 included.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -11,35 +17,59 @@ class AlreadyRunning(Exception):
     pass
 
 
-class CampaignLock:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+class ResultsLock:
+    def __init__(self, results: Path) -> None:
+        self.path = results
         self._fd: int | None = None
+        self._made: tuple[int, int] | None = None  # the empty file made here, to remove if left empty
 
-    def acquire(self) -> None:
+    def acquire(self) -> tuple[int, int]:
+        """Lock the results file (made now, empty, if there is none); its (device, inode)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            made = True
+        except FileExistsError:
+            fd = os.open(self.path, os.O_RDONLY)
+            made = False
+        st = os.fstat(fd)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
+            holder = _holder(st.st_dev, st.st_ino)
+            who = f"pid {holder}" if holder else "another process"
             raise AlreadyRunning(
-                f"{self.path}: this campaign is already running (pid {holder}); nothing was dialed"
+                f"{self.path}: a run is already working on this results file ({who}); nothing was dialed"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
+        self._made = (st.st_dev, st.st_ino) if made else None
+        return st.st_dev, st.st_ino
 
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        """Unlock; a results file made by ``acquire`` and still empty (the run wrote nothing: bad
+        input, say) is removed, as if the run had never started."""
+        if self._fd is None:
+            return
+        if self._made is not None:
+            with contextlib.suppress(OSError):
+                st = os.stat(self.path)
+                if (st.st_dev, st.st_ino) == self._made and st.st_size == 0:
+                    self.path.unlink()
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
 
-    def __enter__(self) -> CampaignLock:
-        self.acquire()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.release()
+def _holder(dev: int, ino: int) -> int | None:
+    """The process holding a flock on the file, from /proc/locks (Linux); None where unknown."""
+    wanted = f"{os.major(dev):02x}:{os.minor(dev):02x}:{ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == wanted:
+                    return int(fields[4])
+    except (OSError, ValueError):
+        return None
+    return None

@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 import structlog
 
+from dialer.core.secrets import Secrets
 from dialer.journal.lines import Line
 from dialer.journal.replay import Replay, ResultsFileError, replay_lines
 
@@ -102,14 +103,28 @@ def render_lines(_logger: Any, _method: str, event_dict: dict) -> bytes:
     return b"\n".join(rendered)
 
 
+class ScrubSecrets:
+    """structlog processor after ``render_lines``: the secrets taken out of the rendered lines."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        self._secrets = secrets
+
+    def __call__(self, _logger: Any, _method: str, rendered: bytes) -> bytes:
+        return self._secrets.scrub_bytes(rendered)
+
+
 class Journal:
-    def __init__(self, path: Path, run_id: str, *, fsync_on_loop: bool = True) -> None:
+    def __init__(
+        self, path: Path, run_id: str, *, fsync_on_loop: bool = True, secrets: Secrets | None = None
+    ) -> None:
         """``fsync_on_loop``: let fast fsyncs run on the event loop's thread (see _fsync_timed). A
         paced run says no: each fsync there stalls every request in flight for as long as it takes,
-        and a request due meanwhile reaches the switch late, bunched with the next one."""
+        and a request due meanwhile reaches the switch late, bunched with the next one.
+        ``secrets``: words scrubbed from every line (the password, whatever the switch echoed)."""
         self.path = path
         self.run_id = run_id
         self._fsync_on_loop = fsync_on_loop
+        self._secrets = secrets
         self._file = None
         self._log: Any = None
         self._written = 0  # lines recorded
@@ -121,22 +136,38 @@ class Journal:
         self._fast_fsyncs = 0  # consecutive fsyncs that took less than FAST_FSYNC
         self._pending: list[tuple[str, dict]] = []  # recorded, not yet handed to structlog
         self._flush_handle: asyncio.Handle | None = None
+        self._writer: _WholeWrites | None = None
+        self.identity: tuple[int, int] | None = None  # (device, inode) of the file held open
 
     def open(self) -> None:
         """Open for appending, first cutting off a line torn by an earlier crash."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - lives as long as the run
+            # Read too: what it holds is marked from it (results_marks), whatever name it has by then.
+            self._file = open(self.path, "a+b", buffering=0)  # noqa: SIM115 - lives as long as the run
             _drop_torn_tail(self._file)
-            self.opened_size = os.fstat(self._file.fileno()).st_size
+            st = os.fstat(self._file.fileno())
         except OSError as exc:
             raise JournalError(f"{self.path}: cannot open the results file: {exc.strerror}") from None
+        self.opened_size, self.identity = st.st_size, (st.st_dev, st.st_ino)
+        self._writer = _WholeWrites(self._file)
+        processors: list[Any] = [render_lines]
+        if self._secrets:
+            processors.append(ScrubSecrets(self._secrets))
         self._log = structlog.wrap_logger(
-            structlog.BytesLogger(_WholeWrites(self._file)),
-            processors=[render_lines],
+            structlog.BytesLogger(self._writer),
+            processors=processors,
             wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
             cache_logger_on_first_use=True,
         ).bind(run=self.run_id)
+
+    @property
+    def size(self) -> int:
+        """The bytes the file holds if nobody but this journal touched it."""
+        return self.opened_size + (self._writer.written if self._writer is not None else 0)
+
+    def fileno(self) -> int | None:
+        return self._file.fileno() if self._file is not None else None
 
     def write(self, line: Line) -> None:
         """Append one line (built by ``dialer.journal.lines``, handed over and not touched again):
@@ -241,14 +272,17 @@ class _WholeWrites:
 
     def __init__(self, f: Any) -> None:
         self._f = f
+        self.written = 0  # bytes the OS took
 
     def write(self, data: bytes) -> None:
         written = self._f.write(data)
         while written < len(data):  # the rest, or the OSError that says why it does not fit
             more = self._f.write(data[written:])
             if not more:
+                self.written += written
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             written += more
+        self.written += written
 
     def flush(self) -> None:
         """Nothing to flush: the file is unbuffered, and durability is commit()'s job."""

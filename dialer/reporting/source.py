@@ -13,13 +13,15 @@ from dialer.campaign.settings import Campaign
 from dialer.journal.checkpoint import replay_with_checkpoint
 from dialer.journal.replay import Replay
 from dialer.journal.results_file import iter_results
+from dialer.journal.results_marks import refuse_if_went_backwards
 from dialer.planning.planner import ListRowState, list_row_states
 
 
 def load_list(path: Path, options: ListOptions, results: Path | None = None) -> CallList:
     """The call-list loader (imported when first used, so this module loads without it); the list
     cache a run left beside ``results`` is used when it is for this very list, never written here."""
-    from dialer.journal.list_cache import list_cache_path, load_checked_list
+    from dialer.journal.list_cache import load_checked_list
+    from dialer.journal.results_marks import list_cache_path
 
     cache = None if results is None else list_cache_path(results)
     return load_checked_list(path, options, cache, write=False)
@@ -49,6 +51,7 @@ def load_source(
     Raises CampaignError, ListError, ResultsFileError or OSError, each naming its file.
     """
     campaign = load_campaign(Path(source), overrides)
+    refuse_if_went_backwards(campaign.results)
     options = replace(campaign.list, keep_original=True) if keep_original else campaign.list
     call_list = load_list(campaign.list_path, options, campaign.results)
     replay = replay_with_checkpoint(campaign.results).replay  # a run's checkpoint when it proves itself

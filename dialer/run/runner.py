@@ -21,7 +21,7 @@ from dialer.calllist.row_access import ListRows
 from dialer.campaign.credentials import Credentials
 from dialer.campaign.settings import Campaign
 from dialer.core import exitcodes
-from dialer.core.policy import Verdict, classify_failure, classify_reply
+from dialer.core.policy import NOT_CONNECTED, Verdict, classify_failure, classify_reply
 from dialer.core.request import read_timeout, request_params
 from dialer.core.response import SwitchReply, parse_reply, reply_line_fields
 from dialer.journal import lines
@@ -31,9 +31,10 @@ from dialer.run.attempts import Attempt, Retries
 from dialer.run.pacing import Pacer
 from dialer.run.progress import Progress, Tally
 from dialer.run.reconciler import Reconciler
+from dialer.run.results_watch import Change, watch
 from dialer.run.row_windows import RowWindows
 from dialer.switch.call_lists import CallLists
-from dialer.switch.transport import RawReply, Transport, TransportFailure
+from dialer.switch.transport import HeldBack, RawReply, Transport, TransportFailure
 
 MAX_BATCH = 256  # intents made durable by one fsync at most
 JUDGED_KEPT = 64  # distinct answers whose verdict is kept (a run without wait sees one or two)
@@ -77,7 +78,9 @@ class Runner:
         p = campaign.pacing
         self.pacer = Pacer(p.rate, p.period, stagger=p.stagger == "delay") if p.rate else None
         # The pacer's second guard, run by the transport just before each request is written.
-        self._before_write = self.pacer.admit if self.pacer else None
+        self._before_write = self._admit if self.pacer else None
+        self._held = False  # no request may leave any more: the results file cannot be trusted
+        self.results_change: Change | None = None
         self._queue: deque[int] = deque(to_dial)
         self._concurrency = p.concurrency
         self._busy = 0  # rows claimed and not yet done with (sending, in flight): at most _concurrency
@@ -125,6 +128,18 @@ class Runner:
             self.reconciler.stop()  # checks out finish; rows not yet asked about stay unknown
         self._changed.set()
 
+    def _results_changed(self, change: Change) -> None:
+        """The results file is not the one this run writes any more: nothing more leaves."""
+        self.results_change = change
+        self._held = True
+        self.request_stop(exitcodes.RESULTS_UNWRITABLE, f"the results file was {change.what}")
+
+    async def _admit(self) -> None:
+        assert self.pacer is not None
+        await self.pacer.admit()
+        if self._held:
+            raise HeldBack
+
     # -- the run ----------------------------------------------------------------------------------
 
     async def run(
@@ -140,6 +155,7 @@ class Runner:
         """
         if self.reconciler is not None:
             self.reconciler.start(earlier_unknown, controls)
+        watcher = asyncio.create_task(watch(self.campaign.results, self.journal, self._results_changed))
         try:
             await self._dispatch()
         except JournalError as exc:
@@ -148,6 +164,7 @@ class Runner:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
         if self.reconciler is not None and not self._hard_stop:
             await self.reconciler.wait()
+        watcher.cancel()
         if self.journal.broken is not None:  # a check's line could not be written
             self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(self.journal.broken))
         if self.progress:
@@ -274,6 +291,9 @@ class Runner:
             ("auth_password", self.credentials.password),
             *params.items(),
         ]
+        if self._held:
+            self._record(lines.withdrawn(fields, attempt.number, self.stop_reason))
+            return
         started = self.clock()
         sent_at = time.time()
         self.tally.sent += 1
@@ -283,6 +303,9 @@ class Runner:
             raw = await self.transport.post_form(form, timeout, self._before_write)
             reply, verdict, answered = self._judge(raw)
         except TransportFailure as failure:
+            if self._held and failure.kind == NOT_CONNECTED:  # held back at the write: never sent
+                self._record(lines.withdrawn(fields, attempt.number, self.stop_reason))
+                return
             verdict = classify_failure(failure.kind, failure.error)
             answered = {"error": failure.detail} if failure.detail else {}
         verdict = self.retries.settle(attempt, verdict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -20,18 +21,21 @@ from dialer.campaign.credentials import Credentials
 from dialer.campaign.settings import Campaign
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
+from dialer.core.secrets import Secrets
 from dialer.journal import lines
 from dialer.journal.checkpoint import FileReplay, fold, replay_with_checkpoint, save_checkpoint
-from dialer.journal.list_cache import list_cache_path, load_checked_list
-from dialer.journal.lock import AlreadyRunning, CampaignLock
+from dialer.journal.list_cache import load_checked_list
+from dialer.journal.lock import AlreadyRunning, ResultsLock
 from dialer.journal.replay import Replay, ResultsFileError
 from dialer.journal.results_file import Journal, JournalError
+from dialer.journal.results_marks import list_cache_path, mark_now, refuse_if_went_backwards
 from dialer.planning.earlier_unknown import controls_before, unknown_to_check
 from dialer.planning.planner import Plan, plan
 from dialer.run import collector_policy
 from dialer.run.in_flight import InFlight, resolve_concurrency
 from dialer.run.progress import Progress
 from dialer.run.reconciler import CONTROL_HORIZON
+from dialer.run.results_watch import Change, describe, remember, save_removed
 from dialer.run.row_windows import RowWindows
 from dialer.run.runner import RunLimits, Runner
 from dialer.switch.transport import AiohttpTransport, Transport
@@ -79,14 +83,22 @@ class Session:
         self._signalled: str | None = None  # a signal that came before there was a runner to tell
 
     async def run(self) -> int:
-        lock = CampaignLock(self.campaign.lock_path)
+        try:
+            # Before the lock makes a results file that is missing: what is missing is said so.
+            refuse_if_went_backwards(self.campaign.results)
+        except ResultsFileError as exc:
+            self.log.error("results file went backwards", detail=str(exc))
+            return exitcodes.RESULTS_UNWRITABLE
+        lock = ResultsLock(self.campaign.results)
         try:
             lock.acquire()
         except AlreadyRunning as exc:
             self.log.error("already running", detail=str(exc))
             return exitcodes.ALREADY_RUNNING
         except OSError as exc:
-            self.log.error("cannot lock the campaign", path=str(self.campaign.lock_path), error=exc.strerror)
+            self.log.error(
+                "cannot open the results file", path=str(self.campaign.results), error=exc.strerror
+            )
             return exitcodes.RESULTS_UNWRITABLE
         # Handlers from the start, so a signal while a large list loads still ends in exit 6.
         loop = asyncio.get_running_loop()
@@ -118,7 +130,8 @@ class Session:
             self.campaign, pacing=replace(self.campaign.pacing, concurrency=loaded.in_flight.used)
         )
         self._warn(loaded.replayed.replay, loaded.plan, len(loaded.to_check))
-        journal = Journal(c.results, self.run_id, fsync_on_loop=c.pacing.rate is None)
+        secrets = Secrets(self.credentials.password)
+        journal = Journal(c.results, self.run_id, fsync_on_loop=c.pacing.rate is None, secrets=secrets)
         try:
             journal.open()
             self._record_start(journal, loaded)
@@ -129,6 +142,8 @@ class Session:
                 return exitcodes.BAD_INPUT
             with collector_policy.dialing():
                 status, reason = await self._dial(journal, loaded, window)
+            if self._runner is not None and self._runner.results_change is not None:
+                return self._results_lost(journal, self._runner.results_change)
             journal.flush()  # this pass's lines, before the file is read back
             with collector_policy.bulk_work():
                 # Only this run's lines are read back, folded on top of the replay it started from.
@@ -137,6 +152,8 @@ class Session:
             if status is None:
                 status, reason = finished_status(counts), "finished"
             self._record_end(journal, status, reason, counts)
+            journal.flush()
+            remember(c.results, journal)
             journal.close()  # on disk before a checkpoint says what the file holds
             await asyncio.to_thread(self._save_checkpoint, replayed)
             return status
@@ -151,12 +168,18 @@ class Session:
 
     async def _load(self) -> _Loaded:
         """The checked list (from its cache when it is this very list), the replayed results file (the
-        last run's checkpoint and the lines after it, or the whole file when in doubt), and the plan."""
+        last run's checkpoint and the lines after it, or the whole file when in doubt), and the plan.
+        Nothing is loaded from a results file that went backwards (WentBackwards)."""
         c = self.campaign
+        refuse_if_went_backwards(c.results)
         cache_file = list_cache_path(c.results)
-        call_list = await asyncio.to_thread(load_checked_list, c.list_path, c.list, cache_file, self.log)
+        mark = mark_now(c.results, run=self.run_id, ts=_utc_now().isoformat(timespec="seconds"))
+        call_list = await asyncio.to_thread(
+            load_checked_list, c.list_path, c.list, cache_file, self.log, results_mark=mark
+        )
         replayed = await asyncio.to_thread(replay_with_checkpoint, c.results, self.log)
         replay = replayed.replay
+        _check_person_setting(replay, c)
         in_flight = resolve_concurrency(c.pacing, call_list.table, self.log)
         the_plan = plan(call_list, replay, redial_unknown=self.options.redial_unknown)
         to_check = unknown_to_check(the_plan, replay) if c.reconcile.enabled else []
@@ -219,7 +242,8 @@ class Session:
             with collector_policy.bulk_work():
                 if replayed.exact:  # the run_ended line too: the next run reads nothing it need not
                     replayed = fold(results, replayed, since=replayed.offset)
-                saved = save_checkpoint(results, replayed)
+                about = {"run": self.run_id, "ts": _utc_now().isoformat(timespec="seconds")}
+                saved = save_checkpoint(results, replayed, **about)
             if not saved:
                 self.log.info(
                     "no checkpoint saved: the replay is not one of whole lines of the results file "
@@ -302,6 +326,7 @@ class Session:
                     "period": c.pacing.period,
                     "concurrency": c.pacing.concurrency,
                     "concurrency_setting": in_flight.setting,  # "auto", or the number the campaign set
+                    "person": c.list.person,
                     "stagger": c.pacing.stagger,
                     "attempts": c.retry.attempts,
                     "reconcile": {"enabled": c.reconcile.enabled, "settle": c.reconcile.settle},
@@ -328,6 +353,36 @@ class Session:
     def _record_end(self, journal: Journal, status: int, reason: str, counts: dict[str, int]) -> None:
         journal.write(lines.run_ended(status, reason, counts))
         self.log.info("run ended", status=status, meaning=exitcodes.DESCRIPTIONS[status], **counts)
+
+    def _results_lost(self, journal: Journal, change: Change) -> int:
+        """The run ends on a results file that is not at its path any more, or not whole: what is
+        left is written to the file it holds open, kept when nothing else would keep it, and the
+        operator told what happened and what to do. No checkpoint: it would describe another file."""
+        saved, path = None, self.campaign.results
+        with contextlib.suppress(JournalError):
+            reason = f"the results file was {change.what}"
+            journal.write(lines.run_ended(exitcodes.RESULTS_UNWRITABLE, reason, {}))
+            journal.flush()
+        remember(path, journal)  # how far the campaign's file had come: the next run refuses less
+        with contextlib.suppress(OSError):
+            saved = save_removed(journal, path)
+        self.log.error("results file changed during the run", detail=describe(change, path, saved))
+        return exitcodes.RESULTS_UNWRITABLE
+
+
+def _check_person_setting(replay: Replay, c: Campaign) -> None:
+    """Who the person is cannot change within a campaign: the records are kept by the person an
+    earlier run chose, and another choice would not find them (and call people again)."""
+    for started in reversed(replay.runs):
+        earlier = (started.get("settings") or {}).get("person")
+        if earlier is not None:
+            if earlier != c.list.person:
+                raise ListError(
+                    f"{c.source}: person = {c.list.person!r}, but earlier runs of this campaign kept its "
+                    f"records by person = {earlier!r}: set it back, or start another campaign (another "
+                    "results file) to count people another way"
+                )
+            return
 
 
 def finished_status(counts: dict[str, int]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from dialer.switch.transport import RawReply, WriteHook
+from dialer.switch.transport import HeldBack, RawReply, WriteHook, held_back
 
 Handler = Callable[[Sequence[tuple[str, str]]], Awaitable[RawReply]]
 ApiHandler = Callable[[str, Sequence[tuple[str, str]]], Awaitable[RawReply]]
@@ -24,7 +24,10 @@ class MockTransport:
         self, form: Sequence[tuple[str, str]], read_timeout: float, before_write: WriteHook | None = None
     ) -> RawReply:
         if before_write is not None:
-            await before_write()
+            try:
+                await before_write()
+            except HeldBack:
+                raise held_back() from None
         self.requests.append(list(form))
         return await self._handler(form)
 

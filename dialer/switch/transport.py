@@ -43,6 +43,15 @@ class TransportFailure(Exception):
 WriteHook = Callable[[], Awaitable[None]]
 
 
+class HeldBack(Exception):
+    """Raised by a write hook: this request must not be written (the run is stopping)."""
+
+
+def held_back() -> TransportFailure:
+    """What a request held back at the write comes to: never written, so never at the switch."""
+    return TransportFailure(NOT_CONNECTED, "held back", "not written: the run is stopping")
+
+
 class Transport(Protocol):
     async def post_form(
         self, form: Sequence[tuple[str, str]], read_timeout: float, before_write: WriteHook | None = None
@@ -200,6 +209,8 @@ class AiohttpTransport:
                 await before_write()  # no hook at the connection: now, still before the write
         try:
             return await self._post(self.url, form, read_timeout, write)
+        except HeldBack:
+            raise held_back() from None
         except TimedOut as exc:
             if write is not None and not write.passed:
                 # Held back before a byte was written: the switch cannot have acted on it.

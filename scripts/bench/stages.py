@@ -61,8 +61,9 @@ def stages_main(list_path: Path, results: Path, mode: str) -> None:
     stages = _Stages()
     from dialer.calllist.model import ListOptions
     from dialer.journal.checkpoint import replay_with_checkpoint
-    from dialer.journal.list_cache import list_cache_path, load_checked_list
+    from dialer.journal.list_cache import load_checked_list
     from dialer.journal.results_file import read_results
+    from dialer.journal.results_marks import list_cache_path
     from dialer.planning.planner import plan
     from dialer.run.collector_policy import bulk_work
 
