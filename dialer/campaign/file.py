@@ -18,7 +18,7 @@ from dialer.calllist import persons
 from dialer.calllist.model import ListOptions
 from dialer.calllist.reading import SPREADSHEET_SUFFIXES
 from dialer.campaign import values as v
-from dialer.campaign.settings import DEFAULT_URL, Campaign, Pacing, Reconcile, RetryPolicy
+from dialer.campaign.settings import DEFAULT_URL, Campaign, Outcomes, Pacing, Reconcile, Recycle, RetryPolicy
 from dialer.campaign.values import CampaignError, hint, known_keys, number, switch_url
 from dialer.core.params import MAX_WAIT, PARAMETERS
 from dialer.windows import KEYS as WINDOW_KEYS
@@ -32,6 +32,8 @@ SECTIONS: dict[str, tuple[str, ...] | None] = {  # None: the section's keys are 
     "pacing": ("rate", "period", "concurrency", "stagger"),
     "retry": ("attempts", "backoff", "max_backoff"),
     "reconcile": ("enabled", "settle"),
+    "outcomes": ("enabled", "first_look", "give_up", "wait"),
+    "recycle": ("statuses", "after", "attempts", "per_24h"),
     "list": ("sheet", "encoding", "delimiter", "default_region", "do_not_call"),
     "defaults": None,
     "columns": None,
@@ -99,6 +101,8 @@ def _from_toml(path: Path) -> Campaign:
         pacing=_pacing(tables["pacing"], path),
         retry=_retry(tables["retry"], path),
         reconcile=_reconcile(tables["reconcile"], path),
+        outcomes=_outcomes(tables["outcomes"], path),
+        recycle=_recycle(tables["recycle"], path),
         timeout_margin=_optional(head, "timeout_margin", 10.0, f"{path}: [campaign]", v.TIMEOUT_MARGIN),
         username_env=str(auth.get("username_env", "ENSWITCH_USERNAME")),
         password_env=str(auth.get("password_env", "ENSWITCH_PASSWORD")),
@@ -141,6 +145,40 @@ def _reconcile(t: dict, path: Path) -> Reconcile:
     if not isinstance(enabled, bool):
         raise CampaignError(f"{path}: [reconcile] enabled = {enabled!r} is not true or false")
     return Reconcile(enabled=enabled, settle=_optional(t, "settle", 10.0, f"{path}: [reconcile]", v.SETTLE))
+
+
+def _outcomes(t: dict, path: Path) -> Outcomes:
+    where = f"{path}: [outcomes]"
+    enabled = t.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise CampaignError(f"{where} enabled = {enabled!r} is not true or false")
+    given = {key: v.duration(t[key], f"{where} {key}", bounds) for key, bounds in _OUTCOME_TIMES if key in t}
+    return Outcomes(enabled=enabled, **given)
+
+
+_OUTCOME_TIMES = (("first_look", v.FIRST_LOOK), ("give_up", v.GIVE_UP), ("wait", v.OUTCOME_WAIT))
+
+
+def _recycle(t: dict, path: Path) -> Recycle:
+    """[recycle]: present (even empty) means on, with the defaults for what it leaves out."""
+    if not t:
+        return Recycle()
+    where = f"{path}: [recycle]"
+    statuses = t.get("statuses", list(Recycle.statuses))
+    allowed = ("no-answer", "busy", "failed")
+    if not isinstance(statuses, list) or not statuses or any(st not in allowed for st in statuses):
+        raise CampaignError(
+            f"{where} statuses = {statuses!r}: give a list of {', '.join(allowed)} "
+            "(never answered or not-known: nobody who answered, or may have, is called again)"
+        )
+    attempts = int(number(t.get("attempts", 3), f"{where} attempts", v.RECYCLE_ATTEMPTS))
+    return Recycle(
+        enabled=True,
+        statuses=tuple(statuses),
+        after=v.duration(t.get("after", 3_600), f"{where} after", v.RECYCLE_AFTER),
+        attempts=attempts,
+        per_24h=int(number(t.get("per_24h", 3), f"{where} per_24h", v.RECYCLE_ATTEMPTS)),
+    )
 
 
 def _under(base: Path, value: Any) -> Path:
@@ -226,6 +264,8 @@ def _apply_overrides(c: Campaign, ov: dict[str, Any]) -> Campaign:
     if "attempts" in ov:
         retry = replace(retry, attempts=int(number(ov["attempts"], "--attempts", v.ATTEMPTS)))
     reconcile = replace(c.reconcile, enabled=ov.get("reconcile", c.reconcile.enabled))
+    outcomes = replace(c.outcomes, enabled=ov.get("outcomes", c.outcomes.enabled))
+    recycle = c.recycle if outcomes.enabled else replace(c.recycle, enabled=False)
     if "reconcile_settle" in ov:
         reconcile = replace(reconcile, settle=number(ov["reconcile_settle"], "--settle", v.SETTLE))
     out = replace(
@@ -233,6 +273,8 @@ def _apply_overrides(c: Campaign, ov: dict[str, Any]) -> Campaign:
         pacing=pacing,
         retry=retry,
         reconcile=reconcile,
+        outcomes=outcomes,
+        recycle=recycle,
         list=_list_overrides(c, ov),
         url=switch_url(ov["url"], "--url") if "url" in ov else c.url,
         results=Path(ov["results"]) if "results" in ov else c.results,
@@ -285,6 +327,8 @@ def _check_together(c: Campaign) -> None:
             f"{where}: a rate of {p.rate:g} per {p.period:g} s is {p.rate / p.period:,.0f} requests a "
             f"second, more than {v.RATE_PER_SECOND:,}: check rate and period"
         )
+    if c.recycle.enabled and c.recycle.per_24h < 1:
+        raise CampaignError(f"{where}: [recycle] per_24h must be at least 1")
     if c.retry.max_backoff < c.retry.backoff:
         raise CampaignError(
             f"{where}: [retry] max_backoff ({c.retry.max_backoff:g} s) is less than backoff "

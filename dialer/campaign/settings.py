@@ -38,6 +38,27 @@ class Reconcile:
 
 
 @dataclass(frozen=True)
+class Outcomes:
+    """Learning what became of each placed call from the switch's records (see dialer.run.call_outcomes)."""
+
+    enabled: bool = True
+    first_look: float = 120.0  # seconds after a call was placed when it is first looked up
+    give_up: float = 3_600.0  # seconds after which a call the switch has no record of is not-known
+    wait: float = 600.0  # seconds a run that has nothing more to dial waits for its calls to end
+
+
+@dataclass(frozen=True)
+class Recycle:
+    """Calling a person again on purpose after no answer or busy (see dialer.planning.recycle)."""
+
+    enabled: bool = False
+    statuses: tuple[str, ...] = ("no-answer", "busy")
+    after: float = 3_600.0  # seconds, the least between two calls to one person
+    attempts: int = 3  # calls placed to one person in the campaign, in all
+    per_24h: int = 3  # calls placed to one person in any 24 hours
+
+
+@dataclass(frozen=True)
 class Campaign:
     name: str
     source: Path  # the file given on the command line
@@ -48,6 +69,8 @@ class Campaign:
     pacing: Pacing = field(default_factory=Pacing)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     reconcile: Reconcile = field(default_factory=Reconcile)
+    outcomes: Outcomes = field(default_factory=Outcomes)
+    recycle: Recycle = field(default_factory=Recycle)
     timeout_margin: float = 10.0  # seconds added to wait for the HTTP timeout
     username_env: str = "ENSWITCH_USERNAME"
     password_env: str = "ENSWITCH_PASSWORD"

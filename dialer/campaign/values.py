@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,11 @@ BACKOFF = Bounds(0, 3_600, low_allowed=False, unit="seconds")
 MAX_BACKOFF = Bounds(0, 86_400, low_allowed=False, unit="seconds")
 TIMEOUT_MARGIN = Bounds(0, 600, low_allowed=False, unit="seconds")
 SETTLE = Bounds(0, 3_600, unit="seconds")
+FIRST_LOOK = Bounds(0, 86_400, unit="seconds")
+GIVE_UP = Bounds(1, 7 * 86_400, unit="seconds")
+OUTCOME_WAIT = Bounds(0, 86_400, unit="seconds")
+RECYCLE_AFTER = Bounds(60, 30 * 86_400, unit="seconds")
+RECYCLE_ATTEMPTS = Bounds(1, 100, whole=True)
 
 
 def number(value: Any, where: str, bounds: Bounds) -> float:
@@ -60,6 +66,20 @@ def number(value: Any, where: str, bounds: Bounds) -> float:
     if too_low or value > bounds.high or (bounds.whole and value != int(value)):
         raise CampaignError(f"{where} = {value!r} is out of range: give {bounds.describe()}")
     return int(value) if bounds.whole else float(value)
+
+
+_DURATION = re.compile(r"\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*")
+
+
+def duration(value: Any, where: str, bounds: Bounds) -> float:
+    """Seconds, from a number or text such as "90", "90s", "30m", "2h" or "1h30m", within ``bounds``."""
+    if isinstance(value, str):
+        found = _DURATION.fullmatch(value)
+        if not found or not any(found.groups()):
+            raise CampaignError(f"{where} = {value!r} is not a duration such as 90s, 30m or 2h")
+        hours, minutes, seconds = (float(g) if g else 0.0 for g in found.groups())
+        value = hours * 3600 + minutes * 60 + seconds
+    return number(value, where, bounds)
 
 
 def switch_url(value: Any, where: str) -> str:

@@ -16,6 +16,7 @@ import click
 
 from dialer.campaign.credentials import credentials
 from dialer.campaign.file import CampaignError, load_campaign
+from dialer.campaign.values import Bounds, duration
 from dialer.commands.console import console
 from dialer.commands.list_flags import list_options, list_overrides
 from dialer.core import exitcodes
@@ -24,17 +25,16 @@ from dialer.run import eventloop
 from dialer.run.session import RunOptions, Session
 from dialer.windows import WindowError, parse_window_flags
 
+MAX_DURATION = Bounds(0, 366 * 86_400, low_allowed=False, unit="seconds")
 EXIT_HELP = "\n".join(f"  {code}  {text}" for code, text in exitcodes.DESCRIPTIONS.items())
 
 
 def parse_duration(text: str) -> float:
-    """'90', '90s', '30m', '2h' or '1h30m' as seconds."""
-    number = r"(\d+(?:\.\d+)?)"
-    match = re.fullmatch(rf"\s*(?:{number}h)?\s*(?:{number}m)?\s*(?:{number}s?)?\s*", text)
-    if not match or not any(match.groups()):
-        raise click.BadParameter(f"{text!r} is not a duration such as 90s, 30m or 2h")
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
+    """'90', '90s', '30m', '2h' or '1h30m' as seconds (--max-duration)."""
+    try:
+        return duration(text, "--max-duration", MAX_DURATION)
+    except CampaignError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -> datetime:
@@ -73,6 +73,16 @@ def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -
     is_flag=True,
     help="Do not ask the switch's call lists about rows whose outcome is unknown: they stay unknown.",
 )
+@click.option(
+    "--no-outcomes",
+    is_flag=True,
+    help="Do not ask the switch what became of each call (answered, busy...); no [recycle] then.",
+)
+@click.option(
+    "--wait-for-recycle",
+    is_flag=True,
+    help="With [recycle]: sleep until the next call to make again is due instead of exiting.",
+)
 @click.option("--window", "window_hours", help="Calling hours, e.g. 09:00-17:00.")
 @click.option("--days", help="Calling days, e.g. mon-fri.")
 @click.option("--timezone", help="Time zone of the calling window, e.g. Europe/London.")
@@ -98,7 +108,10 @@ def run(source: Path, **flags: object) -> None:
         max_duration = flags.pop("max_duration")
         until = flags.pop("until")
         flags["reconcile"] = False if flags.pop("no_reconcile") else None
-        options_flags = {k: flags.pop(k) for k in ("redial_unknown", "wait_for_window", "quiet")}
+        flags["outcomes"] = False if flags.pop("no_outcomes") else None
+        options_flags = {
+            k: flags.pop(k) for k in ("redial_unknown", "wait_for_window", "wait_for_recycle", "quiet")
+        }
         lists = list_overrides(*(flags.pop(k) for k in ("sheet", "encoding", "delimiter", "do_not_call")))
         campaign = load_campaign(source, {**flags, **lists, "window": window})
         creds = credentials(campaign)
@@ -117,7 +130,7 @@ def run(source: Path, **flags: object) -> None:
     except eventloop.EventLoopError as exc:
         log.error("bad input", detail=str(exc))
         sys.exit(exitcodes.BAD_INPUT)
-    sys.exit(eventloop.run(Session(campaign, creds, options, log).run(), loop))
+    sys.exit(eventloop.run(Session(campaign, creds, options, log, secrets=secrets).run(), loop))
 
 
 run.help = (run.help or "") + "\n" + EXIT_HELP

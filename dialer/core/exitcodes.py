@@ -11,6 +11,7 @@ STOPPED = 6  # stopped by a signal; run the same command again to carry on
 WINDOW_CLOSED = 7  # the calling window is closed (or no row can be dialed before it closes)
 RESULTS_UNWRITABLE = 8  # the results file could not be written or read: no further call was placed
 TIME_LIMIT = 9  # --until or --max-duration reached; run again to carry on
+RECYCLE_LATER = 10  # nothing left but people to call again later ([recycle]); run again then
 
 DESCRIPTIONS = {
     OK: "finished, every row placed (duplicates and do-not-call rows suppressed)",
@@ -22,4 +23,5 @@ DESCRIPTIONS = {
     WINDOW_CLOSED: "calling window closed; resumable: run again when it opens",
     RESULTS_UNWRITABLE: "the results file could not be written or read; resumable once fixed",
     TIME_LIMIT: "--until or --max-duration reached; resumable",
+    RECYCLE_LATER: "nothing left but calls to make again later ([recycle]); run again after the time shown",
 }

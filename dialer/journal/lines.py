@@ -18,19 +18,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from sys import intern
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from dialer.calllist.model import RowProblem
 from dialer.core import outcomes as o
+from dialer.core.call_outcome import NOT_KNOWN, Outcome
 from dialer.core.lookup import ABSENT, FOUND, Answer, Judgement, Question
 from dialer.core.policy import Verdict
 from dialer.journal.records import OLDER_ROW, PersonRecord, key_of, list_row_key
-
-if TYPE_CHECKING:
-    from dialer.journal.replay import Replay
+from dialer.journal.store import RecordStore
 
 Line = tuple[str, dict[str, Any]]  # (event, fields): what the journal writes as one line
-Fold = Callable[["Replay", dict], None]
+
+
+class Replay(Protocol):
+    """What the folds change: the records, and what the replay notes about the whole file."""
+
+    records: RecordStore
+    older_rows: bool
+    last_dialed: str | None
+
+
+Fold = Callable[[Replay, dict], None]
 
 
 class Event:
@@ -45,7 +54,9 @@ class Event:
     RESULT = "result"
     WITHDRAWN = "withdrawn"
     REDIAL_UNKNOWN = "redial_unknown"
+    RECYCLED = "recycled"
     CHECKED = "checked"
+    CALL_ENDED = "call_ended"
 
 
 INTERRUPTED = "interrupted"  # the code of the result an earlier run's unanswered intent is given
@@ -125,6 +136,11 @@ def redial_unknown(row_fields: dict) -> Line:
     return Event.REDIAL_UNKNOWN, {**row_fields, "reason": "--redial-unknown"}
 
 
+def recycled(row_fields: dict, reason: str) -> Line:
+    """The person is called again on purpose ([recycle]): its next dial says why."""
+    return Event.RECYCLED, {**row_fields, "reason": reason}
+
+
 def dial(row_fields: dict, attempt: int) -> Line:
     """Intent: the request for this attempt is about to leave. Made durable before it does."""
     return Event.DIAL, {**row_fields, "attempt": attempt, "outcome": o.SENDING, "code": None, "callid": None}
@@ -135,13 +151,14 @@ def _fold_dial(replay: Replay, line: dict) -> None:
     rec = _touched(replay, line)
     if rec is None:
         return
-    rec.run = line.get("run")
-    rec.dialed_ts = line.get("ts")
-    rec._state_before_intent = rec.state
+    attempt = int(line.get("attempt") or 0)
+    rec._before_intent = [rec.state, rec.run, rec.dialed_ts, rec.dial_attempt]
+    rec.run, rec.dialed_ts, rec.dial_attempt = line.get("run"), line.get("ts"), attempt
+    if rec.dialed_ts and (replay.last_dialed is None or rec.dialed_ts > replay.last_dialed):
+        replay.last_dialed = rec.dialed_ts
     rec.state = o.UNKNOWN
     rec.sent = True
     rec.in_flight = True
-    attempt = int(line.get("attempt") or 0)
     if attempt > rec.attempts:
         rec.attempts = attempt
     rec.code = None
@@ -196,8 +213,11 @@ def _fold_result(replay: Replay, line: dict) -> None:
     if rec is None:
         return
     rec.in_flight = False
+    rec._before_intent = None  # answered: the intent stands
     outcome = line.get("outcome")
     rec.state = o.FAILED if outcome == o.RETRY else _shared(outcome)
+    if outcome == o.PLACED and line.get("code") != INTERRUPTED:
+        _placed(rec)
     rec.code = _shared(_str_or_none(line.get("code")))
     callid = line.get("callid")
     rec.callid = callid if callid is None or type(callid) is str else str(callid)
@@ -222,7 +242,8 @@ def _fold_withdrawn(replay: Replay, line: dict) -> None:
     if rec is None:
         return
     rec.in_flight = False
-    rec.state = rec._state_before_intent
+    if rec._before_intent:  # the intent's request never left: as things were before it
+        rec.state, rec.run, rec.dialed_ts, rec.dial_attempt = rec._before_intent
     if rec.state == o.NOT_DIALED and rec.attempts <= 1:
         rec.sent = False
 
@@ -272,11 +293,54 @@ def _fold_checked(replay: Replay, line: dict) -> None:
         return
     _touched(replay, line)
     rec.state = o.PLACED if verdict == FOUND else o.FAILED
+    if verdict == FOUND:
+        _placed(rec)
     rec.code = _shared(_str_or_none(line.get("code")))
     callid = line.get("callid")
     if callid is not None:
         rec.callid = str(callid)
     rec.reason = _shared(line.get("reason"))
+
+
+# -- what became of a placed call -------------------------------------------------------------------------
+
+
+def call_ended(row_fields: dict, placed_run: str | None, attempt: int, outcome: Outcome) -> Line:
+    """A placed call's outcome, from the switch's records: the call is the one its run (``placed_run``,
+    which may be an earlier run than this line's) sent as ``attempt``."""
+    return Event.CALL_ENDED, {
+        **row_fields,
+        "attempt": attempt,
+        "placed_run": placed_run,
+        "outcome": o.PLACED,
+        **outcome.fields(),
+    }
+
+
+def _fold_call_ended(replay: Replay, line: dict) -> None:
+    """The outcome counts for the person's latest placed call only (an earlier call's, learned late,
+    says nothing of the latest)."""
+    key = key_of(line)
+    rec = replay.records.record_of(key) if key is not None else None
+    if rec is None or rec.state != o.PLACED or rec.run != line.get("placed_run"):
+        return
+    if rec.dial_attempt != line.get("attempt"):
+        return
+    status = line.get("call_status")
+    rec.call_status = _shared(status) if type(status) is str else NOT_KNOWN
+    talk = line.get("talk_s")
+    rec.talk_s = float(talk) if isinstance(talk, int | float) and not isinstance(talk, bool) else None
+    callid = line.get("callid")
+    if rec.callid is None and callid is not None:
+        rec.callid = str(callid)
+
+
+def _placed(rec: PersonRecord) -> None:
+    """One more call placed to the person: its outcome is to be learned."""
+    rec.calls += 1
+    rec.placed_at = f"{rec.placed_at} {rec.dialed_ts}".strip() if rec.dialed_ts else rec.placed_at
+    rec.call_status = None
+    rec.talk_s = None
 
 
 # -- folding ---------------------------------------------------------------------------------------------
@@ -287,6 +351,7 @@ ROW_FOLDS: dict[str, Fold] = {
     Event.RESULT: _fold_result,
     Event.WITHDRAWN: _fold_withdrawn,
     Event.CHECKED: _fold_checked,
+    Event.CALL_ENDED: _fold_call_ended,
     Event.ROW_REJECTED: _fold_listed,
     Event.ROW_SUPPRESSED: _fold_listed,
 }

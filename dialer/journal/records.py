@@ -58,4 +58,10 @@ class PersonRecord:
     last_ts: str | None = None
     run: str | None = None  # the run of the latest dial
     dialed_ts: str | None = None  # when the latest dial's intent was written: its request left after
-    _state_before_intent: str = field(default=o.NOT_DIALED, repr=False)
+    dial_attempt: int = 0  # the latest dial's attempt number (in its run)
+    calls: int = 0  # calls placed to the person (requests the switch accepted)
+    placed_at: str = ""  # the dial times of those calls, space-separated
+    call_status: str | None = None  # what became of the latest placed call (None: not learned yet)
+    talk_s: float | None = None
+    # state, run, dialed_ts and dial_attempt before the latest intent (restored if it is withdrawn)
+    _before_intent: list | None = field(default=None, repr=False)

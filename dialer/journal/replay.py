@@ -34,6 +34,7 @@ class Replay:
     lines: int = 0
     torn_tail: bool = False  # the last line was cut short by a crash and ignored
     older_rows: bool = False  # lines of an older dialer, about rows without naming the person
+    last_dialed: str | None = None  # the time of the latest intent (results-line times sort as text)
 
     def in_flight_records(self) -> list[PersonRecord]:
         """Intents with no answer after them, in the store's order."""

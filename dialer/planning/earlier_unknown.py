@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from datetime import datetime
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from dialer.core.lookup import settle_seconds
 from dialer.journal.records import PersonRecord
 from dialer.journal.replay import Replay
 from dialer.planning.planner import Plan
+from dialer.planning.times import unix_time
 
 
 def unknown_to_check(the_plan: Plan, replay: Replay) -> list[tuple[int, PersonRecord]]:
@@ -38,16 +38,6 @@ def unknown_to_check(the_plan: Plan, replay: Replay) -> list[tuple[int, PersonRe
         if rec is not None and rec.state == o.UNKNOWN and rec.sent and rec.callid is None:
             out.append((row, rec))
     return out
-
-
-def unix_time(ts: str | None, default: float) -> float:
-    """A results line's ``ts`` (UTC ISO 8601, ``Z``) as Unix time; ``default`` when absent or unreadable."""
-    if not ts:
-        return default
-    try:
-        return datetime.fromisoformat(ts).timestamp()
-    except ValueError:
-        return default
 
 
 def seconds_until_settled(

@@ -25,9 +25,12 @@ import numpy as np
 import pandas as pd
 
 from dialer.calllist.model import CallList, RowProblem
+from dialer.campaign.settings import Recycle
 from dialer.core import outcomes as o
 from dialer.journal.records import PersonRecord, list_row_key, older_row_key
 from dialer.journal.replay import Replay
+from dialer.planning.recycle import next_call_at, why
+from dialer.planning.times import unix_time
 
 ALREADY_CALLED = "already-called"  # the code of a row whose person was called under other numbers
 # States of a person's record after which nobody is called again on their account: the call may
@@ -58,6 +61,12 @@ class Plan:
     problems_to_record: list[RowProblem] = field(default_factory=list)  # not yet in the results file
     already_called: list[int] = field(default_factory=list)  # person called under other numbers
     moved: list[int] = field(default_factory=list)  # person's outcome recorded under another row
+    # [recycle]: rows whose person is called again now (with why), and later (row, key, when, how
+    # their last call ended)
+    recycle_now: dict[int, str] = field(default_factory=dict)
+    recycle_later: list[tuple[int, str, float, str]] = field(default_factory=list)
+    placed_times: dict[str, list[float]] = field(default_factory=dict)  # of the persons recycled
+    outcomes_pending: list[tuple[int, str]] = field(default_factory=list)  # placed, outcome to learn
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(o.ROW_STATES, 0))
 
 
@@ -73,6 +82,7 @@ class _Verdicts:
     state: np.ndarray  # the record's state (None where absent)
     row_of: np.ndarray  # the row the record was last dialed as
     same: np.ndarray  # bool: the row holds the numbers the record was dialed with
+    call_status: np.ndarray  # what became of the record's latest call (None: not learned)
 
     def where(self, states: tuple) -> np.ndarray:
         return self.present & _isin(self.state, states)
@@ -84,16 +94,17 @@ def _verdicts(call_list: CallList, replay: Replay) -> _Verdicts:
         rows = table.index.to_numpy(dtype=np.int64)
         snumbers = table["snumber"].to_numpy(dtype=object)
         cnumbers = table["cnumber"].to_numpy(dtype=object)
-        keys = call_list.persons.to_numpy(dtype=object)
+        keys = call_list.persons.to_numpy(dtype=object, copy=True)  # older rows' keys go in it
     else:
         rows, snumbers, cnumbers, keys = np.empty(0, np.int64), *(np.empty(0, object),) * 3
-    names = ("snumber", "cnumber", "sent", "state", "row")
+    names = ("snumber", "cnumber", "sent", "state", "row", "call_status")
     present, had = replay.records.lookup(keys, names)
     if replay.older_rows:
         _older_records(replay, snumbers, cnumbers, keys, present, had)
     present &= had["sent"].astype(bool)
     same = present & (had["snumber"] == snumbers) & (had["cnumber"] == cnumbers)
-    return _Verdicts(rows, snumbers, cnumbers, keys, present, had["state"], had["row"], same)
+    state, row_of, status = had["state"], had["row"], had["call_status"]
+    return _Verdicts(rows, snumbers, cnumbers, keys, present, state, row_of, same, status)
 
 
 def _older_records(
@@ -118,8 +129,19 @@ def _older_records(
         column[at] = values[name][found]
 
 
-def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -> Plan:
-    """What this run must do: rows to dial, problems to record, and counts of where things stand."""
+def plan(
+    call_list: CallList,
+    replay: Replay,
+    *,
+    redial_unknown: bool = False,
+    recycle: Recycle | None = None,
+    now: float = 0.0,
+    outcomes_since: str | None = None,
+) -> Plan:
+    """What this run must do: rows to dial, problems to record, and counts of where things stand.
+
+    ``recycle`` and ``now`` (Unix time): who is called again now, and who later; ``outcomes_since``
+    (a results-line time): the placed calls since then whose outcome is still to learn."""
     out = Plan()
     v = _verdicts(call_list, replay)
     dial = ~v.present | v.where(_NOTHING_PLACED) | (v.where((o.REJECTED,)) & ~v.same)
@@ -130,8 +152,13 @@ def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -
     placed_here = may_exist & v.same & _isin(v.state, (o.PLACED,))
     called_elsewhere = may_exist & ~v.same & _isin(v.state, (o.PLACED,))
     unknown = may_exist & ~placed_here & ~called_elsewhere  # unknown, or a state nobody wrote
-    out.counts[o.PLACED] += int(np.count_nonzero(placed_here))
+    again = _recycle(out, v, replay, placed_here | called_elsewhere, recycle, now)
+    out.to_dial += v.rows[again].tolist()
+    called_elsewhere &= ~again
+    out.counts[o.PLACED] += int(np.count_nonzero(placed_here | again))
     out.counts[o.SUPPRESSED] += int(np.count_nonzero(called_elsewhere))
+    if outcomes_since is not None and (replay.last_dialed or "") >= outcomes_since:
+        out.outcomes_pending = _outcomes_pending(v, replay, placed_here | called_elsewhere, outcomes_since)
     if redial_unknown:
         out.redial_unknown = v.rows[unknown].tolist()
         out.to_dial += out.redial_unknown
@@ -153,6 +180,41 @@ def plan(call_list: CallList, replay: Replay, *, redial_unknown: bool = False) -
         out.counts[state.state] += 1
     out.to_dial.sort()
     return out
+
+
+def _recycle(
+    out: Plan, v: _Verdicts, replay: Replay, placed: np.ndarray, policy: Recycle | None, now: float
+) -> np.ndarray:
+    """The placed rows whose person is called again now (True); those due later go in the plan."""
+    again = np.zeros(len(v.rows), dtype=bool)
+    if policy is None or not policy.enabled:
+        return again
+    for i in np.flatnonzero(placed & _isin(v.call_status, policy.statuses)).tolist():
+        rec = replay.records.record_of(v.keys[i])
+        if rec is None:
+            continue
+        times = [unix_time(ts, 0.0) for ts in rec.placed_at.split()]
+        at = next_call_at(policy, rec.call_status, times)
+        if at is None:
+            continue
+        row, key = int(v.rows[i]), str(v.keys[i])
+        out.placed_times[key] = times
+        if at <= now:
+            again[i] = True
+            out.recycle_now[row] = why(str(rec.call_status), times, policy)
+        else:
+            out.recycle_later.append((row, key, at, str(rec.call_status)))
+    out.recycle_later.sort(key=lambda entry: entry[2])
+    return again
+
+
+def _outcomes_pending(v: _Verdicts, replay: Replay, placed: np.ndarray, since: str) -> list[tuple[int, str]]:
+    candidates = np.flatnonzero(placed & pd.isna(pd.Series(v.call_status, dtype=object)).to_numpy())
+    _, had = replay.records.lookup(v.keys[candidates], ("dialed_ts",))
+    recent = [
+        i for i, ts in zip(candidates.tolist(), had["dialed_ts"].tolist(), strict=True) if (ts or "") >= since
+    ]
+    return [(int(v.rows[i]), str(v.keys[i])) for i in recent]
 
 
 def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowState]:

@@ -15,12 +15,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from dialer.calllist.row_access import ListRows
-from dialer.campaign.credentials import Credentials
 from dialer.campaign.settings import Campaign
 from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from dialer.core.call_outcome import Outcome
+from dialer.core.lookup import settle_seconds
 from dialer.core.policy import NOT_CONNECTED, Verdict, classify_failure, classify_reply
 from dialer.core.request import read_timeout, request_params
 from dialer.core.response import SwitchReply, parse_reply, reply_line_fields
@@ -28,12 +31,16 @@ from dialer.journal import lines
 from dialer.journal.records import PersonRecord
 from dialer.journal.results_file import Journal, JournalError
 from dialer.run.attempts import Attempt, Retries
+from dialer.run.call_outcomes import CallOutcomes
 from dialer.run.pacing import Pacer
 from dialer.run.progress import Progress, Tally
 from dialer.run.reconciler import Reconciler
+from dialer.run.recycling import RecycleQueue
 from dialer.run.results_watch import Change, watch
 from dialer.run.row_windows import RowWindows
 from dialer.switch.call_lists import CallLists
+from dialer.switch.call_records import CallRecords
+from dialer.switch.login import Login
 from dialer.switch.transport import HeldBack, RawReply, Transport, TransportFailure
 
 MAX_BATCH = 256  # intents made durable by one fsync at most
@@ -54,23 +61,29 @@ class Runner:
         to_dial: Iterable[int],
         journal: Journal,
         transport: Transport,
-        credentials: Credentials,
+        login: Login,
         *,
         windows: RowWindows | None = None,
         progress: Progress | None = None,
         log: Any = None,
         limits: RunLimits | None = None,
         redial_unknown: frozenset[int] = frozenset(),
+        recycle: RecycleQueue | None = None,
+        wait_for_recycle: bool = False,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        """``windows``: the calling windows applied to rows (None: dial at any time)."""
+        """``windows``: the calling windows applied to rows (None: dial at any time); ``recycle``:
+        the people called again ([recycle]), and ``wait_for_recycle``: sleep until the next is due
+        rather than stop when nothing else is left."""
         self.campaign = campaign
         self.rows = rows
         self.journal = journal
         self.transport = transport
-        self.credentials = credentials
+        self.login = login
         self.windows = windows
+        self.recycle = recycle
+        self.wait_for_recycle = wait_for_recycle
         self.progress = progress
         self.limits = limits or RunLimits()
         self.redial_unknown = redial_unknown
@@ -93,11 +106,22 @@ class Runner:
         self.retries = Retries(campaign.retry, clock, rng or random.Random(), self._changed.set)
         self._judged: dict[tuple[int, bytes], tuple[SwitchReply, Verdict, dict]] = {}
         self.reconciler = self._reconciler(log)
+        self.outcomes = self._outcomes(log)
+
+    def _outcomes(self, log: Any) -> CallOutcomes | None:
+        if not self.campaign.outcomes.enabled or not hasattr(self.transport, "post_api"):
+            return None
+        records = CallRecords(self.transport, self.login, read_timeout=self.campaign.timeout_margin)  # type: ignore[arg-type]
+        return CallOutcomes(records, self.campaign.outcomes, self.journal, on_learned=self._learned, log=log)
+
+    def _learned(self, row: int, person: str, outcome: Outcome) -> None:
+        if self.recycle is not None and self.recycle.learned(row, person, outcome):
+            self._changed.set()
 
     def _reconciler(self, log: Any) -> Reconciler | None:
         if not self.campaign.reconcile.enabled or not hasattr(self.transport, "post_api"):
             return None
-        lists = CallLists(self.transport, self.credentials, read_timeout=self.campaign.timeout_margin)
+        lists = CallLists(self.transport, self.login, read_timeout=self.campaign.timeout_margin)  # type: ignore[arg-type]
         return Reconciler(
             lists,
             self.campaign,
@@ -126,6 +150,8 @@ class Runner:
         self.retries.closed = True
         if self.reconciler is not None:
             self.reconciler.stop()  # checks out finish; rows not yet asked about stay unknown
+        if self.outcomes is not None and status != exitcodes.RECYCLE_LATER:
+            self.outcomes.stop()  # a later run learns what this one could not
         self._changed.set()
 
     def _results_changed(self, change: Change) -> None:
@@ -146,30 +172,72 @@ class Runner:
         self,
         earlier_unknown: Iterable[tuple[int, PersonRecord]] = (),
         controls: Iterable[PersonRecord] = (),
+        outcomes_pending: Iterable[tuple[int, dict, str | None, int, float, str | None]] = (),
     ) -> int | None:
         """Dial every row given; returns a stop status, or None when every row ran its course.
 
         ``earlier_unknown``: persons earlier runs left unknown (with the row that holds each now), to
         ask the switch's lists about; ``controls``: calls earlier runs placed, which show whether
-        those lists cover the time of the unknown ones.
+        those lists cover the time of the unknown ones; ``outcomes_pending``: calls earlier runs
+        placed whose outcome is still to learn.
         """
         if self.reconciler is not None:
             self.reconciler.start(earlier_unknown, controls)
-        watcher = asyncio.create_task(watch(self.campaign.results, self.journal, self._results_changed))
+        background = [asyncio.create_task(watch(self.campaign.results, self.journal, self._results_changed))]
+        if self.outcomes is not None:
+            self.outcomes.resume(outcomes_pending)
+            background.append(asyncio.create_task(self.outcomes.run()))
         try:
-            await self._dispatch()
-        except JournalError as exc:
-            self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
-        if self._in_flight and not self._hard_stop:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
-        if self.reconciler is not None and not self._hard_stop:
-            await self.reconciler.wait()
-        watcher.cancel()
-        if self.journal.broken is not None:  # a check's line could not be written
+            await self._until_done()
+        finally:
+            for task in background:
+                task.cancel()
+        if self.journal.broken is not None:  # a check's or an outcome's line could not be written
             self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(self.journal.broken))
         if self.progress:
             self.progress.update(self.tally, force=True)
         return self.stop_status
+
+    async def _until_done(self) -> None:
+        """Dial what is due; then learn what became of the calls, which may make people due again
+        before the run must stop; then once more, until nothing is left but what comes later."""
+        while True:
+            try:
+                await self._dispatch()
+            except JournalError as exc:
+                self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
+            if self._in_flight and not self._hard_stop:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            if self.reconciler is not None and not self._hard_stop:
+                await self.reconciler.wait()
+            if self.stop_status is not None:
+                return
+            if self.outcomes is not None:
+                await self.outcomes.finish(self._wall_deadline(self.campaign.outcomes.wait))
+            if not self._recycle_due_before_stop():
+                self._stop_for_later()
+                return
+
+    def _wall_deadline(self, wait: float) -> float:
+        """Unix time at most ``wait`` seconds from now, and no later than the run may go."""
+        end = time.time() + wait
+        if self.limits.deadline is not None:
+            end = min(end, time.time() + max(0.0, self.limits.deadline - self.clock()))
+        return end
+
+    def _recycle_due_before_stop(self) -> bool:
+        at = self.recycle.next_at() if self.recycle is not None else None
+        if at is None:
+            return False
+        if self.limits.deadline is not None:
+            return at - time.time() <= self.limits.deadline - self.clock()
+        return self.wait_for_recycle
+
+    def _stop_for_later(self) -> None:
+        at = self.recycle.next_at() if self.recycle is not None else None
+        if at is not None:
+            when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            self.request_stop(exitcodes.RECYCLE_LATER, f"the next call to make again is due at {when}")
 
     async def _dispatch(self) -> None:
         while True:
@@ -234,6 +302,9 @@ class Runner:
 
     def _take(self, limit: int) -> list[Attempt]:
         batch: list[Attempt] = []
+        if self.recycle is not None:
+            for row in self.recycle.take_due():
+                self._queue.append(row)
         for attempt in self.retries.take_due(limit):
             if attempt.number == 1 and self.windows is not None:
                 # This run's first attempt at a row an earlier run left unknown, which the switch's
@@ -265,6 +336,8 @@ class Runner:
             candidates.append(wait)
         if self._in_flight or (self.reconciler is not None and self.reconciler.pending):
             candidates.append(60.0)  # woken by _changed when a request or a check finishes
+        if self._recycle_due_before_stop() and self.recycle is not None:
+            candidates.append(max(0.0, (self.recycle.next_at() or 0.0) - time.time()))
         return min(candidates, default=None)
 
     # -- one attempt ------------------------------------------------------------------------------
@@ -274,6 +347,9 @@ class Runner:
         fields = self.rows.line_fields(attempt.row)
         if attempt.row in self.redial_unknown and attempt.number == 1:
             self.journal.write(lines.redial_unknown(fields))
+        reason = self.recycle.reasons.pop(attempt.row, None) if self.recycle is not None else None
+        if reason is not None and attempt.number == 1:
+            self.journal.write(lines.recycled(fields, reason))
         self.journal.write(lines.dial(fields, attempt.number))
         return fields
 
@@ -286,11 +362,8 @@ class Runner:
     async def _attempt(self, attempt: Attempt, fields: dict, stagger_delay: int) -> None:
         """``fields``: what every line about the row carries (from its intent line)."""
         params = request_params(self.rows.params(attempt.row), stagger_delay)
-        form = [
-            ("auth_username", self.credentials.username),
-            ("auth_password", self.credentials.password),
-            *params.items(),
-        ]
+        await self.login.fresh()
+        form = [*self.login.fields(), *params.items()]
         if self._held:
             self._record(lines.withdrawn(fields, attempt.number, self.stop_reason))
             return
@@ -308,6 +381,9 @@ class Runner:
                 return
             verdict = classify_failure(failure.kind, failure.error)
             answered = {"error": failure.detail} if failure.detail else {}
+        if verdict.stop_run and verdict.code == "401" and await self.login.refused(form):
+            # The switch refused the login token: nothing was placed; the next attempt logs in anew.
+            verdict = Verdict(o.RETRY, verdict.code, "the switch refused the login token: logged in again")
         verdict = self.retries.settle(attempt, verdict)
         callid = reply.callid if reply else None
         elapsed_ms = round((self.clock() - started) * 1000, 1)
@@ -322,6 +398,26 @@ class Runner:
             self.request_stop(exitcodes.ACCOUNT_REFUSED, verdict.reason)
         if self.reconciler is not None and self.stop_status is None:
             self.reconciler.after_attempt(attempt, fields, verdict, callid, params, sent_at)
+        if verdict.outcome == o.PLACED:
+            self._placed(attempt, fields, params, sent_at, callid)
+
+    def _placed(
+        self, attempt: Attempt, fields: dict, params: dict, sent_at: float, callid: str | None
+    ) -> None:
+        """A call placed: its outcome is to be learned, and it counts against the person's calls."""
+        if self.recycle is not None:
+            self.recycle.placed(str(fields.get("person")), sent_at)
+        if self.outcomes is not None:
+            held = float(settle_seconds(params, 0.0))
+            self.outcomes.placed(
+                row=attempt.row,
+                fields=fields,
+                run=self.journal.run_id,
+                attempt=attempt.number,
+                sent_at=sent_at,
+                held=held,
+                callid=callid,
+            )
 
     def _judge(self, raw: RawReply) -> tuple[SwitchReply, Verdict, dict]:
         """What an answer says, and what its results line says of it. All three steps are pure, so

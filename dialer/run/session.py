@@ -9,7 +9,7 @@ import signal
 import socket
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from dialer.core import outcomes as o
 from dialer.core.secrets import Secrets
 from dialer.journal import lines
 from dialer.journal.checkpoint import FileReplay, fold, replay_with_checkpoint, save_checkpoint
+from dialer.journal.lines import record_fields
 from dialer.journal.list_cache import load_checked_list
 from dialer.journal.lock import AlreadyRunning, ResultsLock
 from dialer.journal.replay import Replay, ResultsFileError
@@ -31,13 +32,16 @@ from dialer.journal.results_file import Journal, JournalError
 from dialer.journal.results_marks import list_cache_path, mark_now, refuse_if_went_backwards
 from dialer.planning.earlier_unknown import controls_before, unknown_to_check
 from dialer.planning.planner import Plan, plan
+from dialer.planning.times import unix_time
 from dialer.run import collector_policy
 from dialer.run.in_flight import InFlight, resolve_concurrency
 from dialer.run.progress import Progress
 from dialer.run.reconciler import CONTROL_HORIZON
+from dialer.run.recycling import RecycleQueue
 from dialer.run.results_watch import Change, describe, remember, save_removed
 from dialer.run.row_windows import RowWindows
 from dialer.run.runner import RunLimits, Runner
+from dialer.switch.login import Login, LoginRefused
 from dialer.switch.transport import AiohttpTransport, Transport
 from dialer.windows import CallingWindow, WindowError, ZoneResolver
 
@@ -46,6 +50,7 @@ from dialer.windows import CallingWindow, WindowError, ZoneResolver
 class RunOptions:
     redial_unknown: bool = False
     wait_for_window: bool = False
+    wait_for_recycle: bool = False
     until: datetime | None = None  # an aware instant after which no row is claimed
     max_duration: float | None = None  # seconds
     progress_bar: bool = False
@@ -72,13 +77,16 @@ class Session:
         options: RunOptions,
         log: Any,
         transport: Transport | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
+        """``secrets``: what is never written (the terminal's too); the password at least."""
         self.campaign = campaign
         self.credentials = credentials
         self.options = options
         self.log = log
         self._transport = transport
         self.run_id = f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        self.secrets = secrets if secrets is not None else Secrets(credentials.password)
         self._runner: Runner | None = None
         self._signalled: str | None = None  # a signal that came before there was a runner to tell
 
@@ -130,8 +138,7 @@ class Session:
             self.campaign, pacing=replace(self.campaign.pacing, concurrency=loaded.in_flight.used)
         )
         self._warn(loaded.replayed.replay, loaded.plan, len(loaded.to_check))
-        secrets = Secrets(self.credentials.password)
-        journal = Journal(c.results, self.run_id, fsync_on_loop=c.pacing.rate is None, secrets=secrets)
+        journal = Journal(c.results, self.run_id, fsync_on_loop=c.pacing.rate is None, secrets=self.secrets)
         try:
             journal.open()
             self._record_start(journal, loaded)
@@ -181,7 +188,15 @@ class Session:
         replay = replayed.replay
         _check_person_setting(replay, c)
         in_flight = resolve_concurrency(c.pacing, call_list.table, self.log)
-        the_plan = plan(call_list, replay, redial_unknown=self.options.redial_unknown)
+        now = time.time()
+        the_plan = plan(
+            call_list,
+            replay,
+            redial_unknown=self.options.redial_unknown,
+            recycle=c.recycle,
+            now=now,
+            outcomes_since=_iso(now - c.outcomes.give_up) if c.outcomes.enabled else None,
+        )
         to_check = unknown_to_check(the_plan, replay) if c.reconcile.enabled else []
         # Controls only when there is something to check: finding them looks at every placed call.
         controls = controls_before(replay, [rec for _, rec in to_check], CONTROL_HORIZON)
@@ -195,6 +210,26 @@ class Session:
         transport = self._transport or AiohttpTransport(
             c.url, max_connections=c.pacing.concurrency, write_hooks=paced
         )
+        try:
+            return await self._dial_with(transport, journal, loaded, window)
+        finally:
+            if self._transport is None:
+                await transport.close()
+
+    async def _dial_with(
+        self, transport: Transport, journal: Journal, loaded: _Loaded, window: CallingWindow | None
+    ) -> tuple[int | None, str]:
+        c = self.campaign
+        login = Login(transport, self.credentials, self.secrets, read_timeout=c.timeout_margin)
+        try:
+            await login.start()
+        except LoginRefused as exc:
+            journal.write(lines.run_error("account refused", str(exc)))
+            return exitcodes.ACCOUNT_REFUSED, str(exc)
+        if login.offered is False:
+            self.log.info(
+                "the switch offers no login token: every request carries the user name and password"
+            )
         the_plan = loaded.plan
         progress = Progress(
             len(the_plan.to_dial) + len(loaded.to_check),
@@ -209,27 +244,32 @@ class Session:
             windows = RowWindows(
                 window, resolver, rows, _utc_now, wait_for_window=self.options.wait_for_window
             )
+        recycle = None
+        if c.recycle.enabled:
+            recycle = RecycleQueue(c.recycle, the_plan.placed_times, the_plan.recycle_later)
+            recycle.reasons.update(the_plan.recycle_now)
         runner = self._runner = Runner(
             c,
             rows,
             the_plan.to_dial,
             journal,
             transport,
-            self.credentials,
+            login,
             windows=windows,
             progress=progress,
             log=self.log,
             limits=self._limits(),
             redial_unknown=frozenset(the_plan.redial_unknown),
+            recycle=recycle,
+            wait_for_recycle=self.options.wait_for_recycle,
         )
         if self._signalled:
             runner.request_stop(exitcodes.STOPPED, f"{self._signalled} received")
         try:
-            status = await runner.run(loaded.to_check, loaded.controls)
+            pending = _outcomes_pending(loaded.replayed.replay, the_plan)
+            status = await runner.run(loaded.to_check, loaded.controls, pending)
         finally:
             progress.close()
-            if self._transport is None:
-                await transport.close()
         if status is not None:
             self.log.warning("run stopped", status=status, reason=runner.stop_reason)
         return status, runner.stop_reason
@@ -330,6 +370,8 @@ class Session:
                     "stagger": c.pacing.stagger,
                     "attempts": c.retry.attempts,
                     "reconcile": {"enabled": c.reconcile.enabled, "settle": c.reconcile.settle},
+                    "outcomes": asdict(c.outcomes),
+                    "recycle": asdict(c.recycle),
                     "defaults": c.list.defaults,
                     "window": c.window,
                 },
@@ -389,6 +431,25 @@ def finished_status(counts: dict[str, int]) -> int:
     """0 only when every row was placed (or deliberately suppressed)."""
     settled = counts[o.PLACED] + counts[o.SUPPRESSED]
     return exitcodes.OK if settled == sum(counts.values()) else exitcodes.NEEDS_ATTENTION
+
+
+def _outcomes_pending(
+    replay: Replay, the_plan: Plan
+) -> list[tuple[int, dict, str | None, int, float, str | None]]:
+    """Calls earlier runs placed whose outcome is still to learn: (record key, row now, the call's
+    row fields, its run, its attempt, when it was sent, its callid)."""
+    out = []
+    for row, key in the_plan.outcomes_pending:
+        rec = replay.records.record_of(key)
+        if rec is not None:
+            sent = unix_time(rec.dialed_ts, 0.0)
+            out.append((key, row, record_fields(rec), rec.run, rec.dial_attempt, sent, rec.callid))
+    return out
+
+
+def _iso(unix: float) -> str:
+    """Unix time in the results file's own form (times in that form sort as text)."""
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _utc_now() -> datetime:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dialer.campaign.credentials import Credentials
 from dialer.core.lookup import (
     ACTIVE_PATH,
     CDRS_PATH,
@@ -20,13 +19,14 @@ from dialer.core.lookup import (
     no_answer,
     read_answer,
 )
+from dialer.switch.login import Login
 from dialer.switch.transport import LookupTransport, TransportFailure
 
 
 class CallLists:
-    def __init__(self, transport: LookupTransport, credentials: Credentials, *, read_timeout: float) -> None:
+    def __init__(self, transport: LookupTransport, login: Login, *, read_timeout: float) -> None:
         self._transport = transport
-        self._credentials = credentials
+        self._login = login
         self._read_timeout = read_timeout
 
     async def ask(self, question: Question) -> tuple[list[Answer], Judgement]:
@@ -38,13 +38,14 @@ class CallLists:
         return [active, cdrs], judge(active, cdrs)
 
     async def _lookup(self, path: str, filters: Sequence[tuple[str, str]]) -> Answer:
-        form = [
-            ("auth_username", self._credentials.username),
-            ("auth_password", self._credentials.password),
-            *filters,
-        ]
-        try:
-            raw = await self._transport.post_api(path, form, self._read_timeout)
-        except TransportFailure as failure:
-            return no_answer(path, failure.error)
-        return read_answer(path, raw.status, raw.body)
+        for _ in range(2):  # a refused token is renewed once
+            await self._login.fresh()
+            form = [*self._login.fields(), *filters]
+            try:
+                raw = await self._transport.post_api(path, form, self._read_timeout)
+            except TransportFailure as failure:
+                return no_answer(path, failure.error)
+            answer = read_answer(path, raw.status, raw.body)
+            if answer.refusal != "401" or not await self._login.refused(form):
+                return answer
+        return answer
