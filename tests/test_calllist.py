@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 import pandas as pd
 import pytest
 
 from dialer.calllist import ListError, ListOptions, canonical_number, canonical_numbers, load_call_list
 from dialer.core import outcomes
-
-
-def write_csv(path, rows):
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(rows)
-    return path
-
-
-def load(tmp_path, rows, **options):
-    return load_call_list(write_csv(tmp_path / "list.csv", rows), ListOptions(**options))
-
-
-def by_row(calls):
-    return {p.row: p for p in calls.problems}
+from tests.helpers.call_lists import by_row, load
 
 
 def test_headers_match_ignoring_case_spaces_and_underscores(tmp_path):

@@ -20,37 +20,14 @@ from dialer.journal.derived_file import Stale
 from dialer.journal.records import RowRecord
 from dialer.journal.replay import Replay
 from dialer.journal.results_file import read_results
-
-from .conftest import numbered_list, placed_per_number, read_lines, run_dialer
-from .faultkit import (
-    assert_every_row_has_an_outcome,
-    assert_placed_at_most_once,
-    campaign_toml,
-    count_events,
-    finish,
-    row_states,
-    start_dialer,
-    wait_for,
-)
+from tests.helpers.files import campaign_toml, numbered_list, read_lines
+from tests.helpers.log import Log
+from tests.helpers.processes import finish, run_dialer, start_dialer, wait_for
+from tests.helpers.results_side import assert_every_row_has_an_outcome, count_events, row_states
+from tests.helpers.switch_side import assert_placed_at_most_once, placed_per_number
 
 RUN1, RUN2 = "20261126T090000-aaaaaa", "20261126T100000-bbbbbb"
 TORN = b'{"ts":"2026-11-26T10:59:59.000000Z","event":"dial","run":"20261126T100000-bbbbbb","row":5,"snu'
-
-
-class Log:
-    """Records what the code under test logs."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, str, dict]] = []
-
-    def info(self, event: str, **fields: object) -> None:
-        self.lines.append(("info", event, fields))
-
-    def warning(self, event: str, **fields: object) -> None:
-        self.lines.append(("warning", event, fields))
-
-    def events(self) -> list[str]:
-        return [event for _, event, _ in self.lines]
 
 
 class Lines:

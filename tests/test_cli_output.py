@@ -10,8 +10,8 @@ import subprocess
 import time
 
 from dialer.core import exitcodes
-
-from .conftest import dialer_cmd, dialer_env, numbered_list, read_lines, run_dialer, write_csv
+from tests.helpers.files import numbered_list, read_lines, write_csv
+from tests.helpers.processes import dialer_cmd, dialer_env, run_dialer
 
 
 def test_progress_is_plain_lines_when_not_a_terminal(tmp_path, simulator):

@@ -8,8 +8,8 @@ import pytest
 
 from dialer.core import exitcodes
 from dialer.run.eventloop import ENV, EventLoopError, chosen_loop, run
-
-from .conftest import dialer_env, numbered_list, read_lines, run_dialer
+from tests.helpers.files import numbered_list, read_lines
+from tests.helpers.processes import dialer_env, run_dialer
 
 uvloop = pytest.importorskip("uvloop")
 

@@ -13,18 +13,10 @@ from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.core.lookup import ABSENT, FOUND
 from dialer.journal.lines import Event
-from tests.conftest import dialer_env, numbered_list, read_lines, run_dialer
-from tests.faultkit import (
-    assert_every_arrival_had_an_intent,
-    assert_every_row_has_an_outcome,
-    assert_placed_at_most_once,
-    campaign_toml,
-    checks_by_attempt,
-    finish,
-    row_states,
-    snumber_of,
-    start_dialer,
-)
+from tests.helpers.files import campaign_toml, numbered_list, read_lines, snumber_of
+from tests.helpers.processes import dialer_env, finish, run_dialer, start_dialer
+from tests.helpers.results_side import assert_every_row_has_an_outcome, checks_by_attempt, row_states
+from tests.helpers.switch_side import assert_every_arrival_had_an_intent, assert_placed_at_most_once
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -31,8 +31,9 @@ from dialer.run.in_flight import (
 from dialer.run.session import RunOptions, Session
 from dialer.switch.mock import MockTransport
 from dialer.switch.transport import RawReply
-
-from .conftest import numbered_list, placed_per_number, read_lines, run_dialer, write_csv
+from tests.helpers.files import numbered_list, read_lines, write_csv
+from tests.helpers.processes import run_dialer
+from tests.helpers.switch_side import placed_per_number
 
 NOFILE = resource.RLIMIT_NOFILE
 

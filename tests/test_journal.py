@@ -4,65 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import io
 import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 
 import orjson
 import pytest
 
-from dialer.campaign.credentials import Credentials
-from dialer.campaign.file import load_campaign
-from dialer.commands.console import console
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.replay import ResultsFileError
 from dialer.journal.results_file import Journal, JournalError, read_results
-from dialer.run.session import RunOptions, Session
 from dialer.switch.mock import MockTransport
 from dialer.switch.transport import RawReply
-from tests.conftest import PASSWORD, USERNAME, numbered_list, read_lines, run_dialer
+from tests.helpers.events import dial_line
+from tests.helpers.files import numbered_list, read_lines
+from tests.helpers.fsync import FsyncSpy
+from tests.helpers.mock_switch import OK_BODY, in_process_session
+from tests.helpers.processes import PASSWORD, USERNAME, run_dialer
 
 pytestmark = pytest.mark.timeout(60)
-
-OK_BODY = b'{"responses":[{"code":"200","key":"","message":"OK"}],"data":{"callid":"1.1"}}'
-
-
-def dial_line(row: int) -> bytes:
-    return orjson.dumps({"event": "dial", "row": row, "snumber": "1", "cnumber": "2", "attempt": 1}) + b"\n"
-
-
-class FsyncSpy:
-    """Stands in for os.fsync: counts calls and remembers how much of each file was on disk."""
-
-    def __init__(self, real=os.fsync) -> None:
-        self.real = real
-        self.calls = 0
-        self.synced: dict[int, int] = {}  # inode -> bytes known durable
-
-    def __call__(self, fd: int) -> None:
-        size = os.fstat(fd).st_size
-        self.real(fd)
-        self.calls += 1
-        inode = os.fstat(fd).st_ino
-        self.synced[inode] = max(self.synced.get(inode, 0), size)
-
-
-def in_process_session(list_path: Path, transport: MockTransport, **flags: object) -> Session:
-    campaign = load_campaign(list_path, {"url": "http://127.0.0.1:9/", **flags})
-    campaign = replace(campaign, retry=replace(campaign.retry, backoff=0.01))
-    return Session(
-        campaign,
-        Credentials(USERNAME, PASSWORD),
-        RunOptions(quiet=True),
-        console(io.StringIO()),
-        transport=transport,
-    )
 
 
 async def test_intent_is_on_disk_before_its_request_leaves(tmp_path, monkeypatch):

@@ -3,7 +3,6 @@ change to the list file, a do-not-call file or an option means a fresh load."""
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import fields, replace
 from pathlib import Path
@@ -14,40 +13,8 @@ import pytest
 from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList, ListOptions
 from dialer.journal.list_cache import list_cache_path, load_checked_list
-
-from .test_checkpoint import Log
-
-ROWS = 3000
-
-
-def messy_list(path: Path, rows: int = ROWS) -> Path:
-    """Rejects (bad numbers, bad flags, empty cells, extra cells), duplicates, do-not-call numbers,
-    blank lines, carried columns (one mostly empty), cells the campaign default fills."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["Phone", "cnumber", "answer1", "Customer name", "Note"])
-        for i in range(rows):
-            phone = f"(212) 555-{i % 2500:04d}"  # rows 2500+ repeat earlier numbers: duplicates
-            cnumber = "" if i % 7 == 0 else "100"  # the default fills it
-            answer1 = {0: "1", 1: "", 2: "0"}[i % 3]
-            name = f"Customer {i} d'Été"
-            note = "call after 5" if i % 50 == 0 else ""
-            if i % 97 == 0:
-                phone = "2.125551234E+09"  # Excel ate the digits: rejected
-            if i % 131 == 0:
-                answer1 = "yes"  # not a flag: rejected
-            if i % 173 == 0:
-                writer.writerow([phone, cnumber, answer1, name, note, "extra"])  # more cells than headers
-                continue
-            writer.writerow([phone, cnumber, answer1, name, note])
-            if i % 400 == 0:
-                writer.writerow([])  # a blank line
-    return path
-
-
-def dnc_file(path: Path, numbers: list[str]) -> Path:
-    path.write_text("\n".join(numbers) + "\n")
-    return path
+from tests.helpers.call_lists import dnc_file, messy_list
+from tests.helpers.log import Log
 
 
 @pytest.fixture

@@ -15,26 +15,12 @@ import pytest
 
 from dialer.core.request import request_params
 from dialer.run.pacing import CATCH_UP_SHARE, CATCH_UP_SLOTS, Pacer, guard_limits
-
-from .conftest import most_in_window, numbered_list, run_dialer
+from tests.helpers.fake_time import FakeTime
+from tests.helpers.files import numbered_list
+from tests.helpers.processes import run_dialer
+from tests.helpers.switch_side import most_in_window
 
 pytestmark = pytest.mark.timeout(60)
-
-
-class FakeTime:
-    """A clock that moves only when someone sleeps: the Pacer's and asyncio-throttle's."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-
-    def stall(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -32,18 +32,10 @@ from dialer.journal.results_file import read_results
 from dialer.planning.planner import plan
 from dialer.run.session import RunOptions, Session
 from dialer.switch.mock import MockTransport
-from dialer.switch.transport import RawReply, TransportFailure
-from tests.conftest import write_csv
-from tests.test_runner_mock import CREDS, answer, results, session_for
+from tests.helpers.files import write_csv
+from tests.helpers.mock_switch import CREDS, Switch, listing, results, run_against
 
 pytestmark = pytest.mark.timeout(30)
-
-
-def listing(code="200", data=()) -> bytes:
-    doc: dict = {"responses": [{"code": code, "key": "", "message": "OK"}]}
-    if data is not None:
-        doc["data"] = list(data) if isinstance(data, (list, tuple)) else data
-    return orjson.dumps(doc)
 
 
 EMPTY = listing()
@@ -201,51 +193,6 @@ def test_replay_ignores_a_check_that_is_not_about_the_unknown_attempt(events):
 
 
 # -- the runner ---------------------------------------------------------------------------------------
-
-
-class Switch:
-    """A switch as a pair of functions: calls/make (with scripted failures) and its two call lists."""
-
-    def __init__(self, script: dict[str, list[str]] | None = None, lists: str = "honest") -> None:
-        self.script = {k: list(v) for k, v in (script or {}).items()}
-        self.lists = lists  # honest, blind (always empty), missing (404), broken (500), slow
-        self.placed: list[str] = []
-        self.lookups: list[tuple[float, str, dict]] = []
-        self.lookup_delay = 0.0
-        self.on_lookup = None
-
-    async def make(self, form) -> RawReply:
-        snumber = dict(form)["snumber"]
-        step = self.script.get(snumber, []).pop(0) if self.script.get(snumber) else "ok"
-        if step == "reset-before":
-            raise TransportFailure("dropped", "ClientOSError")
-        self.placed.append(snumber)
-        if step == "reset-after":
-            raise TransportFailure("dropped", "ClientOSError")
-        if step == "500":
-            return RawReply(500, {}, b"<html>500</html>")
-        return answer("204")
-
-    async def api(self, path, form) -> RawReply:
-        params = dict(form)
-        self.lookups.append((time.monotonic(), path, params))
-        if self.on_lookup is not None:
-            self.on_lookup()
-        if self.lookup_delay:
-            await asyncio.sleep(self.lookup_delay)
-        if self.lists == "missing":
-            return RawReply(404, {}, b"<html>Not Found</html>")
-        if self.lists == "broken":
-            return RawReply(500, {}, b"<html>error</html>")
-        found = [] if self.lists == "blind" else [n for n in self.placed if n == params["snumber"]]
-        data = [{"callid": f"c-{n}", "snumber": n, "cnumber": params["cnumber"]} for n in found]
-        return RawReply(200, {}, listing(data=data))
-
-
-def run_against(tmp_path, switch: Switch, numbers: list[str], **overrides):
-    session, transport = session_for(tmp_path, [[n, "100"] for n in numbers], switch.make, **overrides)
-    transport.api_handler = switch.api
-    return session, transport
 
 
 def lines_of(tmp_path, snumber: str) -> list[tuple]:

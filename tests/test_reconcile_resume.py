@@ -6,10 +6,8 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 
 from dialer.calllist import load_call_list
@@ -29,44 +27,16 @@ from dialer.planning.earlier_unknown import (
     unknown_to_check,
 )
 from dialer.planning.planner import plan
-from tests.conftest import numbered_list, read_lines, run_dialer, write_csv
-from tests.faultkit import (
-    assert_every_arrival_had_an_intent,
-    assert_placed_at_most_once,
-    campaign_toml,
-    checks_by_attempt,
-    count_events,
-    finish,
-    row_states,
-    snumber_of,
-    start_dialer,
-    wait_for,
-)
-from tests.test_reconcile import Switch, run_against
-from tests.test_runner_mock import results
+from tests.helpers.earlier_run import dial, line, result, stamp
+from tests.helpers.files import campaign_toml, numbered_list, read_lines, snumber_of, write_csv
+from tests.helpers.mock_switch import Switch, results, run_against
+from tests.helpers.processes import finish, run_dialer, start_dialer, wait_for
+from tests.helpers.results_side import checks_by_attempt, count_events, row_states
+from tests.helpers.switch_side import assert_every_arrival_had_an_intent, assert_placed_at_most_once
 
 pytestmark = pytest.mark.timeout(30)
 
 A, B, C = "2000000001", "2000000002", "2000000003"
-
-
-def stamp(seconds_ago: float) -> str:
-    """A results line's ``ts``, in the journal's own form."""
-    when = datetime.now(UTC) - timedelta(seconds=seconds_ago)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def line(event: str, row: int, snumber: str, ts: str, **fields) -> bytes:
-    doc = {"ts": ts, "event": event, "run": "earlier", "row": row, "snumber": snumber, "cnumber": "100"}
-    return orjson.dumps({**doc, **fields}) + b"\n"
-
-
-def dial(row: int, snumber: str, ts: str, attempt: int = 1) -> bytes:
-    return line(Event.DIAL, row, snumber, ts, attempt=attempt, outcome=o.SENDING, code=None, callid=None)
-
-
-def result(row: int, snumber: str, ts: str, outcome: str, code: str, attempt: int = 1, callid=None) -> bytes:
-    return line(Event.RESULT, row, snumber, ts, attempt=attempt, outcome=outcome, code=code, callid=callid)
 
 
 # -- which rows -----------------------------------------------------------------------------------------

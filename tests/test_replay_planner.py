@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pandas as pd
 import pytest
 
@@ -12,27 +11,7 @@ from dialer.calllist.model import CallList, RowProblem
 from dialer.core import outcomes as o
 from dialer.journal.replay import ResultsFileError, replay_lines
 from dialer.planning.planner import plan
-
-
-def lines(*events: dict) -> list[bytes]:
-    return [orjson.dumps(e) + b"\n" for e in events]
-
-
-def dial(row, attempt=1, s="100", c="200"):
-    return {"event": "dial", "row": row, "snumber": s, "cnumber": c, "attempt": attempt, "outcome": "sending"}
-
-
-def result(row, outcome, attempt=1, code="204", s="100", c="200", callid=None):
-    return {
-        "event": "result",
-        "row": row,
-        "snumber": s,
-        "cnumber": c,
-        "attempt": attempt,
-        "outcome": outcome,
-        "code": code,
-        "callid": callid,
-    }
+from tests.helpers.events import dial, lines, result
 
 
 def make_list(rows: dict[int, tuple[str, str]], problems: list[RowProblem] | None = None) -> CallList:

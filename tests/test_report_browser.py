@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from dialer.commands.report import report
-from tests.test_report_campaign import write_campaign
+from tests.helpers.report_campaign import write_campaign
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI") != "true":

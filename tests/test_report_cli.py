@@ -13,7 +13,7 @@ from dialer.commands.report import report
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.reporting.writers import report_paths, spreadsheet_safe, write_html, write_xlsx
-from tests.test_report_campaign import EXPECTED_COUNTS, ORIGINAL, XSS, results_bytes, write_campaign
+from tests.helpers.report_campaign import EXPECTED_COUNTS, ORIGINAL, XSS, results_bytes, write_campaign
 
 
 def _run(*args: str):

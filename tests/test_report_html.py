@@ -6,21 +6,20 @@ import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from dialer.journal.replay import Replay, replay_lines
+from dialer.journal.replay import Replay
 from dialer.planning.planner import list_row_states
 from dialer.reporting.charts import bar_chart, bucket_series, column_chart, label_every, nice_step
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
 from dialer.reporting.summary import summarise
-from tests.test_report_campaign import XSS, campaign_lines, make_call_list, results_bytes
+from tests.helpers.report_campaign import (
+    XSS,
+    campaign_lines,
+    make_call_list,
+    replay_of,
+    summary_of,
+)
 
 INFO = PageInfo("calls <b>spring</b>", "/data/calls.csv", "/data/calls.results.jsonl", "2026-11-26T21:00:00Z")
-
-
-def _summary(call_list=None, lines=None):
-    lines = campaign_lines() if lines is None else lines
-    call_list = call_list or make_call_list()
-    replay = replay_lines(results_bytes(lines).splitlines(keepends=True))
-    return summarise(list_row_states(call_list, replay), replay, lines)
 
 
 class _Tags(HTMLParser):
@@ -54,7 +53,7 @@ def _hostile_call_list():
 
 def test_page_has_every_section_and_both_charts():
     """Totals, outcomes chart, placements chart, codes, rows needing attention and runs are all there."""
-    page = render_html(_summary(), INFO)
+    page = render_html(summary_of(), INFO)
     for section in ("totals", "outcomes", "timeline", "codes", "attention", "runs"):
         assert f'<section id="{section}"' in page
     tags = _parse(page).tags
@@ -69,7 +68,7 @@ def test_values_from_the_list_and_results_are_escaped():
     for line in lines:  # the results file records what was dialed, so it carries the markup too
         if line.get("row") == 6:
             line["snumber"] = cl.table.loc[6, "snumber"]
-    replay = replay_lines(results_bytes(lines).splitlines(keepends=True))
+    replay = replay_of(lines)
     details = {4: f"callerid1: {XSS}"}
     page = render_html(summarise(list_row_states(cl, replay), replay, lines), INFO, details)
     parsed = _parse(page)
@@ -84,7 +83,7 @@ def test_values_from_the_list_and_results_are_escaped():
 
 def test_page_is_self_contained():
     """No script, no external stylesheet, font, image or link: nothing is fetched."""
-    page = render_html(_summary(), INFO)
+    page = render_html(summary_of(), INFO)
     parsed = _parse(page)
     assert not {"script", "link", "img", "iframe", "object"} & set(parsed.tags)
     assert not re.search(r"(src|href)\s*=|url\(|@import", page)
@@ -93,14 +92,14 @@ def test_page_is_self_contained():
 
 def test_page_is_print_friendly():
     """A print stylesheet drops the backgrounds and keeps table headers and bars together."""
-    page = render_html(_summary(), INFO)
+    page = render_html(summary_of(), INFO)
     assert "@media print" in page
     assert "thead { display: table-header-group; }" in page
 
 
 def test_attention_rows_are_capped_with_a_pointer_to_the_full_report():
     """A very long list of problem rows stops at the cap and says the CSV has the rest."""
-    s = _summary()
+    s = summary_of()
     many = s.attention * (MAX_ATTENTION_ROWS // len(s.attention) + 2)
     s = s.__class__(**{**s.__dict__, "attention": many})
     page = render_html(s, INFO)
@@ -120,7 +119,7 @@ def test_before_any_run_the_page_says_nothing_was_placed():
 
 def test_unknown_rows_carry_the_redial_advice():
     """The attention section explains that unknown rows are not redialed without --redial-unknown."""
-    page = render_html(_summary(), INFO)
+    page = render_html(summary_of(), INFO)
     assert "<code>--redial-unknown</code>" in page.split('<section id="attention"')[1]
 
 

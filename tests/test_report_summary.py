@@ -6,10 +6,10 @@ import pytest
 
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
-from dialer.journal.replay import Replay, replay_lines
+from dialer.journal.replay import Replay
 from dialer.planning.planner import list_row_states
 from dialer.reporting.summary import CodeCount, parse_ts, rate, summarise
-from tests.test_report_campaign import (
+from tests.helpers.report_campaign import (
     EXPECTED_COUNTS,
     R1_REQUESTS,
     R1_SECONDS,
@@ -17,19 +17,14 @@ from tests.test_report_campaign import (
     R2_SECONDS,
     campaign_lines,
     make_call_list,
-    results_bytes,
+    replay_of,
+    summary_of,
 )
-
-
-def _summary(lines: list[dict] | None = None):
-    lines = campaign_lines() if lines is None else lines
-    replay = replay_lines(results_bytes(lines).splitlines(keepends=True))
-    return summarise(list_row_states(make_call_list(), replay), replay, lines)
 
 
 def test_counts_agree_with_the_results_file():
     """Every state is counted as the replayed results file and the list say."""
-    s = _summary()
+    s = summary_of()
     assert s.counts == EXPECTED_COUNTS
     assert s.total == sum(EXPECTED_COUNTS.values())
     assert list(s.counts) == list(o.ROW_STATES)
@@ -37,7 +32,7 @@ def test_counts_agree_with_the_results_file():
 
 def test_requests_exclude_withdrawn_intents_and_rates_use_each_runs_span():
     """Requests are dial lines minus withdrawn ones; rates are (n - 1) over first-to-last seconds."""
-    s = _summary()
+    s = summary_of()
     assert [r.requests for r in s.runs] == [R1_REQUESTS, R2_REQUESTS]
     assert s.requests == R1_REQUESTS + R2_REQUESTS
     assert s.runs[0].rate == pytest.approx((R1_REQUESTS - 1) / R1_SECONDS)
@@ -48,14 +43,14 @@ def test_requests_exclude_withdrawn_intents_and_rates_use_each_runs_span():
 
 def test_runs_carry_their_end_status():
     """Each run has its start, end, exit status and reason."""
-    s = _summary()
+    s = summary_of()
     assert [(r.run, r.status) for r in s.runs] == [("r1", 6), ("r2", 4)]
     assert s.runs[0].reason == "stopped by SIGTERM"
 
 
 def test_unknown_rows_listed_with_their_time_and_code():
     """Rows 6 (timed out) and 7 (in flight when the process died) are the unknown rows."""
-    s = _summary()
+    s = summary_of()
     assert [(r.row, r.cnumber, r.code) for r in s.unknown] == [
         (6, "+15550100006", "timeout"),
         (7, "+15550100007", None),
@@ -65,7 +60,7 @@ def test_unknown_rows_listed_with_their_time_and_code():
 
 def test_attention_lists_unknown_then_failed_then_rejected():
     """Rows needing attention: unknown first, then failed, then rejected (by the switch or the list)."""
-    s = _summary()
+    s = summary_of()
     assert [(r.state, r.row) for r in s.attention] == [
         (o.UNKNOWN, 6),
         (o.UNKNOWN, 7),
@@ -78,7 +73,7 @@ def test_attention_lists_unknown_then_failed_then_rejected():
 
 def test_last_error_is_the_last_run_error_or_failing_run_end():
     """r2's run_ended (status 4) comes after its run_error, so it is the last error."""
-    s = _summary()
+    s = summary_of()
     assert s.last_error is not None
     assert (s.last_error.run, s.last_error.event, s.last_error.error) == (
         "r2",
@@ -92,14 +87,14 @@ def test_run_error_is_the_last_error_when_the_run_then_ends_cleanly():
     """A run_error followed by a run_ended with status 0 stays the last error."""
     lines = campaign_lines()
     lines[-1] = {**lines[-1], "status": 0}
-    s = _summary(lines)
+    s = summary_of(lines)
     assert s.last_error is not None
     assert (s.last_error.event, s.last_error.error) == (Event.RUN_ERROR, "ServiceUnavailable")
 
 
 def test_codes_per_attempt_and_per_row():
     """Attempt codes count every result line; row codes count each row's final state and code."""
-    s = _summary()
+    s = summary_of()
     assert CodeCount(o.RETRY, "503", 3) in s.attempt_codes
     assert CodeCount(o.PLACED, "200", 4) in s.attempt_codes
     assert sum(c.count for c in s.attempt_codes) == 13  # result lines
@@ -111,7 +106,7 @@ def test_codes_per_attempt_and_per_row():
 
 def test_placed_per_minute():
     """Placements are counted in the UTC minute their result line was written."""
-    s = _summary()
+    s = summary_of()
     assert s.placed_per_minute == [
         ("2026-11-26T20:00Z", 2),
         ("2026-11-26T20:10Z", 2),
@@ -138,7 +133,7 @@ def test_sent_rows_no_longer_in_the_list_are_reported():
     cl = make_call_list()
     cl.table.loc[9, "cnumber"] = "+15550109999"  # someone edited row 9 after it was placed
     lines = campaign_lines()
-    replay = replay_lines(results_bytes(lines).splitlines(keepends=True))
+    replay = replay_of(lines)
     s = summarise(list_row_states(cl, replay), replay, lines)
     assert s.not_in_list == {o.PLACED: 1}
     assert s.counts[o.NOT_DIALED] == 2

@@ -5,15 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialer.core import outcomes as o
-from dialer.journal.replay import Replay, replay_lines
+from dialer.journal.replay import Replay
 from dialer.planning.planner import list_row_states
 from dialer.reporting.summary import row_line
 from dialer.reporting.table import RESULT_COLUMNS, report_table, result_names, row_details
-from tests.test_report_campaign import HEADERS, ORIGINAL, XSS, campaign_lines, make_call_list, results_bytes
+from tests.helpers.report_campaign import (
+    HEADERS,
+    ORIGINAL,
+    XSS,
+    make_call_list,
+    replay_of,
+)
 
 
 def _table(call_list=None):
-    replay = replay_lines(results_bytes(campaign_lines()).splitlines(keepends=True))
+    replay = replay_of()
     call_list = call_list or make_call_list()
     return report_table(call_list, list_row_states(call_list, replay))
 

@@ -7,18 +7,9 @@ import time
 from pathlib import Path
 
 from dialer.core import exitcodes
-
-from .conftest import (
-    PASSWORD,
-    dialer_cmd,
-    dialer_env,
-    most_in_window,
-    numbered_list,
-    placed_per_number,
-    read_lines,
-    run_dialer,
-    write_csv,
-)
+from tests.helpers.files import numbered_list, read_lines, write_csv
+from tests.helpers.processes import PASSWORD, dialer_cmd, dialer_env, run_dialer
+from tests.helpers.switch_side import most_in_window, placed_per_number
 
 AWKWARD_CALLERID = "O'Brien & Sons; <Sales> Dept"
 

@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from urllib.parse import parse_qsl
 
-import orjson
 import pytest
 
-from dialer.campaign.credentials import Credentials
 from dialer.campaign.file import load_campaign
 from dialer.commands.console import console
 from dialer.core import exitcodes
 from dialer.run.session import RunOptions, Session
 from dialer.switch.mock import MockTransport
 from dialer.switch.transport import RawReply, TransportFailure
-
-from .conftest import read_lines, write_csv
-
-CREDS = Credentials("demo", "demo-secret")
-
-
-def answer(code: str, *, status: int = 200, callid: str | None = None, key: str = "", headers=None):
-    doc: dict = {"responses": [{"code": code, "key": key, "message": "m"}]}
-    if callid:
-        doc["data"] = {"machine": 1, "server": "s", "callid": callid}
-    return RawReply(status, headers or {}, orjson.dumps(doc))
-
-
-def session_for(tmp_path: Path, rows: list[list[str]], handler, **overrides) -> tuple[Session, MockTransport]:
-    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], rows)
-    # A short settle time: the switch here answers at once, and a test must not wait 10 s to check.
-    campaign = load_campaign(source, {"attempts": 3, "reconcile_settle": 0.05, **overrides})
-    transport = MockTransport(handler)
-    return Session(campaign, CREDS, RunOptions(quiet=True), console(), transport=transport), transport
-
-
-def results(tmp_path: Path) -> list[dict]:
-    return read_lines(tmp_path / "list.results.jsonl")
+from tests.helpers.files import read_lines, write_csv
+from tests.helpers.mock_switch import CREDS, answer, results, session_for
 
 
 async def test_each_code_gets_its_outcome(tmp_path):

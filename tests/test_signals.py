@@ -13,19 +13,15 @@ from dialer.core import outcomes as o
 from dialer.core.lookup import FOUND
 from dialer.journal.lines import Event
 from dialer.journal.results_file import read_results
-from tests.conftest import numbered_list, read_lines, run_dialer
-from tests.faultkit import (
-    assert_every_arrival_had_an_intent,
+from tests.helpers.files import campaign_toml, numbered_list, read_lines
+from tests.helpers.processes import finish, run_dialer, start_dialer, wait_for
+from tests.helpers.results_side import (
     assert_every_row_has_an_outcome,
-    assert_placed_at_most_once,
-    campaign_toml,
     checks_by_attempt,
     count_events,
-    finish,
     row_states,
-    start_dialer,
-    wait_for,
 )
+from tests.helpers.switch_side import assert_every_arrival_had_an_intent, assert_placed_at_most_once
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -10,30 +10,24 @@ from click.testing import CliRunner
 from dialer.commands.status import status
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
-from dialer.journal.replay import Replay, replay_lines
+from dialer.journal.replay import Replay
 from dialer.planning.planner import list_row_states
 from dialer.reporting.status_text import StatusInfo, status_json, status_text
 from dialer.reporting.summary import summarise
-from tests.test_report_campaign import (
+from tests.helpers.report_campaign import (
     EXPECTED_COUNTS,
-    campaign_lines,
     make_call_list,
     results_bytes,
+    summary_of,
     write_campaign,
 )
 
 INFO = StatusInfo("calls", "calls.csv", "calls.csv", "calls.results.jsonl", True)
 
 
-def _summary():
-    lines = campaign_lines()
-    replay = replay_lines(results_bytes(lines).splitlines(keepends=True))
-    return summarise(list_row_states(make_call_list(), replay), replay, lines)
-
-
 def test_text_shows_counts_rates_last_error_and_unknown_rows():
     """The text names each count, both rates, the last error and every unknown row with the advice."""
-    text = status_text(_summary(), INFO)
+    text = status_text(summary_of(), INFO)
     assert "  placed                  5\n" in text
     assert "  not yet dialed          1\n" in text
     assert "  total                  13\n" in text
@@ -48,7 +42,7 @@ def test_text_shows_counts_rates_last_error_and_unknown_rows():
 
 def test_json_has_stable_keys():
     """The JSON object always has the same keys, in the same order, and counts for every state."""
-    data = status_json(_summary(), INFO)
+    data = status_json(summary_of(), INFO)
     assert list(data) == [
         "version", "campaign", "source", "list", "results", "results_exists", "total", "counts",
         "requests", "first_request", "last_request", "rate", "runs", "unknown", "last_error",

@@ -9,21 +9,7 @@ import phonenumbers
 import pytest
 
 from dialer.windows import CallingWindow, WindowError, ZoneResolver, called_number, parse_window_flags
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def window(**table: object) -> CallingWindow:
-    built = CallingWindow.from_config(table)
-    assert built is not None
-    return built
-
-
-LONDON = {"timezone": "Europe/London", "hours": "09:00-17:00"}
-NEW_YORK = {"timezone": "America/New_York", "hours": "09:00-17:00"}
-
+from tests.helpers.windows import LONDON, NEW_YORK, utc, window
 
 # -- hours and weekdays ---------------------------------------------------------------------------
 

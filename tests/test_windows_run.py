@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from dialer.core import exitcodes
-
-from .conftest import numbered_list, read_lines, run_dialer, write_csv
+from tests.helpers.files import numbered_list, read_lines, write_csv
+from tests.helpers.processes import run_dialer
 
 
 def hours_around_now(before: int, after: int) -> str:

@@ -18,8 +18,9 @@ from dialer.core import exitcodes
 from dialer.core.policy import NOT_CONNECTED
 from dialer.run.session import RunOptions, Session
 from dialer.switch.transport import AiohttpTransport, TransportFailure
-
-from .conftest import PASSWORD, USERNAME, most_in_window, numbered_list
+from tests.helpers.files import numbered_list
+from tests.helpers.processes import PASSWORD, USERNAME
+from tests.helpers.switch_side import most_in_window
 
 pytestmark = pytest.mark.timeout(60)
 

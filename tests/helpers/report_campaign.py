@@ -1,19 +1,21 @@
-"""A finished campaign built by hand, shared by the status and report tests, and checks on it."""
+"""A finished campaign built by hand (its list, do-not-call list, campaign file and results file), shared by
+the status and report tests; tests/reporting/test_report_campaign.py checks it against the loader and the
+replay."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 import pandas as pd
 
-from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList, RowProblem
-from dialer.campaign.file import load_campaign
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
-from dialer.journal.replay import replay_lines
+from dialer.journal.replay import Replay, replay_lines
+from dialer.planning.planner import list_row_states
+from dialer.reporting.summary import summarise
 
 HEADERS = ["snumber", "cnumber", "callerid1", "Name"]
 XSS = "<script>alert('x')</script>"
@@ -290,42 +292,14 @@ def write_campaign(directory: Path) -> Files:
     return Files(toml, csv, results)
 
 
-def test_real_loader_agrees_with_the_hand_made_call_list(tmp_path: Path):
-    """The loader reads the written campaign into the same rows, problems and original cells."""
-    files = write_campaign(tmp_path)
-    campaign = load_campaign(files.toml)
-    loaded = load_call_list(campaign.list_path, replace(campaign.list, keep_original=True))
-    made = make_call_list()
-    assert loaded.table.index.tolist() == made.table.index.tolist()
-    assert [(p.row, p.outcome, p.code) for p in loaded.problems] == [
-        (p.row, p.outcome, p.code) for p in made.problems
-    ]
-    assert loaded.original.loc[4, "callerid1"] == XSS
+def replay_of(lines: list[dict] | None = None) -> Replay:
+    """The replay of ``lines`` (the campaign's own by default), as a results file holding them gives."""
+    return replay_lines(results_bytes(lines).splitlines(keepends=True))
 
 
-def test_fixture_replays_to_the_expected_row_states():
-    """The hand-made results file replays to the states the tests below rely on."""
-    replay = replay_lines(results_bytes().splitlines(keepends=True))
-    states = {row: rec.state for row, rec in ((r.row, r) for r in replay.rows.records())}
-    assert states == {
-        2: o.PLACED,
-        3: o.PLACED,
-        4: o.REJECTED,
-        5: o.FAILED,
-        6: o.UNKNOWN,
-        7: o.UNKNOWN,
-        8: o.PLACED,
-        9: o.PLACED,
-        10: o.PLACED,
-        11: o.REJECTED,
-        12: o.SUPPRESSED,
-        13: o.SUPPRESSED,
-    }
-    assert replay.rows.record_of(7).in_flight
-
-
-def test_fixture_call_list_keeps_problem_rows_out_of_the_table():
-    """Rows with a problem are in `original` and `problems` but not in `table`."""
-    cl = make_call_list()
-    assert set(cl.table.index).isdisjoint({11, 12, 13})
-    assert sorted(cl.original.index) == sorted(ORIGINAL)
+def summary_of(lines: list[dict] | None = None, call_list: CallList | None = None):
+    """What status and report show for ``lines`` (the campaign's own) over ``call_list`` (its own)."""
+    lines = campaign_lines() if lines is None else lines
+    call_list = make_call_list() if call_list is None else call_list
+    replay = replay_of(lines)
+    return summarise(list_row_states(call_list, replay), replay, lines)
