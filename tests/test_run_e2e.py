@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import time
 from pathlib import Path
 
 from dialer.core import exitcodes
 from tests.helpers.files import numbered_list, read_lines, write_csv
-from tests.helpers.processes import PASSWORD, dialer_cmd, dialer_env, run_dialer
+from tests.helpers.processes import PASSWORD, dialer_env, run_dialer
 from tests.helpers.switch_side import most_in_window, placed_per_number
 
 AWKWARD_CALLERID = "O'Brien & Sons; <Sales> Dept"
@@ -69,34 +67,6 @@ def test_rerunning_a_finished_campaign_dials_nothing(tmp_path, simulator):
     assert len(sim.arrivals()) == arrivals == 20
 
 
-def test_a_second_run_on_a_running_campaign_exits_at_once(tmp_path, simulator):
-    """While one run holds the campaign, another exits 5 within seconds and dials nothing."""
-    sim = simulator("--place-latency", "0.5")
-    source = numbered_list(tmp_path / "list.csv", 40)
-    first = subprocess.Popen(
-        dialer_cmd("run", str(source), "--url", sim.url, "--rate", "10", "--wait", "2"),
-        env=dialer_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while not sim.arrivals() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        started = time.monotonic()
-        second = run_dialer("run", str(source), "--url", sim.url, timeout=30)
-        assert second.returncode == exitcodes.ALREADY_RUNNING
-        assert time.monotonic() - started < 10
-        assert "already running" in second.stderr
-        assert first.wait(timeout=60) == exitcodes.OK
-    finally:
-        if first.poll() is None:
-            first.kill()
-    assert set(placed_per_number(sim.placed()).values()) == {1}
-    assert len(sim.placed()) == 40
-
-
 def test_wrong_password_stops_after_one_request(tmp_path, simulator):
     """401: the run stops at once with exit 3; nothing else is sent."""
     sim = simulator()
@@ -113,16 +83,6 @@ def test_wrong_password_stops_after_one_request(tmp_path, simulator):
     assert done.returncode == exitcodes.ACCOUNT_REFUSED
     assert len(sim.arrivals()) == 1 and sim.placed() == []
     assert "Wr0ng-S3cret-x" not in (tmp_path / "list.results.jsonl").read_text()
-
-
-def test_role_that_cannot_dial_stops_the_run(tmp_path, simulator):
-    """402: the same stop, from a role without the privilege."""
-    sim = simulator()
-    source = numbered_list(tmp_path / "list.csv", 10)
-    env = dialer_env(ENSWITCH_USERNAME="viewer", ENSWITCH_PASSWORD="viewer-secret")
-    done = run_dialer("run", str(source), "--url", sim.url, "--concurrency", "1", env=env)
-    assert done.returncode == exitcodes.ACCOUNT_REFUSED
-    assert len(sim.arrivals()) == 1
 
 
 def test_rate_plan_refusal_rejects_only_that_row(tmp_path, simulator):

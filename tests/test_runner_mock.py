@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import parse_qsl
 
 import pytest
 
@@ -13,7 +12,7 @@ from dialer.core import exitcodes
 from dialer.run.session import RunOptions, Session
 from dialer.switch.mock import MockTransport
 from dialer.switch.transport import RawReply, TransportFailure
-from tests.helpers.files import read_lines, write_csv
+from tests.helpers.files import write_csv
 from tests.helpers.mock_switch import CREDS, answer, results, session_for
 
 
@@ -138,23 +137,6 @@ async def test_unparseable_body_is_unknown(tmp_path):
     assert len(transport.requests) == 1
 
 
-async def test_intent_is_on_disk_before_the_request_leaves(tmp_path):
-    """When the switch sees a request, the results file already holds its dial line."""
-    seen_intents = []
-
-    async def switch(form):
-        lines = read_lines(tmp_path / "list.results.jsonl")
-        seen_intents.append(
-            any(r["event"] == "dial" and r["snumber"] == dict(form)["snumber"] for r in lines)
-        )
-        return answer("204")
-
-    rows = [[f"20000000{i:02d}", "100"] for i in range(30)]
-    session, _ = session_for(tmp_path, rows, switch)
-    assert await session.run() == exitcodes.OK
-    assert seen_intents == [True] * 30
-
-
 async def test_wait_is_kept_above_delay(tmp_path):
     """A row with delay and wait: the wait sent exceeds the delay (the API page asks for it)."""
     sent = []
@@ -170,13 +152,3 @@ async def test_wait_is_kept_above_delay(tmp_path):
     session = Session(campaign, CREDS, RunOptions(quiet=True), console(), transport=MockTransport(switch))
     assert await session.run() == exitcodes.OK
     assert int(sent[0]["wait"]) > int(sent[0]["delay"]) == 5
-
-
-def test_encode_form_percent_encodes_everything_reserved():
-    """Values with & ; ' < > and spaces survive the form encoding exactly."""
-    from dialer.switch.transport import encode_form
-
-    value = "O'Brien & Sons; <Sales> x"
-    body = encode_form([("callerid2", value)])
-    assert b" " not in body and b"&" not in body.split(b"=", 1)[1] and b";" not in body
-    assert parse_qsl(body.decode()) == [("callerid2", value)]
