@@ -13,7 +13,6 @@ import types
 import asyncio_throttle.throttler
 import pytest
 
-from dialer.core.request import request_params
 from dialer.run.pacing import CATCH_UP_SHARE, CATCH_UP_SLOTS, Pacer, guard_limits
 from tests.helpers.fake_time import FakeTime
 from tests.helpers.files import numbered_list
@@ -185,21 +184,6 @@ async def test_stagger_sends_early_with_the_delay_that_places_each_call_at_its_s
     assert most_in_window(placements, period) <= rate + 1
     gaps = [b - a for a, b in zip(placements, placements[1:], strict=False)]
     assert min(gaps) >= p.spacing - 1.0 and max(gaps) <= p.spacing + 1.0
-
-
-def test_wait_is_kept_above_the_delay_when_both_are_sent():
-    """The API page: with delay and wait, wait should be greater than delay. The stagger delay is
-    added to the list's own delay, and wait grows by the total so its tracking time is kept."""
-    plain = {"snumber": "2125550001", "cnumber": "100", "wait": "5"}
-    assert request_params(plain, 0) == plain
-    staggered = request_params(plain, 4)
-    assert (staggered["delay"], staggered["wait"]) == ("4", "9")
-    both = request_params({**plain, "delay": "3"}, 4)
-    assert (both["delay"], both["wait"]) == ("7", "12")
-    no_wait = request_params({"snumber": "2125550003", "cnumber": "100"}, 4)
-    assert no_wait["delay"] == "4" and "wait" not in no_wait
-    for params in (staggered, both):
-        assert int(params["wait"]) > int(params["delay"])
 
 
 # -- at the switch --------------------------------------------------------------------------------
