@@ -1,4 +1,5 @@
-"""Call-list formats: encodings, delimiters, spreadsheets, and files that are not tables."""
+"""Reading a list file into rows (dialer/calllist/reading.py): encodings, delimiters, spreadsheets, files
+that are not tables, blank and ragged rows, row numbers as an editor shows them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dialer.calllist import ListError, ListOptions, load_call_list
+from tests.helpers.call_lists import load
 
 ROWS = [
     ["snumber", "cnumber", "callerid2"],
@@ -155,3 +157,51 @@ def test_quoted_delimiters_and_newlines(tmp_path):
     calls = load_call_list(path, ListOptions())
     assert calls.table.loc[2, "Notes"] == "a, b\nc"
     assert list(calls.table.index) == [2, 3]
+
+
+def test_no_nan_ever_reaches_the_table(tmp_path):
+    """'NA', 'null', 'nan' and empty cells are text or "", never NaN."""
+    rows = [["snumber", "cnumber", "callerid1", "ctype", "Country"], ["2125551234", "100", "NA", "", "null"]]
+    rows.append(["2125550000", "100", "nan", "N/A", ""])
+    calls = load(tmp_path, rows)
+    assert not calls.table.isna().any().any()
+    assert calls.table.loc[2].tolist() == ["2125551234", "", "100", "NA", "null"]
+    assert calls.table.loc[3].tolist() == ["2125550000", "N/A", "100", "nan", ""]
+
+
+def test_blank_rows_are_skipped_and_counted_in_row_numbers(tmp_path):
+    """Blank lines and rows of empty cells are skipped, yet row numbers match the editor's lines."""
+    path = tmp_path / "list.csv"
+    path.write_text("snumber,cnumber\n2125551234,100\n\n , \n,,\nbad,100\n2125550000,100\n")
+    calls = load_call_list(path, ListOptions())
+    assert list(calls.table.index) == [2, 7]
+    assert calls.blank_rows == 3
+    assert calls.total_rows == 3
+    assert [p.row for p in calls.problems] == [6]
+
+
+def test_extra_cells_are_a_row_problem(tmp_path):
+    """A row with more cells than the header (an unquoted comma) is rejected, not truncated."""
+    path = tmp_path / "list.csv"
+    path.write_text("snumber,cnumber,callerid1\n2125551234,100,Smith, John\n2125550000,100,Ann,,\n")
+    calls = load_call_list(path, ListOptions())
+    assert list(calls.table.index) == [3]
+    assert calls.problems[0].row == 2
+    assert calls.problems[0].column is None
+    assert "1 more cell(s)" in calls.problems[0].reason
+
+
+def test_wide_ragged_row_is_still_read(tmp_path):
+    """A row far wider than the header is rejected on its own; the rest of the list loads."""
+    path = tmp_path / "list.csv"
+    path.write_text("snumber,cnumber\n2125551234,100\n2125550000,100,a,b,c,d,e,f,g\n2125550001,100\n")
+    calls = load_call_list(path, ListOptions())
+    assert list(calls.table.index) == [2, 4]
+    assert calls.problems[0].row == 3
+
+
+def test_unnamed_column_with_data_is_carried(tmp_path):
+    """A column with no header but with data is carried as 'column N'."""
+    calls = load(tmp_path, [["snumber", "", "cnumber"], ["2125551234", "note", "100"]])
+    assert calls.extras == ["column 2"]
+    assert calls.table.loc[2, "column 2"] == "note"
