@@ -86,18 +86,3 @@ async def test_other_work_in_the_task_is_not_disturbed_after_a_timeout():
     current = asyncio.current_task()
     assert current is not None and current.cancelling() == 0
     await asyncio.sleep(0.01)  # no cancellation left pending for this task
-
-
-@pytest.mark.parametrize("margin", ["0", "-1"])
-def test_a_campaign_without_a_time_margin_is_refused(tmp_path, margin):
-    """A request's time limit is wait + timeout_margin: a margin of 0 would give up every request
-    sent without wait at once, so the campaign file is refused with a message naming it."""
-    from dialer.campaign.file import CampaignError, load_campaign
-
-    (tmp_path / "list.csv").write_text("snumber,cnumber\n2125550000,100\n", encoding="utf-8")
-    toml = tmp_path / "c.toml"
-    toml.write_text(f'[campaign]\nlist = "list.csv"\ntimeout_margin = {margin}\n', encoding="utf-8")
-    with pytest.raises(CampaignError, match="timeout_margin must be more than 0"):
-        load_campaign(toml)
-    toml.write_text('[campaign]\nlist = "list.csv"\ntimeout_margin = 0.5\n', encoding="utf-8")
-    assert load_campaign(toml).timeout_margin == 0.5

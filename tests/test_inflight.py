@@ -14,7 +14,7 @@ import pytest
 
 from dialer.calllist import load_call_list
 from dialer.campaign.credentials import Credentials
-from dialer.campaign.file import CampaignError, load_campaign
+from dialer.campaign.file import load_campaign
 from dialer.campaign.settings import Pacing
 from dialer.commands.console import console
 from dialer.core import exitcodes
@@ -228,51 +228,6 @@ def test_a_cap_is_one_warning_saying_what_was_asked_what_is_used_and_why():
 
 
 # -- the campaign file and the flag ---------------------------------------------------------------
-
-
-def campaign_file(tmp_path: Path, pacing: str) -> Path:
-    numbered_list(tmp_path / "list.csv", 1)
-    toml = tmp_path / "c.toml"
-    toml.write_text(f'[campaign]\nlist = "list.csv"\n[pacing]\nrate = 10\n{pacing}\n')
-    return toml
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [("", None), ('concurrency = "auto"', None), ('concurrency = "AUTO"', None), ("concurrency = 8", 8)],
-)
-def test_the_file_takes_auto_or_a_number(tmp_path, line, expected):
-    """Absent or "auto" is auto (None); a number is that number."""
-    assert load_campaign(campaign_file(tmp_path, line)).pacing.concurrency == expected
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["0", "-3", '"many"', "2.5", "true", '""', "[8]"],
-    ids=["0", "neg", "word", "frac", "bool", "empty", "list"],
-)
-def test_a_bad_value_in_the_file_names_the_file_and_setting(tmp_path, value):
-    """0, negatives, words, fractions, booleans: a CampaignError naming the file and [pacing] concurrency."""
-    toml = campaign_file(tmp_path, f"concurrency = {value}")
-    with pytest.raises(
-        CampaignError, match=r"c\.toml: \[pacing\] concurrency must be \"auto\" or a whole number"
-    ):
-        load_campaign(toml)
-
-
-def test_the_flag_overrides_the_file_either_way(tmp_path):
-    """--concurrency auto undoes the file's 8; --concurrency 12 replaces it; absent keeps it."""
-    toml = campaign_file(tmp_path, "concurrency = 8")
-    assert load_campaign(toml, {"concurrency": "auto"}).pacing.concurrency is None
-    assert load_campaign(toml, {"concurrency": "12"}).pacing.concurrency == 12
-    assert load_campaign(toml, {"concurrency": None}).pacing.concurrency == 8
-
-
-@pytest.mark.parametrize("value", ["0", "-1", "lots", "1.5", ""])
-def test_a_bad_flag_value_names_the_flag(tmp_path, value):
-    """--concurrency 0 (or a word, a fraction): a CampaignError naming the campaign and --concurrency."""
-    with pytest.raises(CampaignError, match=r"c\.toml: --concurrency must be"):
-        load_campaign(campaign_file(tmp_path, ""), {"concurrency": value})
 
 
 def test_a_bad_flag_exits_2_with_one_bad_input_line(tmp_path):

@@ -264,23 +264,6 @@ async def test_first_stop_lets_a_check_out_finish_and_a_second_abandons_it(tmp_p
         assert [(c["snumber"], c["verdict"]) for c in check] == want
 
 
-def test_campaign_reconcile_table_and_its_checks(tmp_path):
-    """[reconcile] enabled and settle are read; a non-boolean or negative value is refused."""
-    from dialer.campaign.file import CampaignError
-
-    write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], [[A, "100"]])
-    toml = tmp_path / "c.toml"
-    toml.write_text('[campaign]\nlist = "list.csv"\n[reconcile]\nenabled = false\nsettle = 2.5\n')
-    c = load_campaign(toml)
-    assert (c.reconcile.enabled, c.reconcile.settle) == (False, 2.5)
-    assert load_campaign(toml, {"reconcile": True}).reconcile.enabled is True
-    assert load_campaign(tmp_path / "list.csv").reconcile.enabled is True  # on by default
-    for bad in ('enabled = "yes"', "settle = -1"):
-        toml.write_text(f'[campaign]\nlist = "list.csv"\n[reconcile]\n{bad}\n')
-        with pytest.raises(CampaignError, match="reconcile"):
-            load_campaign(toml)
-
-
 async def test_reconcile_off_asks_nothing(tmp_path):
     """With reconciliation off, an unknown row stays unknown and the lists are never asked."""
     switch = Switch({A: ["reset-before"]})
