@@ -1,17 +1,17 @@
-"""Calling windows: every clock is an injected datetime; nothing sleeps."""
+"""When a campaign, and each row, may be dialed (dialer/windows/_window.py): every clock is an injected
+datetime; nothing sleeps."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 import pytest
 
-from dialer.windows import CallingWindow, WindowError, ZoneResolver, called_number, parse_window_flags
+from dialer.windows import CallingWindow, WindowError, ZoneResolver
 from tests.helpers.windows import LONDON, NEW_YORK, utc, window
 
-# -- hours and weekdays ---------------------------------------------------------------------------
+# -- hours and weekdays ----------------------------------------------------------------------------
 
 
 def test_open_inside_hours_and_closed_outside():
@@ -111,7 +111,7 @@ def test_next_open_beyond_the_horizon_is_none():
     assert w.next_campaign_open(utc(2026, 1, 6, 12, 0)) == utc(2026, 1, 8, 9, 0)
 
 
-# -- daylight-saving changes ----------------------------------------------------------------------
+# -- daylight-saving changes -----------------------------------------------------------------------
 
 
 def test_london_opens_at_0900_local_on_both_sides_of_the_spring_change():
@@ -209,7 +209,7 @@ def test_searches_agree_with_a_minute_by_minute_scan(table, start):
             assert w.next_campaign_open(at) == following[0]
 
 
-# -- holidays and closed dates --------------------------------------------------------------------
+# -- holidays and closed dates ---------------------------------------------------------------------
 
 
 def test_christmas_and_the_observed_boxing_day_close_england():
@@ -244,7 +244,7 @@ def test_explicit_dates_close_whole_local_days():
     assert w.next_campaign_open(utc(2026, 12, 22, 17, 0)) == utc(2026, 12, 25, 9, 0)
 
 
-# -- rows -----------------------------------------------------------------------------------------
+# -- rows ------------------------------------------------------------------------------------------
 
 
 def test_a_row_needs_the_campaign_window_and_its_own():
@@ -312,72 +312,7 @@ def test_a_row_zone_that_is_not_a_zone_is_an_error():
         window(**LONDON).row_open(("Mars/Olympus",), utc(2026, 6, 10, 12, 0))
 
 
-# -- zones of numbers and rows --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("number", "zones"),
-    [
-        ("+12125551234", ("America/New_York",)),
-        ("2125551234", ("America/New_York",)),  # national format, default region US
-        ("(212) 555-1234", ("America/New_York",)),
-        ("100", ()),  # an extension
-        ("not a number", ()),
-        ("+15555555555", ()),  # phonenumbers says Etc/Unknown
-        ("", ()),
-    ],
-)
-def test_zones_for_number(number, zones):
-    """Numbers get their region's zones; extensions, junk and unknown regions get ()."""
-    assert ZoneResolver("US").zones_for_number(number) == zones
-
-
-def test_zones_for_number_parses_each_distinct_number_once(monkeypatch):
-    """A repeated number is answered from memory, without parsing it again."""
-    resolver = ZoneResolver("GB")
-    first = resolver.zones_for_number("+44 7911 123456")
-    assert "Europe/London" in first
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("parsed twice")
-
-    monkeypatch.setattr(phonenumbers, "parse", refuse)
-    assert resolver.zones_for_number("+44 7911 123456") == first
-
-
-def test_called_number_is_the_external_party():
-    """stype=phone rings the customer's own line first, so the outside party is cnumber."""
-    assert called_number({"stype": "phone", "snumber": "1234567", "cnumber": "2125551234"}) == "2125551234"
-    assert called_number({"stype": "", "snumber": "2125551234", "cnumber": "100"}) == "2125551234"
-    assert called_number({"snumber": "2125551234", "cnumber": "100"}) == "2125551234"
-
-
-@pytest.mark.parametrize(
-    ("mode", "extras", "zones"),
-    [
-        ("auto", {"timezone": "America/Chicago"}, ("America/Chicago",)),
-        ("auto", {"timezone": " "}, ("America/New_York",)),
-        ("auto", {}, ("America/New_York",)),
-        ("column", {"TimeZone": "europe/london"}, ("Europe/London",)),
-        ("column", {}, ()),
-        ("number", {"timezone": "America/Chicago"}, ("America/New_York",)),
-        ("none", {"timezone": "America/Chicago"}, ()),
-        ("auto", {"timezone": float("nan")}, ("America/New_York",)),
-    ],
-)
-def test_zones_for_row_follows_row_timezone(mode, extras, zones):
-    """row_timezone picks the column, the number, either, or neither."""
-    params = {"stype": "phone", "snumber": "201", "cnumber": "2125551234"}
-    assert ZoneResolver("US").zones_for_row(params, extras, mode, "timezone") == zones
-
-
-def test_a_bad_zone_in_the_row_column_is_an_error_naming_it():
-    """A typo in the zone column is reported, not silently replaced by the number's zones."""
-    with pytest.raises(WindowError, match="Europe/Londn"):
-        ZoneResolver("US").zones_for_row({"snumber": "2125551234"}, {"tz": "Europe/Londn"}, "auto", "tz")
-
-
-# -- configuration and flags ----------------------------------------------------------------------
+# -- the window a table gives ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("table", [{}, None, {"wait_for_window": True}, {"hours": None, "timezone": None}])
@@ -401,72 +336,6 @@ def test_a_timezone_alone_means_all_day_every_day_but_holidays():
     assert w.campaign_open(utc(2026, 12, 24, 23, 59))
     assert not w.campaign_open(utc(2026, 12, 25, 0, 0))
     assert w.next_campaign_open(utc(2026, 12, 25, 0, 0)) == utc(2026, 12, 27, 0, 0)
-
-
-@pytest.mark.parametrize(
-    ("table", "named"),
-    [
-        ({"timezone": "Europe/Londres"}, "timezone 'Europe/Londres'"),
-        ({"timezone": "UTC", "hours": "25:00-26:00"}, "'25:00'"),
-        ({"timezone": "UTC", "hours": "09:00"}, "hours '09:00'"),
-        ({"timezone": "UTC", "hours": "17:00-09:00"}, "'17:00-09:00'"),
-        ({"timezone": "UTC", "hours": "09:60-10:00"}, "'09:60'"),
-        ({"timezone": "UTC", "hours": "24:00-24:30"}, "'24:30'"),
-        ({"timezone": "UTC", "days": "mon-fry"}, "'fry'"),
-        ({"timezone": "UTC", "weekly": {"mon": "09:00-17:00", "funday": "10:00-12:00"}}, "'funday'"),
-        ({"timezone": "UTC", "holidays": "XX"}, "holidays 'XX'"),
-        ({"timezone": "UTC", "holidays": "GB", "subdivision": "ZZZ"}, "subdivision 'ZZZ'"),
-        ({"timezone": "UTC", "subdivision": "ENG"}, "subdivision 'ENG'"),
-        ({"timezone": "UTC", "dates": ["2026-02-30"]}, "'2026-02-30'"),
-        ({"timezone": "UTC", "row_timezone": "guess"}, "row_timezone 'guess'"),
-        ({"timezone": "UTC", "timezone_column": ""}, "timezone_column ''"),
-        ({"timezone": "UTC", "wait_for_window": "maybe"}, "wait_for_window 'maybe'"),
-        ({"timezone": "UTC", "hour": "09:00-17:00"}, "'hour'"),
-        ({"hours": "09:00-17:00"}, "no timezone"),
-        ({"timezone": "UTC", "hours": ""}, "closed every day"),
-        ({"timezone": "UTC", "days": "mon", "weekly": {"mon": "09:00-17:00"}}, "days 'mon'"),
-    ],
-)
-def test_bad_settings_raise_window_error_naming_them(table, named):
-    """Each unusable setting raises WindowError whose one sentence names the key and the value."""
-    with pytest.raises(WindowError) as caught:
-        CallingWindow.from_config(table)
-    assert named in str(caught.value)
-    assert isinstance(caught.value, ValueError)
-
-
-def test_window_flags_become_window_keys():
-    """--window, --days and --timezone give the same keys as the campaign file."""
-    flags = parse_window_flags("09:00-17:00", "mon-fri", "Europe/London")
-    assert flags == {"hours": "09:00-17:00", "weekly": None, "days": "mon-fri", "timezone": "Europe/London"}
-    assert parse_window_flags(None, None, None) == {}
-    assert parse_window_flags(None, None, None, wait_for_window=True) == {"wait_for_window": True}
-    w = window(**flags)
-    assert w.next_campaign_open(utc(2026, 3, 27, 17, 0)) == utc(2026, 3, 30, 8, 0)
-
-
-def test_window_flag_replaces_a_weekly_table_from_the_file():
-    """--window over a file with [window.weekly] uses the flag's hours instead of failing."""
-    from_file = {"timezone": "UTC", "weekly": {"sat": "10:00-12:00"}, "holidays": "GB"}
-    w = window(**{**from_file, **parse_window_flags("14:00-15:00", None, None)})
-    assert w.campaign_open(utc(2026, 1, 5, 14, 30))
-    assert not w.campaign_open(utc(2026, 1, 10, 11, 0))
-    with pytest.raises(WindowError, match="weekly"):
-        CallingWindow.from_config({**from_file, **parse_window_flags(None, "mon", None)})
-
-
-@pytest.mark.parametrize(
-    ("args", "named"),
-    [
-        (("25:00-26:00", None, None), "--window"),
-        ((None, "mon-fry", None), "--days"),
-        ((None, None, "London"), "--timezone"),
-    ],
-)
-def test_bad_flags_are_reported_against_the_flag(args, named):
-    """A bad flag value raises WindowError naming the flag and the value."""
-    with pytest.raises(WindowError, match=named):
-        parse_window_flags(*args)
 
 
 def test_describe_says_hours_zone_and_closed_days():
