@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from dialer.commands.report import report
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
-from dialer.reporting.writers import report_paths, spreadsheet_safe, write_html, write_xlsx
 from tests.helpers.report_campaign import EXPECTED_COUNTS, ORIGINAL, XSS, results_bytes, write_campaign
 
 
@@ -89,34 +86,6 @@ def test_out_directory(tmp_path: Path):
     assert len(list((tmp_path / "reports").glob("calls.results.report.*"))) == 3
 
 
-def test_report_paths():
-    """Default, directory and prefix (with or without an extension) targets."""
-    res = Path("/d/calls.results.jsonl")
-    assert report_paths(res, None, ("csv",)) == {"csv": Path("/d/calls.results.report.csv")}
-    assert report_paths(res, "/tmp/x/", ("html",)) == {"html": Path("/tmp/x/calls.results.report.html")}
-    assert report_paths(res, "/tmp/june.html", ("csv", "html")) == {
-        "csv": Path("/tmp/june.csv"),
-        "html": Path("/tmp/june.html"),
-    }
-
-
-@pytest.mark.parametrize(
-    ("cell", "safe"),
-    [
-        ("=1+1", "'=1+1"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("+1 (555) 010-0000", "+1 (555) 010-0000"),
-        ("-5", "-5"),
-        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-        ("Ann", "Ann"),
-        ("", ""),
-    ],
-)
-def test_spreadsheet_safe(cell, safe):
-    """Only cells a spreadsheet would run as a formula are changed."""
-    assert spreadsheet_safe(cell) == safe
-
-
 def test_report_before_any_run(tmp_path: Path):
     """Without a results file the report still lists every row, as not yet dialed or a list problem."""
     files = write_campaign(tmp_path)
@@ -169,23 +138,3 @@ def test_unwritable_out_is_bad_input(tmp_path: Path):
         and "cannot write the report" in result.output
     )
     assert "Traceback" not in result.output
-
-
-def test_write_xlsx_strips_control_characters_and_keeps_types(tmp_path: Path):
-    """Control characters xlsx forbids are dropped; numbers stay numbers, '=' text stays text."""
-    table = pd.DataFrame({"row": [2, 3], "Name": ["bell\x07here", "=1+1"], "attempts": [1, 0]})
-    path = tmp_path / "t.xlsx"
-    write_xlsx(table, path)
-    back = pd.read_excel(path, engine="openpyxl")
-    assert back["Name"].tolist() == ["bellhere", "=1+1"]
-    assert back["attempts"].tolist() == [1, 0]
-
-
-def test_report_files_get_ordinary_permissions(tmp_path: Path):
-    """Report files are created like any new file (umask 022: 0644), not private like a temp file."""
-    old = os.umask(0o022)
-    try:
-        write_html("<p>x</p>", tmp_path / "r.html")
-    finally:
-        os.umask(old)
-    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o644

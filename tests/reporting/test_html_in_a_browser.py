@@ -1,4 +1,5 @@
-"""The HTML report in a real headless browser (Debian's chromium): charts rendered, nothing executed."""
+"""The HTML report page (dialer/reporting/html.py) in a real headless browser (Debian's chromium): charts
+rendered, nothing executed. The page is the `page` fixture (reporting/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from dialer.commands.report import report
-from tests.helpers.report_campaign import write_campaign
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI") != "true":
@@ -44,16 +41,6 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=90,
     )
-
-
-@pytest.fixture(scope="module")
-def page(tmp_path_factory) -> Path:
-    """The report page of the hand-made finished campaign."""
-    directory = tmp_path_factory.mktemp("browser")
-    files = write_campaign(directory)
-    result = CliRunner().invoke(report, [str(files.toml), "--format", "html"])
-    assert result.exit_code == 0, result.output
-    return directory / "calls.results.report.html"
 
 
 def _png_size_and_colours(png: bytes) -> tuple[int, int, int]:

@@ -1,4 +1,5 @@
-"""The campaign summary: a pure function of list rows' states and results lines."""
+"""The campaign summary (dialer/reporting/summary.py): a pure function of list rows' states and results
+lines."""
 
 from __future__ import annotations
 

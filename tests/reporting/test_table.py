@@ -1,4 +1,4 @@
-"""The per-row report table: original cells, then what became of each row."""
+"""The per-row report table (dialer/reporting/table.py): original cells, then what became of each row."""
 
 from __future__ import annotations
 
