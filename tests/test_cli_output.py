@@ -3,75 +3,12 @@ and a partly bad list, whose bad rows never reach the switch."""
 
 from __future__ import annotations
 
-import os
-import pty
-import select
 import subprocess
 import time
 
 from dialer.core import exitcodes
 from tests.helpers.files import numbered_list, read_lines, write_csv
 from tests.helpers.processes import dialer_cmd, dialer_env, run_dialer
-
-
-def test_progress_is_plain_lines_when_not_a_terminal(tmp_path, simulator):
-    """Under cron (no terminal) progress is key=value lines, with no bar's carriage returns."""
-    sim = simulator()
-    done = run_dialer("run", str(numbered_list(tmp_path / "l.csv", 5)), "--url", sim.url)
-    assert done.returncode == exitcodes.OK
-    assert "event='progress'" in done.stderr and "placed=5" in done.stderr
-    assert "\r" not in done.stderr
-
-
-def test_quiet_prints_only_warnings_and_errors(tmp_path, simulator):
-    """--quiet: a successful run says nothing at all; an account refusal still says why."""
-    sim = simulator()
-    done = run_dialer("run", str(numbered_list(tmp_path / "l.csv", 5)), "--url", sim.url, "--quiet")
-    assert done.returncode == exitcodes.OK
-    assert done.stderr == "" and done.stdout == ""
-    refused = run_dialer(
-        "run",
-        str(numbered_list(tmp_path / "m.csv", 2)),
-        "--url",
-        sim.url,
-        "--quiet",
-        env=dialer_env(ENSWITCH_PASSWORD="not-the-one"),
-    )
-    assert refused.returncode == exitcodes.ACCOUNT_REFUSED
-    assert "account refused" in refused.stderr and "progress" not in refused.stderr
-
-
-def test_progress_bar_on_a_terminal(tmp_path, simulator):
-    """On a terminal a live bar shows rows done and the counts."""
-    sim = simulator()
-    source = numbered_list(tmp_path / "l.csv", 20)
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        dialer_cmd("run", str(source), "--url", sim.url, "--rate", "20"),
-        env=dialer_env(COLUMNS="120"),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=follower,
-    )
-    os.close(follower)
-    screen = b""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        elif proc.poll() is not None:
-            break
-    os.close(leader)
-    assert proc.wait(timeout=30) == exitcodes.OK
-    text = screen.decode(errors="replace")
-    assert "\r" in text and "20/20" in text and "placed=20" in text
 
 
 def test_partly_bad_list_dials_only_its_valid_rows_once(tmp_path, simulator):

@@ -87,26 +87,6 @@ def test_three_kill9_at_random_moments_then_resume(tmp_path, simulator):
     assert len(placed) >= 300 - len(unknown), context
 
 
-def test_second_run_at_once_exits_5_and_dials_nothing(tmp_path, simulator):
-    """While a run holds the campaign, another exits 5 at once, writes nothing and sends nothing."""
-    sim = simulator("--place-latency", "0.5")
-    list_path = numbered_list(tmp_path / "list.csv", 20)
-    results = tmp_path / "list.results.jsonl"
-    args = run_args(list_path, sim.url, "--concurrency", "5", "--wait", "2")
-    first = start_dialer(*args)
-    wait_for(lambda: count_events(results, Event.DIAL) > 0, 20, "the first run to send")
-    started = time.monotonic()
-    second = run_dialer(*args, timeout=20)
-    assert second.returncode == exitcodes.ALREADY_RUNNING, second.stderr
-    assert "already running" in second.stderr
-    assert time.monotonic() - started < 6 and first.poll() is None, "the second run waited for the first"
-    status, err = finish(first, timeout=40)
-    assert status == exitcodes.OK, err
-    assert count_events(results, Event.RUN_STARTED) == 1
-    assert_placed_at_most_once(sim.placed())
-    assert len(sim.arrivals()) == len(sim.placed()) == 20
-
-
 def test_result_line_torn_by_a_crash(tmp_path, simulator):
     """A file cut mid-way through a result line: the row becomes unknown (it was sent), never redialed;
     the resume asks the switch's lists about it, which show its call: placed."""

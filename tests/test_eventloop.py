@@ -8,7 +8,7 @@ import pytest
 
 from dialer.core import exitcodes
 from dialer.run.eventloop import ENV, EventLoopError, chosen_loop, run
-from tests.helpers.files import numbered_list, read_lines
+from tests.helpers.files import numbered_list
 from tests.helpers.processes import dialer_env, run_dialer
 
 uvloop = pytest.importorskip("uvloop")
@@ -42,17 +42,6 @@ def test_run_goes_on_the_chosen_loop(name, loop_class):
     assert value == 42
     assert issubclass(kind, loop_class)
     assert name == "uvloop" or not issubclass(kind, uvloop.Loop)
-
-
-def test_a_bad_loop_setting_is_bad_input_before_anything_is_dialed(tmp_path):
-    """DIALER_EVENT_LOOP=nonsense: exit 2 with one clear line, no traceback, no results file."""
-    source = numbered_list(tmp_path / "list.csv", 3)
-    env = dialer_env(**{ENV: "nonsense"})
-    done = run_dialer("run", str(source), "--url", "http://127.0.0.1:9/", env=env)
-    assert done.returncode == exitcodes.BAD_INPUT
-    assert "DIALER_EVENT_LOOP='nonsense'" in done.stderr
-    assert "Traceback" not in done.stderr
-    assert read_lines(tmp_path / "list.results.jsonl") == []
 
 
 @pytest.mark.parametrize("loop", ["uvloop", "asyncio"])

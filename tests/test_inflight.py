@@ -227,18 +227,6 @@ def test_a_cap_is_one_warning_saying_what_was_asked_what_is_used_and_why():
     assert quiet.getvalue() == ""
 
 
-# -- the campaign file and the flag ---------------------------------------------------------------
-
-
-def test_a_bad_flag_exits_2_with_one_bad_input_line(tmp_path):
-    """`dialer run --concurrency none`: exit 2, "bad input" naming --concurrency, no traceback."""
-    source = numbered_list(tmp_path / "list.csv", 1)
-    done = run_dialer("run", str(source), "--url", "http://127.0.0.1:9/", "--concurrency", "none")
-    assert done.returncode == exitcodes.BAD_INPUT
-    assert "bad input" in done.stderr and "--concurrency must be" in done.stderr
-    assert "Traceback" not in done.stderr
-
-
 # -- a run ----------------------------------------------------------------------------------------
 
 

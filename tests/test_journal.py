@@ -23,7 +23,7 @@ from tests.helpers.events import dial_line
 from tests.helpers.files import numbered_list, read_lines
 from tests.helpers.fsync import FsyncSpy
 from tests.helpers.mock_switch import OK_BODY, in_process_session
-from tests.helpers.processes import PASSWORD, USERNAME, run_dialer
+from tests.helpers.processes import PASSWORD, USERNAME
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -222,20 +222,6 @@ def test_torn_last_line_is_cut_off_on_open(tmp_path):
     assert [line["row"] for line in read_lines(path)] == [2, 3, 5]
 
 
-def test_run_refuses_a_results_file_corrupt_in_the_middle(tmp_path, simulator):
-    """`dialer run` exits 8, dials nothing and leaves the file as it was; it does not start afresh."""
-    sim = simulator()
-    list_path = numbered_list(tmp_path / "list.csv", 5)
-    results = tmp_path / "list.results.jsonl"
-    before = dial_line(2) + b"garbage\n" + dial_line(3)
-    results.write_bytes(before)
-    done = run_dialer("run", str(list_path), "--url", sim.url, "--quiet", timeout=30)
-    assert done.returncode == exitcodes.RESULTS_UNWRITABLE, done.stderr
-    assert "line 2" in done.stderr
-    assert sim.arrivals() == []
-    assert results.read_bytes() == before
-
-
 async def test_run_refuses_a_results_file_it_may_not_read(tmp_path, monkeypatch):
     """Permission denied on the results file: status 8 and no request, not a fresh start."""
     list_path = numbered_list(tmp_path / "list.csv", 5)
@@ -258,19 +244,3 @@ async def test_run_refuses_a_results_file_it_may_not_read(tmp_path, monkeypatch)
     assert status == exitcodes.RESULTS_UNWRITABLE
     assert transport.requests == []
     assert results.read_bytes() == dial_line(2)
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_run_refuses_an_unreadable_results_file(tmp_path, simulator):
-    """chmod 000 on the results file: exit 8, nothing dialed (as an ordinary user)."""
-    sim = simulator()
-    list_path = numbered_list(tmp_path / "list.csv", 3)
-    results = tmp_path / "list.results.jsonl"
-    results.write_bytes(dial_line(2))
-    results.chmod(0)
-    try:
-        done = run_dialer("run", str(list_path), "--url", sim.url, "--quiet", timeout=30)
-    finally:
-        results.chmod(0o644)
-    assert done.returncode == exitcodes.RESULTS_UNWRITABLE, done.stderr
-    assert sim.arrivals() == []

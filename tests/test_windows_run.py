@@ -89,13 +89,6 @@ def test_rows_are_held_to_their_numbers_local_time(tmp_path, simulator):
     assert sim.arrivals() == []
 
 
-def test_bad_window_flag_is_bad_input(tmp_path):
-    """A typo in --window is reported against the flag, exit 2."""
-    source = numbered_list(tmp_path / "list.csv", 1)
-    done = run_dialer("run", str(source), "--window", "9-5pm", "--timezone", "UTC")
-    assert done.returncode == exitcodes.BAD_INPUT and "--window" in done.stderr
-
-
 def test_max_duration_stops_claiming_and_is_resumable(tmp_path, simulator):
     """--max-duration ends the run with exit 9; the next run carries on without redialing."""
     sim = simulator()

@@ -1,4 +1,5 @@
-"""The list flags mean the same to every command: `--sheet 2024` is a sheet's name before a number."""
+"""The list flags (dialer/commands/list_flags.py) mean the same to every command: `--sheet 2024` is a sheet's
+name before a number."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`dialer report`: CSV, xlsx and HTML files from a finished campaign on disk."""
+"""`dialer report` (dialer/commands/report.py): CSV, xlsx and HTML files from a finished campaign on disk."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`dialer status`: text and JSON views of where a campaign stands, and the command itself."""
+"""`dialer status` (dialer/commands/status.py) on a campaign on disk: its counts, its flags, and one line and
+an exit status for what it cannot read."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`dialer validate`: totals, the rejects file and exit statuses."""
+"""`dialer validate` (dialer/commands/validate.py): totals, the rejects file and exit statuses."""
 
 from __future__ import annotations
 
