@@ -1,4 +1,5 @@
-"""One watch for many requests' time limits: late by at most one check, never mistaken for a stop."""
+"""One watch for many requests' time limits (dialer/switch/deadlines.py): late by at most one check, never
+mistaken for a stop."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from dialer.switch.deadlines import Deadlines, TimedOut
 
 pytestmark = pytest.mark.timeout(30)
+
 
 EVERY = 0.02
 
