@@ -8,60 +8,19 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import orjson
 import pytest
 
-from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.results_file import Journal, JournalError, read_results
-from dialer.switch.mock import MockTransport
-from dialer.switch.transport import RawReply
 from tests.helpers.events import dial_line
-from tests.helpers.files import numbered_list, read_lines
+from tests.helpers.files import read_lines
 from tests.helpers.fsync import FsyncSpy
-from tests.helpers.mock_switch import OK_BODY, in_process_session
 from tests.helpers.processes import PASSWORD, USERNAME
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def test_intent_is_on_disk_before_its_request_leaves(tmp_path, monkeypatch):
-    """When the switch receives a request, that row's dial line is already fsynced (retries too)."""
-    spy = FsyncSpy()
-    monkeypatch.setattr(os, "fsync", spy)
-    list_path = numbered_list(tmp_path / "list.csv", 60)
-    results = list_path.with_name("list.results.jsonl")
-    seen: dict[str, int] = {}
-    not_durable: list[tuple[str, int]] = []
-
-    async def switch(form):
-        fields = dict(form)
-        attempt = seen[fields["snumber"]] = seen.get(fields["snumber"], 0) + 1
-        durable = results.read_bytes()[: spy.synced.get(results.stat().st_ino, 0)]
-        # The size seen at fsync time can end inside a line the loop was writing meanwhile: only
-        # whole lines count as recorded.
-        durable = durable[: durable.rfind(b"\n") + 1]
-        intents = [orjson.loads(raw) for raw in durable.splitlines()]
-        if not any(
-            i["event"] == Event.DIAL and i["snumber"] == fields["snumber"] and i["attempt"] == attempt
-            for i in intents
-        ):
-            not_durable.append((fields["snumber"], attempt))
-        await asyncio.sleep(0.001)
-        if attempt == 1 and int(fields["snumber"]) % 5 == 0:
-            return RawReply(503, {"Retry-After": "0"}, b"busy")
-        return RawReply(200, {}, OK_BODY)
-
-    transport = MockTransport(switch)
-    status = await in_process_session(list_path, transport, concurrency=8, attempts=2).run()
-    assert status == exitcodes.OK
-    assert len(transport.requests) == 60 + 12
-    assert not_durable == []
-    # Group commit: intents of several requests share an fsync.
-    assert spy.calls < len(transport.requests)
 
 
 async def test_concurrent_commits_share_one_fsync(tmp_path, monkeypatch):
@@ -220,27 +179,3 @@ def test_torn_last_line_is_cut_off_on_open(tmp_path):
     journal.close()
     assert path.read_bytes().startswith(whole)
     assert [line["row"] for line in read_lines(path)] == [2, 3, 5]
-
-
-async def test_run_refuses_a_results_file_it_may_not_read(tmp_path, monkeypatch):
-    """Permission denied on the results file: status 8 and no request, not a fresh start."""
-    list_path = numbered_list(tmp_path / "list.csv", 5)
-    results = list_path.with_name("list.results.jsonl")
-    results.write_bytes(dial_line(2))
-    real_open = open
-
-    def guarded_open(file, *args, **kwargs):
-        if Path(file) == results:
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr("dialer.journal.results_file.open", guarded_open, raising=False)
-
-    async def switch(form):
-        return RawReply(200, {}, OK_BODY)
-
-    transport = MockTransport(switch)
-    status = await in_process_session(list_path, transport).run()
-    assert status == exitcodes.RESULTS_UNWRITABLE
-    assert transport.requests == []
-    assert results.read_bytes() == dial_line(2)

@@ -1,4 +1,5 @@
-"""Which event loop `dialer run` goes on: uvloop by default, asyncio's own when asked."""
+"""Which event loop a run goes on (dialer/run/eventloop.py): uvloop by default, asyncio's own when asked;
+and a run on each against the simulator."""
 
 from __future__ import annotations
 

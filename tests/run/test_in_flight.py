@@ -1,5 +1,5 @@
-"""Requests in flight: the auto concurrency formula, the open-file limit it is raised to and capped by,
-`concurrency` in the campaign file and on the command line, and what a run records."""
+"""Requests in flight (dialer/run/in_flight.py): the auto concurrency formula, the open-file limit it is
+raised to and capped by, and what a run records."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from tests.helpers.switch_side import placed_per_number
 NOFILE = resource.RLIMIT_NOFILE
 
 
-# -- the formula ----------------------------------------------------------------------------------
+# -- the formula -----------------------------------------------------------------------------------
 
 
 def test_no_rate_runs_with_aiohttps_default_pool():
@@ -94,7 +94,7 @@ def test_longest_seconds_is_the_largest_whole_number_in_the_column():
     assert longest_seconds(table.iloc[0:0], "wait") == 0
 
 
-# -- from a real list -----------------------------------------------------------------------------
+# -- from a real list ------------------------------------------------------------------------------
 
 
 def list_with_wait_and_delay(tmp_path: Path) -> Path:
@@ -135,7 +135,7 @@ def test_an_explicit_number_always_wins(tmp_path):
     assert planned.describe() == "8 (set)"
 
 
-# -- the open-file limit --------------------------------------------------------------------------
+# -- the open-file limit ---------------------------------------------------------------------------
 
 
 def test_the_cap_leaves_spare_descriptors_and_never_goes_below_one():
@@ -227,7 +227,7 @@ def test_a_cap_is_one_warning_saying_what_was_asked_what_is_used_and_why():
     assert quiet.getvalue() == ""
 
 
-# -- a run ----------------------------------------------------------------------------------------
+# -- a run -----------------------------------------------------------------------------------------
 
 
 def run_started(results: Path) -> dict:

@@ -1,34 +1,32 @@
-"""Pacing: the Pacer's schedule on a fake clock (pure logic), and what arrives at the simulator.
+"""Pacing (dialer/run/pacing.py): the Pacer's schedule on a fake clock (pure logic), and what arrives at the
+simulator.
 
 Correctness only, never speed: the simulator tests count requests per window at the switch and look
-at their spacing; nothing here asserts a throughput.
-"""
+at their spacing; nothing here asserts a throughput."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+import time
 import types
 
+import aiohttp
 import asyncio_throttle.throttler
 import pytest
 
+from dialer.campaign.credentials import Credentials
+from dialer.campaign.file import load_campaign
+from dialer.commands.console import console
+from dialer.core import exitcodes
 from dialer.run.pacing import CATCH_UP_SHARE, CATCH_UP_SLOTS, Pacer, guard_limits
+from dialer.run.session import RunOptions, Session
 from tests.helpers.fake_time import FakeTime
 from tests.helpers.files import numbered_list
-from tests.helpers.processes import run_dialer
+from tests.helpers.processes import PASSWORD, USERNAME, run_dialer
 from tests.helpers.switch_side import most_in_window
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    fake = FakeTime()
-    # asyncio-throttle reads time.monotonic and sleeps with asyncio.sleep from its own module.
-    monkeypatch.setattr(asyncio_throttle.throttler, "time", types.SimpleNamespace(monotonic=fake.monotonic))
-    monkeypatch.setattr(asyncio_throttle.throttler, "asyncio", types.SimpleNamespace(sleep=fake.sleep))
-    return fake
 
 
 def pacer(fake: FakeTime, rate: float, period: float = 1.0, **kw: object) -> Pacer:
@@ -44,7 +42,7 @@ async def take(p: Pacer, fake: FakeTime, count: int) -> list[tuple[float, int]]:
     return out
 
 
-# -- guard_limits ---------------------------------------------------------------------------------
+# -- guard_limits ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -65,7 +63,7 @@ def test_guard_limits_are_whole_requests_per_window(rate, period, expected):
     assert count / window == pytest.approx(rate / period)
 
 
-# -- the schedule on a fake clock -----------------------------------------------------------------
+# -- the schedule on a fake clock ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rate", [50, 200, 1000])
@@ -186,7 +184,7 @@ async def test_stagger_sends_early_with_the_delay_that_places_each_call_at_its_s
     assert min(gaps) >= p.spacing - 1.0 and max(gaps) <= p.spacing + 1.0
 
 
-# -- at the switch --------------------------------------------------------------------------------
+# -- at the switch ---------------------------------------------------------------------------------
 
 
 def test_arrivals_at_the_switch_keep_the_limit_and_are_spaced(tmp_path, simulator):
@@ -228,3 +226,30 @@ def test_stagger_places_calls_at_their_slots_with_delay_and_a_longer_wait(tmp_pa
     arrivals = sorted(a["mono"] for a in sim.arrivals())
     assert most_in_window(arrivals, 3.0) <= 3 + 1
     assert arrivals[2] - arrivals[0] < 0.5  # the first three went out early, together
+
+
+async def test_connections_slow_to_open_do_not_bunch_requests_at_the_switch(tmp_path, simulator, monkeypatch):
+    """--rate 50, wait 2 (requests held 1 s, so the first second opens a connection for each) and the
+    connections opened in the first 0.4 s each taking 0.4 s to open: the requests they delayed
+    reach the switch held back by the guard at the write, not on top of the ones sent after them.
+    Counted at the switch: at most 50 in any one-second window (+1 tolerated)."""
+    sim = simulator("--place-latency", "1.0")
+    create_connection = aiohttp.TCPConnector._create_connection
+    first: list[float] = []
+
+    async def slow_at_first(self, req, traces, timeout):  # aiohttp's own, delayed while the run starts
+        now = time.monotonic()
+        first.append(first[0] if first else now)
+        if now - first[0] < 0.4:
+            await asyncio.sleep(0.4)
+        return await create_connection(self, req, traces, timeout)
+
+    monkeypatch.setattr(aiohttp.TCPConnector, "_create_connection", slow_at_first)
+    source = numbered_list(tmp_path / "list.csv", 150)
+    campaign = load_campaign(source, {"url": sim.url, "rate": 50, "wait": 2, "reconcile": False})
+    session = Session(campaign, Credentials(USERNAME, PASSWORD), RunOptions(quiet=True), console(quiet=True))
+    assert await session.run() == exitcodes.OK
+    arrivals = sorted(a["mono"] for a in sim.arrivals())
+    assert len(arrivals) == 150 and len(sim.placed()) == 150
+    assert len(first) >= 20  # the slow start was real: many connections were opened in it
+    assert most_in_window(arrivals, 1.0) <= 50 + 1

@@ -1,4 +1,5 @@
-"""Progress: the bar's counts follow the tally a few times a second, and exactly at the end."""
+"""Progress (dialer/run/progress.py): the bar's counts follow the tally a few times a second, and exactly at
+the end."""
 
 from __future__ import annotations
 

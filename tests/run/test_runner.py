@@ -1,19 +1,26 @@
-"""The runner's decisions with the switch replaced by a plain function (no network, no simulator)."""
+"""The runner's decisions (dialer/run/runner.py) with the switch replaced by a plain function: outcomes,
+retries, stops, durable intents, and what each request carries."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 
+import orjson
 import pytest
 
 from dialer.campaign.file import load_campaign
 from dialer.commands.console import console
 from dialer.core import exitcodes
+from dialer.journal.lines import Event
 from dialer.run.session import RunOptions, Session
 from dialer.switch.mock import MockTransport
 from dialer.switch.transport import RawReply, TransportFailure
-from tests.helpers.files import write_csv
-from tests.helpers.mock_switch import CREDS, answer, results, session_for
+from tests.helpers.files import numbered_list, write_csv
+from tests.helpers.fsync import FsyncSpy
+from tests.helpers.mock_switch import CREDS, OK_BODY, answer, in_process_session, results, session_for
+
+pytestmark = pytest.mark.timeout(60)
 
 
 async def test_each_code_gets_its_outcome(tmp_path):
@@ -135,6 +142,42 @@ async def test_unparseable_body_is_unknown(tmp_path):
     session, transport = session_for(tmp_path, [["2000000001", "100"]], switch)
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert len(transport.requests) == 1
+
+
+async def test_intent_is_on_disk_before_its_request_leaves(tmp_path, monkeypatch):
+    """When the switch receives a request, that row's dial line is already fsynced (retries too)."""
+    spy = FsyncSpy()
+    monkeypatch.setattr(os, "fsync", spy)
+    list_path = numbered_list(tmp_path / "list.csv", 60)
+    results = list_path.with_name("list.results.jsonl")
+    seen: dict[str, int] = {}
+    not_durable: list[tuple[str, int]] = []
+
+    async def switch(form):
+        fields = dict(form)
+        attempt = seen[fields["snumber"]] = seen.get(fields["snumber"], 0) + 1
+        durable = results.read_bytes()[: spy.synced.get(results.stat().st_ino, 0)]
+        # The size seen at fsync time can end inside a line the loop was writing meanwhile: only
+        # whole lines count as recorded.
+        durable = durable[: durable.rfind(b"\n") + 1]
+        intents = [orjson.loads(raw) for raw in durable.splitlines()]
+        if not any(
+            i["event"] == Event.DIAL and i["snumber"] == fields["snumber"] and i["attempt"] == attempt
+            for i in intents
+        ):
+            not_durable.append((fields["snumber"], attempt))
+        await asyncio.sleep(0.001)
+        if attempt == 1 and int(fields["snumber"]) % 5 == 0:
+            return RawReply(503, {"Retry-After": "0"}, b"busy")
+        return RawReply(200, {}, OK_BODY)
+
+    transport = MockTransport(switch)
+    status = await in_process_session(list_path, transport, concurrency=8, attempts=2).run()
+    assert status == exitcodes.OK
+    assert len(transport.requests) == 60 + 12
+    assert not_durable == []
+    # Group commit: intents of several requests share an fsync.
+    assert spy.calls < len(transport.requests)
 
 
 async def test_wait_is_kept_above_delay(tmp_path):
