@@ -5,14 +5,12 @@ resumed run with a warm checkpoint and list cache dials exactly the rows that re
 from __future__ import annotations
 
 import os
-import signal
 from dataclasses import fields
 from pathlib import Path
 
 import orjson
 import pytest
 
-from dialer.core import exitcodes
 from dialer.journal import checkpoint as ck
 from dialer.journal.checkpoint import checkpoint_path, replay_with_checkpoint, save_checkpoint
 from dialer.journal.column_codec import decode_column, encode_column
@@ -20,11 +18,7 @@ from dialer.journal.derived_file import Stale
 from dialer.journal.records import RowRecord
 from dialer.journal.replay import Replay
 from dialer.journal.results_file import read_results
-from tests.helpers.files import campaign_toml, numbered_list, read_lines
 from tests.helpers.log import Log
-from tests.helpers.processes import finish, run_dialer, start_dialer, wait_for
-from tests.helpers.results_side import assert_every_row_has_an_outcome, count_events, row_states
-from tests.helpers.switch_side import assert_placed_at_most_once, placed_per_number
 
 RUN1, RUN2 = "20261126T090000-aaaaaa", "20261126T100000-bbbbbb"
 TORN = b'{"ts":"2026-11-26T10:59:59.000000Z","event":"dial","run":"20261126T100000-bbbbbb","row":5,"snu'
@@ -322,100 +316,3 @@ def test_a_value_json_cannot_hold_is_refused_not_mangled():
         encode_column("c", [1.0, float("nan")])
     with pytest.raises(Stale):
         ck.read_derived(Path("/nonexistent/checkpoint"), "checkpoint", lambda header: None)
-
-
-# -- end to end -------------------------------------------------------------------------------------
-
-
-def test_resume_with_warm_caches_dials_exactly_the_rest_once_and_a_changed_list_is_reloaded(
-    tmp_path, simulator
-):
-    """A run stopped by --max-duration leaves a checkpoint and a list cache; the resumed run uses both
-    and dials each remaining row once. After the list changes, its cache is not used."""
-    sim = simulator("--place-latency", "0.05")
-    source = numbered_list(tmp_path / "list.csv", 60)
-    results = tmp_path / "list.results.jsonl"
-    first = run_dialer("run", str(source), "--url", sim.url, "--rate", "20", "--max-duration", "1")
-    assert first.returncode == exitcodes.TIME_LIMIT, first.stderr
-    assert checkpoint_path(results).exists() and results.with_name(results.name + ".list-cache").exists()
-    done_first = len(sim.placed())
-    assert 0 < done_first < 60
-
-    resumed = run_dialer("run", str(source), "--url", sim.url, "--rate", "200")
-    assert resumed.returncode == exitcodes.OK, resumed.stderr
-    assert "results file replayed from its checkpoint" in resumed.stderr
-    assert "call list read from its cache" in resumed.stderr
-    counts = placed_per_number(sim.placed())
-    assert len(counts) == 60 and set(counts.values()) == {1}
-    assert len(sim.arrivals()) == 60
-
-    numbered_list(source, 70)  # ten more rows: the list file changed
-    changed = run_dialer("run", str(source), "--url", sim.url, "--rate", "200")
-    assert changed.returncode == exitcodes.OK, changed.stderr
-    assert "list cache not used" in changed.stderr and "call list read from its cache" not in changed.stderr
-    assert "results file replayed from its checkpoint" in changed.stderr
-    counts = placed_per_number(sim.placed())
-    assert len(counts) == 70 and set(counts.values()) == {1}
-    assert len(sim.arrivals()) == 70
-
-    # `dialer status` reads the caches too (never writes them), with the same answer as without
-    with_caches = run_dialer("status", str(source), "--json")
-    assert with_caches.returncode == 0, with_caches.stderr
-    for path in (checkpoint_path(results), results.with_name(results.name + ".list-cache")):
-        path.unlink()
-    without = run_dialer("status", str(source), "--json")
-    assert orjson.loads(without.stdout) == orjson.loads(with_caches.stdout)
-    assert orjson.loads(without.stdout)["counts"]["placed"] == 70
-    assert not checkpoint_path(results).exists()
-
-
-def test_caches_that_cannot_be_written_never_fail_a_run(tmp_path, simulator):
-    sim = simulator()
-    source = numbered_list(tmp_path / "list.csv", 10)
-    results = tmp_path / "list.results.jsonl"
-    checkpoint_path(results).mkdir()  # nothing can be renamed over a directory
-    results.with_name(results.name + ".list-cache").mkdir()
-    done = run_dialer("run", str(source), "--url", sim.url)
-    assert done.returncode == exitcodes.OK, done.stderr
-    assert "could not save the checkpoint" in done.stderr
-    assert "could not save the list cache" in done.stderr
-    assert len(sim.placed()) == 10
-    again = run_dialer("run", str(source), "--url", sim.url)
-    assert again.returncode == exitcodes.OK and len(sim.arrivals()) == 10
-
-
-def test_kill9_after_a_checkpoint_then_resume_dials_nobody_twice(tmp_path, simulator):
-    """The checkpoint of a stopped run, then a run killed with -9 mid-flight (its intents after the
-    checkpoint, perhaps a torn line), then a resume from the checkpoint and that tail: nobody placed
-    twice, the killed run's requests in flight recorded as unknown, every row with an outcome."""
-    sim = simulator("--place-latency", "0.3")
-    source = numbered_list(tmp_path / "list.csv", 120)
-    results = tmp_path / "list.results.jsonl"
-    # Short margins: the resume asks the switch about the killed run's rows once they have settled.
-    camp = campaign_toml(tmp_path, source, sim.url, timeout_margin=1, settle=0.5)
-    args = ("run", str(camp), "--results", str(results), "--rate", "40", "--concurrency", "10", "--wait", "2")
-    first = run_dialer(*args, "--max-duration", "1")
-    assert first.returncode == exitcodes.TIME_LIMIT, first.stderr
-    assert checkpoint_path(results).exists()
-    dials = count_events(results, "dial")
-    killed = start_dialer(*args)
-    wait_for(lambda: count_events(results, "dial") >= dials + 15, 20, "the second run to send")
-    killed.send_signal(signal.SIGKILL)
-    assert finish(killed)[0] == -signal.SIGKILL
-    resumed = run_dialer(*args, "--rate", "200", timeout=60)
-    assert resumed.returncode in (exitcodes.OK, exitcodes.NEEDS_ATTENTION), resumed.stderr
-    assert "results file replayed from its checkpoint" in resumed.stderr
-    lines = read_lines(results)
-    assert_placed_at_most_once(sim.placed())
-    assert_every_row_has_an_outcome(lines, list(range(2, 122)))
-    interrupted = {ln["row"] for ln in lines if ln.get("code") == "interrupted"}
-    states = row_states(results)
-    # The resume asks the switch's lists about the rows the kill left in flight: those it shows
-    # placed are placed; only rows it could not settle stay unknown.
-    assert {r for r, s in states.items() if s == "unknown"} <= interrupted
-    assert set(states.values()) <= {"placed", "unknown"}
-    assert len(sim.placed()) >= 120 - len(interrupted)
-    # and what the resumed run checkpointed is what a full replay of the file says
-    history = replay_with_checkpoint(results)
-    assert history.restored == results.stat().st_size
-    assert_same_replay(history.replay, read_results(results))

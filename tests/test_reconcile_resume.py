@@ -3,9 +3,7 @@ controls (pure), their replay, the runner with a mocked switch, and a kill -9 ag
 
 from __future__ import annotations
 
-import signal
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -28,11 +26,8 @@ from dialer.planning.earlier_unknown import (
 )
 from dialer.planning.planner import plan
 from tests.helpers.earlier_run import dial, line, result, stamp
-from tests.helpers.files import campaign_toml, numbered_list, read_lines, snumber_of, write_csv
+from tests.helpers.files import write_csv
 from tests.helpers.mock_switch import Switch, results, run_against
-from tests.helpers.processes import finish, run_dialer, start_dialer, wait_for
-from tests.helpers.results_side import checks_by_attempt, count_events, row_states
-from tests.helpers.switch_side import assert_every_arrival_had_an_intent, assert_placed_at_most_once
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -300,67 +295,3 @@ async def test_no_reconcile_and_redial_unknown_ask_nothing(tmp_path):
     session, transport = resumed(tmp_path, switch, reconcile=False)
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert transport.api_requests == [] and transport.requests == []
-
-
-# -- against the simulator ------------------------------------------------------------------------------
-
-ROWS = 30
-RESET = (1, 4, 7)  # reset before placing: nothing placed, the run sees a dropped connection
-
-
-def test_kill9_then_resume_settles_every_row_from_the_switch_side(tmp_path, simulator):
-    """kill -9 with requests held by the switch (some it places later), rows dropped before placing
-    whose checks were not yet due, and perhaps an intent not yet sent; a resume with a short settle:
-    nobody placed twice, every row placed, and exactly the rows the switch never placed redialed once."""
-    reset = [snumber_of(i) for i in RESET]
-    sim = simulator("--place-latency", "1", *[a for s in reset for a in ("--script", f"{s}=reset-before")])
-    list_path = numbered_list(tmp_path / "list.csv", ROWS)
-    results_path = tmp_path / "camp.results.jsonl"
-    args = ("run", str(tmp_path / "camp.toml"), "--rate", "10", "--concurrency", "20", "--wait", "3")
-    campaign_toml(tmp_path, list_path, sim.url, settle=30)  # no check falls due before the kill
-    killed = start_dialer(*args)
-
-    def placed_and_dropped() -> bool:
-        lines = [ln for ln in read_lines(results_path) if ln.get("event") == Event.RESULT]
-        placed = sum(ln["outcome"] == o.PLACED for ln in lines)
-        return placed >= 3 and sum(ln["outcome"] == o.UNKNOWN for ln in lines) >= 2
-
-    wait_for(lambda: placed_and_dropped() or killed.poll() is not None, 20, "placements and drops")
-    killed.send_signal(signal.SIGKILL)
-    assert finish(killed)[0] == -signal.SIGKILL
-    killed_at = time.time()
-    before = row_states(results_path)
-    left_unknown = {row for row, state in before.items() if state == o.UNKNOWN}
-    in_flight = {r.row for r in read_results(results_path).rows.records() if r.in_flight}
-    assert in_flight and left_unknown - in_flight, (in_flight, left_unknown)  # both kinds of unknown
-    assert count_events(results_path, Event.CHECKED) == 0
-
-    campaign_toml(tmp_path, list_path, sim.url, settle=0.5)
-    done = run_dialer(*args, "--quiet", timeout=25)
-    assert done.returncode == exitcodes.OK, done.stderr
-    lines = read_lines(results_path)
-    assert_placed_at_most_once(sim.placed())
-    assert_every_arrival_had_an_intent(sim.arrivals(), lines)
-    assert set(row_states(results_path).values()) == {o.PLACED}
-    assert Counter(p["snumber"] for p in sim.placed()) == {snumber_of(i): 1 for i in range(ROWS)}
-
-    # Judged from the switch: a request the killed run sent placed its call unless it was reset.
-    first, resume = [], []
-    for arrival in sim.arrivals():
-        (first if arrival["t"] < killed_at else resume).append(arrival)
-    placed_by_first = {a["snumber"] for a in first if a["fault"] is None}
-    resent = Counter(a["snumber"] for a in resume)
-    checks = checks_by_attempt(lines)
-    for row in left_unknown:
-        number = snumber_of(row - 2)
-        if number in placed_by_first:
-            assert resent[number] == 0, f"row {row}: placed by the killed run, dialed again"
-            assert FOUND in {v for (r, _), v in checks.items() if r == row}, f"row {row}: {checks}"
-        else:
-            assert resent[number] == 1, f"row {row}: never placed, dialed {resent[number]} times"
-            assert ABSENT in {v for (r, _), v in checks.items() if r == row}, f"row {row}: {checks}"
-    assert set(reset) <= {snumber_of(r - 2) for r in left_unknown}
-    never_dialed = {row for row in range(2, ROWS + 2) if before.get(row, o.NOT_DIALED) == o.NOT_DIALED}
-    assert all(resent[snumber_of(r - 2)] == 1 for r in never_dialed)
-    never_placed = {r for r in left_unknown if snumber_of(r - 2) not in placed_by_first}
-    assert sum(resent.values()) == len(never_dialed) + len(never_placed)

@@ -1,4 +1,6 @@
-"""Crashes and concurrent runs, judged from the switch's placed log: nobody is called twice."""
+"""Crashes (kill -9 at random moments, with requests held by the switch, after a checkpoint; lines torn
+mid-write) and the resume after them, judged from the switch's placed log: nobody is called twice, and
+the rows a crash left unknown are settled from the switch's call lists."""
 
 from __future__ import annotations
 
@@ -8,16 +10,20 @@ import random
 import signal
 import subprocess
 import time
+from collections import Counter
 
 import orjson
 import pytest
 
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
-from dialer.core.lookup import FOUND
+from dialer.core.lookup import ABSENT, FOUND
+from dialer.journal.checkpoint import checkpoint_path, replay_with_checkpoint
 from dialer.journal.lines import Event
-from tests.helpers.files import campaign_toml, numbered_list, read_lines
+from dialer.journal.results_file import read_results
+from tests.helpers.files import campaign_toml, numbered_list, read_lines, snumber_of
 from tests.helpers.processes import finish, run_dialer, start_dialer, wait_for
+from tests.helpers.replays import assert_same_replay
 from tests.helpers.results_side import (
     assert_every_row_has_an_outcome,
     checks_by_attempt,
@@ -25,7 +31,10 @@ from tests.helpers.results_side import (
     last_outcomes,
     row_states,
 )
-from tests.helpers.switch_side import assert_every_arrival_had_an_intent, assert_placed_at_most_once
+from tests.helpers.switch_side import (
+    assert_every_arrival_had_an_intent,
+    assert_placed_at_most_once,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -159,3 +168,102 @@ def test_killed_while_the_switch_waits_to_place(tmp_path, simulator):
     assert checks_by_attempt(lines) == {(row, 1): FOUND for row in range(2, 10)}
     assert set(row_states(results).values()) == {o.PLACED}
     assert_every_row_has_an_outcome(lines, range(2, 10))
+
+
+def test_kill9_after_a_checkpoint_then_resume_dials_nobody_twice(tmp_path, simulator):
+    """The checkpoint of a stopped run, then a run killed with -9 mid-flight (its intents after the
+    checkpoint, perhaps a torn line), then a resume from the checkpoint and that tail: nobody placed
+    twice, the killed run's requests in flight recorded as unknown, every row with an outcome."""
+    sim = simulator("--place-latency", "0.3")
+    source = numbered_list(tmp_path / "list.csv", 120)
+    results = tmp_path / "list.results.jsonl"
+    # Short margins: the resume asks the switch about the killed run's rows once they have settled.
+    camp = campaign_toml(tmp_path, source, sim.url, timeout_margin=1, settle=0.5)
+    args = ("run", str(camp), "--results", str(results), "--rate", "40", "--concurrency", "10", "--wait", "2")
+    first = run_dialer(*args, "--max-duration", "1")
+    assert first.returncode == exitcodes.TIME_LIMIT, first.stderr
+    assert checkpoint_path(results).exists()
+    dials = count_events(results, "dial")
+    killed = start_dialer(*args)
+    wait_for(lambda: count_events(results, "dial") >= dials + 15, 20, "the second run to send")
+    killed.send_signal(signal.SIGKILL)
+    assert finish(killed)[0] == -signal.SIGKILL
+    resumed = run_dialer(*args, "--rate", "200", timeout=60)
+    assert resumed.returncode in (exitcodes.OK, exitcodes.NEEDS_ATTENTION), resumed.stderr
+    assert "results file replayed from its checkpoint" in resumed.stderr
+    lines = read_lines(results)
+    assert_placed_at_most_once(sim.placed())
+    assert_every_row_has_an_outcome(lines, list(range(2, 122)))
+    interrupted = {ln["row"] for ln in lines if ln.get("code") == "interrupted"}
+    states = row_states(results)
+    # The resume asks the switch's lists about the rows the kill left in flight: those it shows
+    # placed are placed; only rows it could not settle stay unknown.
+    assert {r for r, s in states.items() if s == "unknown"} <= interrupted
+    assert set(states.values()) <= {"placed", "unknown"}
+    assert len(sim.placed()) >= 120 - len(interrupted)
+    # and what the resumed run checkpointed is what a full replay of the file says
+    history = replay_with_checkpoint(results)
+    assert history.restored == results.stat().st_size
+    assert_same_replay(history.replay, read_results(results))
+
+
+ROWS = 30
+RESET = (1, 4, 7)  # reset before placing: nothing placed, the run sees a dropped connection
+
+
+def test_kill9_then_resume_settles_every_row_from_the_switch_side(tmp_path, simulator):
+    """kill -9 with requests held by the switch (some it places later), rows dropped before placing
+    whose checks were not yet due, and perhaps an intent not yet sent; a resume with a short settle:
+    nobody placed twice, every row placed, and exactly the rows the switch never placed redialed once."""
+    reset = [snumber_of(i) for i in RESET]
+    sim = simulator("--place-latency", "1", *[a for s in reset for a in ("--script", f"{s}=reset-before")])
+    list_path = numbered_list(tmp_path / "list.csv", ROWS)
+    results_path = tmp_path / "camp.results.jsonl"
+    args = ("run", str(tmp_path / "camp.toml"), "--rate", "10", "--concurrency", "20", "--wait", "3")
+    campaign_toml(tmp_path, list_path, sim.url, settle=30)  # no check falls due before the kill
+    killed = start_dialer(*args)
+
+    def placed_and_dropped() -> bool:
+        lines = [ln for ln in read_lines(results_path) if ln.get("event") == Event.RESULT]
+        placed = sum(ln["outcome"] == o.PLACED for ln in lines)
+        return placed >= 3 and sum(ln["outcome"] == o.UNKNOWN for ln in lines) >= 2
+
+    wait_for(lambda: placed_and_dropped() or killed.poll() is not None, 20, "placements and drops")
+    killed.send_signal(signal.SIGKILL)
+    assert finish(killed)[0] == -signal.SIGKILL
+    killed_at = time.time()
+    before = row_states(results_path)
+    left_unknown = {row for row, state in before.items() if state == o.UNKNOWN}
+    in_flight = {r.row for r in read_results(results_path).rows.records() if r.in_flight}
+    assert in_flight and left_unknown - in_flight, (in_flight, left_unknown)  # both kinds of unknown
+    assert count_events(results_path, Event.CHECKED) == 0
+
+    campaign_toml(tmp_path, list_path, sim.url, settle=0.5)
+    done = run_dialer(*args, "--quiet", timeout=25)
+    assert done.returncode == exitcodes.OK, done.stderr
+    lines = read_lines(results_path)
+    assert_placed_at_most_once(sim.placed())
+    assert_every_arrival_had_an_intent(sim.arrivals(), lines)
+    assert set(row_states(results_path).values()) == {o.PLACED}
+    assert Counter(p["snumber"] for p in sim.placed()) == {snumber_of(i): 1 for i in range(ROWS)}
+
+    # Judged from the switch: a request the killed run sent placed its call unless it was reset.
+    first, resume = [], []
+    for arrival in sim.arrivals():
+        (first if arrival["t"] < killed_at else resume).append(arrival)
+    placed_by_first = {a["snumber"] for a in first if a["fault"] is None}
+    resent = Counter(a["snumber"] for a in resume)
+    checks = checks_by_attempt(lines)
+    for row in left_unknown:
+        number = snumber_of(row - 2)
+        if number in placed_by_first:
+            assert resent[number] == 0, f"row {row}: placed by the killed run, dialed again"
+            assert FOUND in {v for (r, _), v in checks.items() if r == row}, f"row {row}: {checks}"
+        else:
+            assert resent[number] == 1, f"row {row}: never placed, dialed {resent[number]} times"
+            assert ABSENT in {v for (r, _), v in checks.items() if r == row}, f"row {row}: {checks}"
+    assert set(reset) <= {snumber_of(r - 2) for r in left_unknown}
+    never_dialed = {row for row in range(2, ROWS + 2) if before.get(row, o.NOT_DIALED) == o.NOT_DIALED}
+    assert all(resent[snumber_of(r - 2)] == 1 for r in never_dialed)
+    never_placed = {r for r in left_unknown if snumber_of(r - 2) not in placed_by_first}
+    assert sum(resent.values()) == len(never_dialed) + len(never_placed)

@@ -1,4 +1,5 @@
-"""`dialer run` end to end, as an operator runs it, judged from the simulator's side."""
+"""`dialer run` on a list, as an operator runs it, judged from the simulator's side: every valid row placed
+once with exactly its values, bad and refused rows recorded, a finished campaign not dialed again."""
 
 from __future__ import annotations
 
@@ -67,22 +68,6 @@ def test_rerunning_a_finished_campaign_dials_nothing(tmp_path, simulator):
     assert len(sim.arrivals()) == arrivals == 20
 
 
-def test_rate_plan_refusal_rejects_only_that_row(tmp_path, simulator):
-    """403 for a premium number: that row rejected, the others placed, exit 4."""
-    sim = simulator()
-    source = write_csv(
-        tmp_path / "list.csv", ["snumber", "cnumber"], [["2125550001", "100"], ["9005550002", "100"]]
-    )
-    done = run_dialer("run", str(source), "--url", sim.url)
-    assert done.returncode == exitcodes.NEEDS_ATTENTION
-    outcome = {
-        r["snumber"]: (r["outcome"], r["code"])
-        for r in read_lines(tmp_path / "list.results.jsonl")
-        if r["event"] == "result"
-    }
-    assert outcome == {"2125550001": ("placed", "204"), "9005550002": ("rejected", "403")}
-
-
 def test_campaign_file_maps_columns_and_applies_defaults(tmp_path, simulator):
     """A campaign TOML: CRM headers mapped, defaults sent, flags override the file."""
     sim = simulator()
@@ -105,3 +90,42 @@ def test_campaign_file_maps_columns_and_applies_defaults(tmp_path, simulator):
     ]
     lines = read_lines(tmp_path / "out" / "c.jsonl")
     assert {r["columns"]["Name"] for r in lines if r["event"] == "result"} == {"Ann", "Bo"}
+
+
+def test_rate_plan_refusal_rejects_only_that_row(tmp_path, simulator):
+    """403 for a premium number: that row rejected, the others placed, exit 4."""
+    sim = simulator()
+    source = write_csv(
+        tmp_path / "list.csv", ["snumber", "cnumber"], [["2125550001", "100"], ["9005550002", "100"]]
+    )
+    done = run_dialer("run", str(source), "--url", sim.url)
+    assert done.returncode == exitcodes.NEEDS_ATTENTION
+    outcome = {
+        r["snumber"]: (r["outcome"], r["code"])
+        for r in read_lines(tmp_path / "list.results.jsonl")
+        if r["event"] == "result"
+    }
+    assert outcome == {"2125550001": ("placed", "204"), "9005550002": ("rejected", "403")}
+
+
+def test_partly_bad_list_dials_only_its_valid_rows_once(tmp_path, simulator):
+    """Bad rows are recorded with row, column and reason and never sent; good rows placed once."""
+    sim = simulator()
+    rows = [
+        ["2125550001", "100", "1"],
+        ["2.125550002E+09", "100", ""],  # Excel lost digits
+        ["2125550003", "100", "yes"],  # not a flag
+        ["", "", ""],  # blank: skipped silently
+        ["(212) 555-0005", "100", ""],
+        ["212.555.0005", "100", ""],  # the same number again
+        ["2125550007.0", "100", "0"],  # an exact float rendering, repaired
+    ]
+    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber", "answer1"], rows)
+    done = run_dialer("run", str(source), "--url", sim.url)
+    assert done.returncode == exitcodes.NEEDS_ATTENTION
+    assert "Traceback" not in done.stderr
+    sent = sorted((p["snumber"], p["params"].get("answer1")) for p in sim.placed())
+    assert sent == [("2125550001", "1"), ("2125550005", None), ("2125550007", "0")]
+    lines = read_lines(tmp_path / "list.results.jsonl")
+    problems = {r["row"]: (r["outcome"], r.get("column")) for r in lines if r["event"].startswith("row_")}
+    assert problems == {3: ("rejected", "snumber"), 4: ("rejected", "answer1"), 7: ("suppressed", None)}

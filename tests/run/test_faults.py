@@ -1,4 +1,5 @@
-"""Every fault the simulator injects, alone and mixed, judged from the switch's arrivals and placed calls."""
+"""Every fault the simulator injects, alone and mixed, and a switch that refuses the account or is not there,
+or a disk that fills: judged from the switch's arrivals and placed calls."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.helpers.switch_side import assert_every_arrival_had_an_intent, assert
 
 pytestmark = pytest.mark.timeout(60)
 
+
 # What each fault means for the row it hits: its results lines' outcomes, the verdict of the check
 # of its unknown attempt (the switch's call lists asked), and whether the switch placed the call.
 # A refusal that placed nothing (503, 429) is tried again at once; a reset before placing is tried
@@ -33,7 +35,11 @@ SINGLE_FAULTS = {
     "hang": ([o.UNKNOWN], FOUND, True),
     "non-json": ([o.UNKNOWN], FOUND, True),
 }
+
+
 MIXED_KINDS = ["reset-before", "reset-after", "503", "500", "hang", "non-json"]
+
+
 PLACED_NOTHING = ("503", "reset-before")  # the faults after which nothing was placed
 
 

@@ -1,8 +1,10 @@
-"""SIGTERM and SIGINT on a real `dialer run` with requests in flight, judged from the switch's side."""
+"""SIGTERM and SIGINT on a real `dialer run`, with requests in flight or the list still loading, judged from
+the switch's side."""
 
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from collections import Counter
 
@@ -14,7 +16,7 @@ from dialer.core.lookup import FOUND
 from dialer.journal.lines import Event
 from dialer.journal.results_file import read_results
 from tests.helpers.files import campaign_toml, numbered_list, read_lines
-from tests.helpers.processes import finish, run_dialer, start_dialer, wait_for
+from tests.helpers.processes import dialer_cmd, dialer_env, finish, run_dialer, start_dialer, wait_for
 from tests.helpers.results_side import (
     assert_every_row_has_an_outcome,
     checks_by_attempt,
@@ -128,3 +130,27 @@ def test_signal_during_retry_backoff_leaves_the_row_to_the_resume(tmp_path, simu
     resumed = run_dialer(*args, "--quiet", timeout=30)
     assert resumed.returncode == exitcodes.OK, resumed.stderr
     assert Counter(p["snumber"] for p in sim.placed()) == {number: 1, "2125550001": 1, "2125550002": 1}
+
+
+def test_signal_while_a_large_list_loads_exits_6_without_dialing(tmp_path, simulator):
+    """SIGTERM before the first row is claimed (the list still loading): exit 6, nothing sent."""
+    sim = simulator()
+    source = numbered_list(tmp_path / "big.csv", 9999)
+    with open(source, "a") as f:  # a list slow enough to load that the signal lands mid-load
+        f.writelines(f"31255{i:06d},100\n" for i in range(150_000))
+    proc = subprocess.Popen(
+        dialer_cmd("run", str(source), "--url", sim.url),
+        env=dialer_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lock = tmp_path / "big.results.jsonl.lock"
+    deadline = time.monotonic() + 30
+    while not lock.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    proc.send_signal(15)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == exitcodes.STOPPED, stderr
+    assert sim.arrivals() == []

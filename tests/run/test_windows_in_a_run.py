@@ -1,7 +1,7 @@
-"""Calling windows applied by `dialer run`: judged from the simulator's side, at the real clock.
+"""Calling windows (dialer/run/row_windows.py) and --max-duration applied by `dialer run`: judged from the
+simulator's side, at the real clock.
 
-The window's hours are computed from the current UTC time, so these tests hold at any hour.
-"""
+The window's hours are computed from the current UTC time, so these tests hold at any hour."""
 
 from __future__ import annotations
 
