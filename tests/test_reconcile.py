@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-import orjson
 import pytest
 
-from dialer.calllist import load_call_list
 from dialer.campaign.file import load_campaign
 from dialer.commands.console import console
 from dialer.core import exitcodes
@@ -21,72 +19,13 @@ from dialer.core.lookup import (
     UNASKED,
 )
 from dialer.journal.lines import Event
-from dialer.journal.replay import replay_lines
 from dialer.journal.results_file import read_results
-from dialer.planning.planner import plan
 from dialer.run.session import RunOptions, Session
 from dialer.switch.mock import MockTransport
 from tests.helpers.files import write_csv
 from tests.helpers.mock_switch import CREDS, Switch, results, run_against
 
 pytestmark = pytest.mark.timeout(30)
-
-
-# -- the replay ---------------------------------------------------------------------------------------
-
-
-def lines_for(*events: dict) -> list[bytes]:
-    base = {"run": "r", "row": 2, "snumber": "2000000001", "cnumber": "100", "ts": "2026-11-26T09:00:00Z"}
-    return [orjson.dumps({**base, **e}) + b"\n" for e in events]
-
-
-DIAL = {"event": Event.DIAL, "attempt": 1, "outcome": o.SENDING}
-UNKNOWN = {"event": Event.RESULT, "attempt": 1, "outcome": o.UNKNOWN, "code": "ClientOSError"}
-
-
-def checked(verdict: str, outcome: str, **extra) -> dict:
-    line = {
-        "event": Event.CHECKED,
-        "attempt": 1,
-        "verdict": verdict,
-        "outcome": outcome,
-        "code": verdict,
-    }
-    return {**line, **extra}
-
-
-def test_replay_found_is_placed_with_its_callid():
-    rec = replay_lines(lines_for(DIAL, UNKNOWN, checked(FOUND, o.PLACED, callid="c9"))).rows.record_of(2)
-    assert (rec.state, rec.callid, rec.code) == (o.PLACED, "c9", FOUND)
-
-
-def test_replay_absent_is_failed_and_planned_again(tmp_path):
-    """A row the switch has no call for is dialed again by the next run, as after a refusal."""
-    replay = replay_lines(lines_for(DIAL, UNKNOWN, checked(ABSENT, o.FAILED)))
-    assert replay.rows.record_of(2).state == o.FAILED
-    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], [["2000000001", "100"]])
-    assert plan(load_call_list(source, load_campaign(source).list), replay).to_dial == [2]
-
-
-def test_replay_unasked_changes_nothing():
-    before = replay_lines(lines_for(DIAL, UNKNOWN)).rows.record_of(2)
-    after = replay_lines(lines_for(DIAL, UNKNOWN, checked(UNASKED, o.UNKNOWN))).rows.record_of(2)
-    assert after == before and after.state == o.UNKNOWN
-
-
-@pytest.mark.parametrize(
-    "events",
-    [
-        # A check never overrides what was written after the attempt it was about.
-        (DIAL, UNKNOWN, {**DIAL, "attempt": 2}, checked(ABSENT, o.FAILED)),
-        (DIAL, {**UNKNOWN, "outcome": o.PLACED}, checked(ABSENT, o.FAILED)),
-        (DIAL, UNKNOWN, checked(ABSENT, o.FAILED, snumber="2000000009")),
-        (DIAL, checked(ABSENT, o.FAILED)),  # the attempt is still in flight
-    ],
-)
-def test_replay_ignores_a_check_that_is_not_about_the_unknown_attempt(events):
-    state_without = replay_lines(lines_for(*events[:-1])).rows.record_of(2).state
-    assert replay_lines(lines_for(*events)).rows.record_of(2).state == state_without
 
 
 # -- the runner ---------------------------------------------------------------------------------------

@@ -141,40 +141,6 @@ def test_list_numbers_of_the_list(tmp_path):
     assert numbers(99) is None
 
 
-# -- the replay of what such a run writes ---------------------------------------------------------------
-
-
-def checked_line(verdict: str, outcome: str, attempt: int, ts: str, **extra) -> bytes:
-    return line(
-        Event.CHECKED,
-        2,
-        A,
-        ts,
-        attempt=attempt,
-        verdict=verdict,
-        outcome=outcome,
-        code=verdict,
-        **extra,
-    )
-
-
-def test_replay_folds_a_resume_check():
-    """Interrupted by an earlier run at its attempt 2, then in this run: checked (attempt 2, as the
-    replay holds it), absent, then this run's attempt 1, placed. And found, and unasked."""
-    ts = "2026-11-26T09:00:00.000000Z"
-    earlier = [dial(2, A, ts, 1), result(2, A, ts, o.RETRY, "503"), dial(2, A, ts, 2)]
-    interrupted = [result(2, A, ts, o.UNKNOWN, "interrupted", attempt=2)]
-    absent = [checked_line(ABSENT, o.RETRY, 2, ts), dial(2, A, ts, 1), result(2, A, ts, o.PLACED, "204")]
-    rec = replay_lines(earlier + interrupted + absent[:1]).rows.record_of(2)
-    assert (rec.state, rec.attempts) == (o.FAILED, 2)  # dialable: the switch has no call
-    rec = replay_lines(earlier + interrupted + absent).rows.record_of(2)
-    assert (rec.state, rec.attempts) == (o.PLACED, 2)
-    found = replay_lines(earlier + interrupted + [checked_line(FOUND, o.PLACED, 2, ts, callid="c1")])
-    assert (found.rows.record_of(2).state, found.rows.record_of(2).callid) == (o.PLACED, "c1")
-    unasked = replay_lines(earlier + interrupted + [checked_line(UNASKED, o.UNKNOWN, 2, ts)])
-    assert unasked.rows.record_of(2).state == o.UNKNOWN
-
-
 # -- the runner, the switch mocked ----------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""The cache of the checked call list: a cached load is an exact stand-in for a fresh one, and any
-change to the list file, a do-not-call file or an option means a fresh load."""
+"""The cache of the checked call list (dialer/journal/list_cache.py): a cached load is an exact stand-in for a
+fresh one, and any change to the list file, a do-not-call file or an option means a fresh load."""
 
 from __future__ import annotations
 
@@ -13,21 +13,8 @@ import pytest
 from dialer.calllist import load_call_list
 from dialer.calllist.model import CallList, ListOptions
 from dialer.journal.list_cache import list_cache_path, load_checked_list
-from tests.helpers.call_lists import dnc_file, messy_list
+from tests.helpers.call_lists import dnc_file
 from tests.helpers.log import Log
-
-
-@pytest.fixture
-def campaign(tmp_path: Path) -> tuple[Path, ListOptions, Path]:
-    list_path = messy_list(tmp_path / "list.csv")
-    dnc = dnc_file(tmp_path / "dnc.txt", ["212-555-0003", "+1 212 555 0010", "2125550777"])
-    options = ListOptions(
-        columns={"Phone": "snumber"},
-        defaults={"cnumber": "100", "wait": "5"},
-        default_region="US",
-        do_not_call=(dnc,),
-    )
-    return list_path, options, list_cache_path(tmp_path / "list.results.jsonl")
 
 
 def assert_same_list(got: CallList, want: CallList) -> None:

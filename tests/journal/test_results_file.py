@@ -1,10 +1,14 @@
-"""The results file as a journal: durable intent, group commit, torn tails, untrustworthy files."""
+"""The results file as a journal (dialer/journal/results_file.py): group commit, lines in order, a write or
+fsync that fails, a line cut short by a full disk, torn tails cut on open, and reading back what a run
+wrote on top of the replay it started from."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import os
+import random
 import subprocess
 import sys
 import textwrap
@@ -14,6 +18,7 @@ import pytest
 
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
+from dialer.journal.replay import Replay
 from dialer.journal.results_file import Journal, JournalError, read_results
 from tests.helpers.events import dial_line
 from tests.helpers.files import read_lines
@@ -179,3 +184,62 @@ def test_torn_last_line_is_cut_off_on_open(tmp_path):
     journal.close()
     assert path.read_bytes().startswith(whole)
     assert [line["row"] for line in read_lines(path)] == [2, 3, 5]
+
+
+# -- reading back only what a run wrote ------------------------------------------------------------
+
+
+def _state(replay: Replay) -> tuple:
+    rows = {row: dataclasses.astuple(rec) for row, rec in ((r.row, r) for r in replay.rows.records())}
+    return rows, replay.runs, replay.ends, replay.errors, replay.lines
+
+
+def _random_lines(rng: random.Random, count: int) -> list[dict]:
+    out = []
+    for _ in range(count):
+        row = rng.randint(2, 12)
+        event = rng.choice(["dial", "result", "result", "withdrawn", "row_rejected", "run_started"])
+        out.append(
+            {
+                "event": event,
+                "row": row,
+                "snumber": rng.choice(["100", "101"]),
+                "cnumber": "200",
+                "attempt": rng.randint(1, 3),
+                "outcome": rng.choice(["placed", "retry", "unknown", "rejected"]),
+                "code": rng.choice(["204", "503", None]),
+                "callid": rng.choice(["1.1", None]),
+            }
+        )
+    return out
+
+
+def test_folding_the_rest_on_top_equals_replaying_the_whole_file(tmp_path):
+    """read_results(since=opened_size, into=replay) gives what a full replay of the file gives."""
+    rng = random.Random(5)
+    for trial in range(40):
+        path = tmp_path / f"r{trial}.jsonl"
+        before, after = _random_lines(rng, rng.randint(0, 30)), _random_lines(rng, rng.randint(0, 30))
+        path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in before))
+        start = read_results(path)
+        journal = Journal(path, "run")
+        journal.open()
+        for line in after:
+            journal.write((line.pop("event"), line))
+        journal.close()
+        continued = read_results(path, since=journal.opened_size, into=start)
+        assert _state(continued) == _state(read_results(path))
+
+
+def test_a_torn_tail_cut_on_open_is_not_read_back(tmp_path):
+    """The journal cuts an earlier crash's torn line; the bytes after that are this run's lines."""
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(orjson.dumps({"event": "dial", "row": 2, "snumber": "1", "cnumber": "2"}) + b'\n{"ev')
+    start = read_results(path)
+    assert start.torn_tail
+    journal = Journal(path, "run")
+    journal.open()
+    journal.write(("result", dict(row=2, snumber="1", cnumber="2", attempt=1, outcome="placed", code="204")))
+    journal.close()
+    continued = read_results(path, since=journal.opened_size, into=start)
+    assert continued.rows.record_of(2).state == "placed" and continued.lines == 2

@@ -1,6 +1,6 @@
-"""The row store: a checkpoint's columns read as the dict of RowRecords they were made from, in the
-same order, with every record handed out live (a change to it stays), and the columnar readers
-giving what a loop over the records gives."""
+"""The row store (dialer/journal/store.py): a checkpoint's columns read as the dict of RowRecords they were
+made from, in the same order, with every record handed out live (a change to it stays), and the columnar
+readers giving what a loop over the records gives."""
 
 from __future__ import annotations
 
@@ -147,32 +147,3 @@ def test_columns_that_cannot_be_a_store_are_refused():
         stored_from(varied([2, 3, 3]))
     with pytest.raises(ValueError, match="twice"):
         stored_from(varied([10**12, 5, 10**12]))
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        ["a", None, "numéro", "", "b"],
-        ["2125550001", "2125550002", None],
-        [None, None],
-        ["only"],
-        [],
-    ],
-)
-def test_a_text_column_read_one_value_at_a_time_is_the_whole_column(values):
-    spec, payload = encode_column("x", values)
-    column = open_column(spec, memoryview(payload))
-    assert [column.at(i) for i in range(len(values))] == values == column.tolist()
-    assert column.array().tolist() == values
-
-
-def test_a_coded_column_tests_and_counts_on_its_codes():
-    values = [o.PLACED, o.FAILED, None, o.PLACED, o.UNKNOWN] * 40
-    spec, payload = encode_column("state", values)
-    assert spec["codec"] == "dict"
-    column = open_column(spec, memoryview(payload))
-    wanted = (o.PLACED, o.UNKNOWN)
-    assert column.isin(wanted).tolist() == [v in wanted for v in values]
-    assert column.truthy().tolist() == [bool(v) for v in values]
-    at = np.array([0, 1, 2, 3, 5])
-    assert column.counts(at) == {o.PLACED: 3, o.FAILED: 1, None: 1}
