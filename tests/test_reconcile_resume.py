@@ -3,19 +3,16 @@ controls (pure), their replay, the runner with a mocked switch, and a kill -9 ag
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from dialer.calllist import load_call_list
 from dialer.campaign.file import load_campaign
-from dialer.core import exitcodes
 from dialer.core import outcomes as o
-from dialer.core.lookup import ABSENT, ACTIVE_PATH, CDRS_PATH, FOUND, UNASKED
+from dialer.core.lookup import UNASKED
 from dialer.journal.lines import Event
 from dialer.journal.replay import RowRecord, replay_lines
-from dialer.journal.results_file import read_results
 from dialer.planning.earlier_unknown import (
     cdr_window_opens,
     list_numbers_of,
@@ -27,7 +24,6 @@ from dialer.planning.earlier_unknown import (
 from dialer.planning.planner import plan
 from tests.helpers.earlier_run import dial, line, result, stamp
 from tests.helpers.files import write_csv
-from tests.helpers.mock_switch import Switch, results, run_against
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -139,125 +135,3 @@ def test_list_numbers_of_the_list(tmp_path):
     assert numbers(2) == (NUMBERS[0], "100")
     assert numbers(10) is None  # rejected by the list
     assert numbers(99) is None
-
-
-# -- the runner, the switch mocked ----------------------------------------------------------------------
-
-
-def earlier_run(tmp_path: Path, seconds_ago: float = 60.0) -> None:
-    """An earlier run placed row 2 (A) and was killed with row 3 (B) in flight."""
-    ts = stamp(seconds_ago)
-    lines = [dial(2, A, ts), result(2, A, ts, o.PLACED, "204"), dial(3, B, ts)]
-    (tmp_path / "list.results.jsonl").write_bytes(b"".join(lines))
-
-
-def resumed(tmp_path: Path, switch: Switch, **overrides):
-    return run_against(tmp_path, switch, [A, B], **overrides)
-
-
-def lines_about(tmp_path: Path, snumber: str) -> list[tuple]:
-    return [
-        (ln["event"], ln["attempt"], ln.get("verdict"), ln["outcome"], ln["code"])
-        for ln in results(tmp_path)
-        if ln.get("snumber") == snumber and ln["event"] in (Event.DIAL, Event.RESULT, Event.CHECKED)
-    ]
-
-
-async def test_an_interrupted_row_the_lists_do_not_show_is_dialed_once(tmp_path):
-    """The lists show row 2's call (placed by the earlier run: the control) and none for row 3: row 3
-    gets a checked absent line and one new attempt, placed; row 2 is not dialed."""
-    earlier_run(tmp_path)
-    switch = Switch()
-    switch.placed.append(A)  # the earlier run's call
-    session, transport = resumed(tmp_path, switch)
-    assert await session.run() == exitcodes.OK
-    assert lines_about(tmp_path, B) == [
-        (Event.DIAL, 1, None, o.SENDING, None),
-        (Event.RESULT, 1, None, o.UNKNOWN, "interrupted"),
-        (Event.CHECKED, 1, ABSENT, o.RETRY, ABSENT),
-        (Event.DIAL, 1, None, o.SENDING, None),  # this run's attempt 1
-        (Event.RESULT, 1, None, o.PLACED, "204"),
-    ]
-    assert [dict(form)["snumber"] for form in transport.requests] == [B]
-    assert switch.placed == [A, B]
-    # B's two lists, then the control: row 2's call, from the earlier run.
-    assert [(path, p["snumber"]) for _, path, p in switch.lookups] == [
-        (ACTIVE_PATH, B),
-        (CDRS_PATH, B),
-        (ACTIVE_PATH, A),
-    ]
-    check = next(ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED)
-    assert "row 2's call" in check["reason"]
-    # The CDR window opens at the row's first line, less the clock slack.
-    first_line = unix_time(results(tmp_path)[2]["ts"], 0.0)
-    assert check["asked"]["start"] == int(first_line) - 300
-    assert {r.row: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.records()} == {
-        2: o.PLACED,
-        3: o.PLACED,
-    }
-    assert results(tmp_path)[-1]["counts"][o.PLACED] == 2
-
-
-async def test_an_interrupted_row_the_lists_show_is_placed_without_a_request(tmp_path):
-    earlier_run(tmp_path)
-    switch = Switch()
-    switch.placed += [A, B]  # the switch placed both before the earlier run died
-    session, transport = resumed(tmp_path, switch)
-    assert await session.run() == exitcodes.OK
-    assert transport.requests == []
-    assert lines_about(tmp_path, B)[-1] == (Event.CHECKED, 1, FOUND, o.PLACED, FOUND)
-    check = next(ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED)
-    assert check["callid"] == f"c-{B}"
-    assert [p["snumber"] for _, _, p in switch.lookups] == [B]  # found: no control needed
-
-
-async def test_lists_not_offered_leave_the_row_unknown(tmp_path):
-    earlier_run(tmp_path)
-    switch = Switch(lists="missing")
-    session, transport = resumed(tmp_path, switch)
-    assert await session.run() == exitcodes.NEEDS_ATTENTION
-    assert transport.requests == []
-    assert lines_about(tmp_path, B)[-1] == (Event.CHECKED, 1, UNASKED, o.UNKNOWN, UNASKED)
-    assert read_results(tmp_path / "list.results.jsonl").rows.record_of(3).state == o.UNKNOWN
-
-
-async def test_a_control_the_lists_do_not_show_decides_nothing(tmp_path):
-    """Lists that show nothing, not even the earlier run's placed call: the row stays unknown."""
-    earlier_run(tmp_path)
-    switch = Switch(lists="blind")
-    session, transport = resumed(tmp_path, switch)
-    assert await session.run() == exitcodes.NEEDS_ATTENTION
-    assert transport.requests == []
-    check = [ln for ln in results(tmp_path) if ln["event"] == Event.CHECKED]
-    assert [(c["row"], c["verdict"]) for c in check] == [(3, UNASKED)]
-    assert "another form" in check[0]["reason"]
-
-
-async def test_no_placed_row_to_prove_the_lists_decides_nothing(tmp_path):
-    """No row placed by any run, none to place in this one: an empty answer is not believed."""
-    (tmp_path / "list.results.jsonl").write_bytes(dial(2, B, stamp(60)))
-    switch = Switch()
-    session, transport = run_against(tmp_path, switch, [B])
-    assert await session.run() == exitcodes.NEEDS_ATTENTION
-    assert transport.requests == []
-    assert lines_about(tmp_path, B)[-1][:4] == (Event.CHECKED, 1, UNASKED, o.UNKNOWN)
-
-
-async def test_the_check_waits_until_the_row_has_settled(tmp_path):
-    """A row killed a moment ago is asked about only once its last line plus settle has passed."""
-    earlier_run(tmp_path, seconds_ago=0.0)
-    switch = Switch()
-    switch.placed += [A, B]
-    # Due 1.0 s (settle) + 0.2 s (the earlier attempt's wait 0 + timeout_margin) after its last line.
-    session, _ = resumed(tmp_path, switch, reconcile_settle=1.0, timeout_margin=0.2)
-    started = time.monotonic()
-    assert await session.run() == exitcodes.OK
-    assert switch.lookups and 0.8 <= switch.lookups[0][0] - started < 5.0
-
-
-async def test_no_reconcile_and_redial_unknown_ask_nothing(tmp_path):
-    earlier_run(tmp_path)
-    switch = Switch()
-    session, transport = resumed(tmp_path, switch, reconcile=False)
-    assert await session.run() == exitcodes.NEEDS_ATTENTION
-    assert transport.api_requests == [] and transport.requests == []
