@@ -1,5 +1,5 @@
-"""Rows earlier runs left unknown, asked about when a run starts: the choice, the due time and the
-controls (pure), their replay, the runner with a mocked switch, and a kill -9 against the simulator."""
+"""Rows earlier runs left unknown, asked about when a run starts (dialer/planning/earlier_unknown.py): which
+rows, when each is due, and the placed rows that prove the lists can be believed."""
 
 from __future__ import annotations
 
@@ -25,12 +25,8 @@ from dialer.planning.planner import plan
 from tests.helpers.earlier_run import dial, line, result, stamp
 from tests.helpers.files import write_csv
 
-pytestmark = pytest.mark.timeout(30)
-
 A, B, C = "2000000001", "2000000002", "2000000003"
 
-
-# -- which rows -----------------------------------------------------------------------------------------
 
 NUMBERS = [f"200000000{i}" for i in range(1, 10)]  # rows 2 to 10
 
