@@ -126,6 +126,7 @@ def test_controls_are_the_most_recent_placed_rows_the_list_still_holds(tmp_path)
 
 
 def test_list_numbers_of_the_list(tmp_path):
+    """A row's numbers as the list holds them now: None for a row the list rejects or does not have."""
     call_list, _ = list_and_replay(tmp_path, stamp(60))
     numbers = list_numbers_of(call_list)
     assert numbers(2) == (NUMBERS[0], "100")
