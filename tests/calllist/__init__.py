@@ -1,0 +1,1 @@
+"""Tests of dialer/calllist/: reading a list file and checking its rows."""

@@ -1,0 +1,1 @@
+"""Tests of dialer/campaign/: the campaign file and the flags over it."""

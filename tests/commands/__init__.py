@@ -1,0 +1,1 @@
+"""Tests of dialer/commands/: each command's interface (flags, output, exit statuses)."""

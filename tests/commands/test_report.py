@@ -1,0 +1,140 @@
+"""`dialer report` (dialer/commands/report.py): CSV, xlsx and HTML files from a finished campaign on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from dialer.commands.report import report
+from dialer.core import exitcodes
+from dialer.core import outcomes as o
+from tests.helpers.report_campaign import EXPECTED_COUNTS, ORIGINAL, XSS, results_bytes, write_campaign
+
+
+def _run(*args: str):
+    return CliRunner().invoke(report, [str(a) for a in args])
+
+
+def test_all_formats_beside_the_results_file(tmp_path: Path):
+    """By default the three files go beside the results file, named after it, and their paths are printed."""
+    files = write_campaign(tmp_path)
+    result = _run(files.toml)
+    assert result.exit_code == 0, result.output
+    expected = [tmp_path / f"calls.results.report.{ext}" for ext in ("csv", "xlsx", "html")]
+    assert result.output.splitlines() == [str(p) for p in expected]
+    assert all(p.stat().st_size > 0 for p in expected)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_xlsx_opens_in_pandas_with_counts_that_agree(tmp_path: Path):
+    """The xlsx has one row per list row, original cells as text, and the outcomes of the results file."""
+    files = write_campaign(tmp_path)
+    assert _run(files.toml, "--format", "xlsx").exit_code == 0
+    sheet = pd.read_excel(tmp_path / "calls.results.report.xlsx", engine="openpyxl", dtype=str)
+    assert len(sheet) == len(ORIGINAL)
+    assert sheet["outcome"].value_counts().to_dict() == {k: v for k, v in EXPECTED_COUNTS.items() if v}
+    by_row = sheet.set_index("row")
+    assert by_row.loc["4", "callerid1"] == XSS
+    assert by_row.loc["10", "Name"] == '=HYPERLINK("http://evil")'  # text, not a formula
+    assert by_row.loc["2", "cnumber"] == "+15550100002"
+    assert by_row.loc["5", ["code", "attempts"]].tolist() == ["503", "3"]
+
+
+def test_xlsx_never_holds_a_formula(tmp_path: Path):
+    """A cell starting with '=' is stored as a string, so a spreadsheet does not evaluate it."""
+    from openpyxl import load_workbook
+
+    files = write_campaign(tmp_path)
+    assert _run(files.toml, "--format", "xlsx").exit_code == 0
+    ws = load_workbook(tmp_path / "calls.results.report.xlsx")["report"]
+    assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_csv_reads_back_with_the_same_rows_and_defused_formulas(tmp_path: Path):
+    """The CSV (UTF-8 with BOM) has every row; a cell that would be a formula gets a leading apostrophe."""
+    files = write_campaign(tmp_path)
+    assert _run(files.toml, "--format", "csv").exit_code == 0
+    path = tmp_path / "calls.results.report.csv"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert table["row"].tolist() == [str(r) for r in ORIGINAL]
+    assert table["outcome"].value_counts().to_dict() == {k: v for k, v in EXPECTED_COUNTS.items() if v}
+    by_row = table.set_index("row")
+    assert by_row.loc["10", "Name"] == '\'=HYPERLINK("http://evil")'
+    assert by_row.loc["2", "cnumber"] == "+15550100002"
+    assert by_row.loc["7", ["outcome", "time"]].tolist() == [o.UNKNOWN, "2026-11-26T20:00:02.500000Z"]
+
+
+def test_html_only_with_out_prefix(tmp_path: Path):
+    """--format html --out PREFIX writes PREFIX.html and nothing else."""
+    files = write_campaign(tmp_path)
+    out = tmp_path / "out" / "june"
+    result = _run(files.toml, "--format", "html", "--out", out)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "june.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "&lt;script&gt;" in page and XSS not in page
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["june.html"]
+
+
+def test_out_directory(tmp_path: Path):
+    """--out an existing directory puts the files there under the default names."""
+    files = write_campaign(tmp_path)
+    (tmp_path / "reports").mkdir()
+    assert _run(files.toml, "--out", tmp_path / "reports").exit_code == 0
+    assert len(list((tmp_path / "reports").glob("calls.results.report.*"))) == 3
+
+
+def test_report_before_any_run(tmp_path: Path):
+    """Without a results file the report still lists every row, as not yet dialed or a list problem."""
+    files = write_campaign(tmp_path)
+    files.results.unlink()
+    assert _run(files.toml, "--format", "csv").exit_code == 0
+    table = pd.read_csv(tmp_path / "calls.results.report.csv", dtype=str, encoding="utf-8-sig")
+    assert table["outcome"].value_counts().to_dict() == {o.NOT_DIALED: 10, o.SUPPRESSED: 2, o.REJECTED: 1}
+
+
+def test_results_flag(tmp_path: Path):
+    """--results reads another results file and the report goes beside it."""
+    files = write_campaign(tmp_path)
+    other = tmp_path / "other" / "copy.jsonl"
+    other.parent.mkdir()
+    other.write_bytes(results_bytes())
+    files.results.unlink()
+    assert _run(files.toml, "--results", other, "--format", "csv").exit_code == 0
+    table = pd.read_csv(other.parent / "copy.report.csv", dtype=str, encoding="utf-8-sig")
+    assert (table["outcome"] == o.PLACED).sum() == EXPECTED_COUNTS[o.PLACED]
+
+
+def test_corrupt_results_file(tmp_path: Path):
+    """A corrupt results file: one line naming it, RESULTS_UNWRITABLE, and no report written."""
+    files = write_campaign(tmp_path)
+    files.results.write_bytes(b"garbage\n" + results_bytes())
+    result = _run(files.toml)
+    assert result.exit_code == exitcodes.RESULTS_UNWRITABLE
+    assert result.output.count("\n") == 1 and "calls.results.jsonl" in result.output
+    assert not list(tmp_path.glob("*.report.*"))
+
+
+def test_bad_campaign_is_bad_input(tmp_path: Path):
+    """A campaign file that is not TOML: BAD_INPUT and one line naming it."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[campaign\n", encoding="utf-8")
+    result = _run(bad)
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert result.output.count("\n") == 1 and "bad.toml" in result.output
+
+
+def test_unwritable_out_is_bad_input(tmp_path: Path):
+    """A report path under a file (not a directory): BAD_INPUT and one line naming it, no traceback."""
+    files = write_campaign(tmp_path)
+    (tmp_path / "blocker").write_text("", encoding="utf-8")
+    result = _run(files.toml, "--out", tmp_path / "blocker" / "june")
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert (
+        result.output.count("\n") == 1
+        and "blocker" in result.output
+        and "cannot write the report" in result.output
+    )
+    assert "Traceback" not in result.output

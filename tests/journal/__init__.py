@@ -1,0 +1,1 @@
+"""Tests of dialer/journal/: the results file, its replay and the files derived from it."""

@@ -1,0 +1,84 @@
+"""The per-row report table (dialer/reporting/table.py): original cells, then what became of each row."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dialer.core import outcomes as o
+from dialer.journal.replay import Replay
+from dialer.planning.planner import list_row_states
+from dialer.reporting.summary import row_line
+from dialer.reporting.table import RESULT_COLUMNS, report_table, result_names, row_details
+from tests.helpers.report_campaign import (
+    HEADERS,
+    ORIGINAL,
+    XSS,
+    make_call_list,
+    replay_of,
+)
+
+
+def _table(call_list=None):
+    replay = replay_of()
+    call_list = call_list or make_call_list()
+    return report_table(call_list, list_row_states(call_list, replay))
+
+
+def test_one_row_per_list_row_in_row_order_with_original_cells():
+    """Every list row appears once, in order, with its cells as in the file."""
+    t = _table()
+    assert list(t.columns) == ["row", *HEADERS, *RESULT_COLUMNS]
+    assert t["row"].tolist() == sorted(ORIGINAL)
+    assert t.loc[t["row"] == 4, "callerid1"].item() == XSS
+    assert t.loc[t["row"] == 11, "cnumber"].item() == "not a number"
+
+
+def test_result_columns_hold_final_outcome_code_message_callid_attempts_time():
+    """Placed, failed, unknown, problem and undialed rows each carry their own results."""
+    t = _table().set_index("row")
+    assert t.loc[2, ["outcome", "code", "message", "callid", "attempts"]].tolist() == [
+        o.PLACED,
+        "200",
+        "Call placed",
+        "c-2",
+        1,
+    ]
+    assert t.loc[5, ["outcome", "code", "attempts"]].tolist() == [o.FAILED, "503", 3]
+    assert t.loc[7, ["outcome", "code", "time"]].tolist() == [o.UNKNOWN, "", "2026-11-26T20:00:02.500000Z"]
+    assert t.loc[13, ["outcome", "code", "attempts", "time"]].tolist() == [o.SUPPRESSED, "do-not-call", 0, ""]
+    assert t.loc[14, ["outcome", "message"]].tolist() == [o.NOT_DIALED, ""]
+
+
+def test_without_original_falls_back_to_table_and_problem_values():
+    """A CallList without `original` still gives every row, problem rows from their values."""
+    t = _table(replace(make_call_list(), original=None)).set_index("row")
+    assert len(t) == len(ORIGINAL)
+    assert t.loc[12, "Name"] == "Ann Lee again"
+    assert t.loc[3, "cnumber"] == "+15550100003"
+
+
+def test_no_results_yet():
+    """Before any run every row is reported, undialed ones with zero attempts."""
+    cl = make_call_list()
+    t = report_table(cl, list_row_states(cl, Replay()))
+    assert t["outcome"].value_counts().to_dict() == {o.NOT_DIALED: 10, o.SUPPRESSED: 2, o.REJECTED: 1}
+    assert set(t["attempts"]) == {0}
+
+
+def test_result_names_do_not_clash_with_list_headers():
+    """A list with its own 'code' or 'row' column keeps it; ours get a suffix."""
+    names = result_names(["row", "Name", "code"])
+    assert names["row"] == "row (dialer)"
+    assert names["code"] == "code (dialer)"
+    assert names["outcome"] == "outcome"
+
+
+def test_row_details_show_the_other_cells_without_repeating_numbers():
+    """A row's details are its non-number, non-empty cells by header, long ones shortened."""
+    cl = make_call_list()
+    cl.original.loc[5, "Name"] = "x" * 100
+    lines = [row_line(st) for st in list_row_states(cl, Replay()) if st.row in (4, 5, 11)]
+    details = row_details(cl, lines)
+    assert details[4] == f"callerid1: {XSS}; Name: Cat <b>Bold</b> & Co"
+    assert details[5] == "callerid1: Sales; Name: " + "x" * 59 + "…"
+    assert details[11] == "callerid1: Sales; Name: Ivy Po"
