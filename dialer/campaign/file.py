@@ -297,6 +297,8 @@ def _list_overrides(c: Campaign, ov: dict[str, Any]) -> ListOptions:
     given = {k: ov[k] for k in ("sheet", "encoding", "delimiter") if k in ov}
     _check_list_flags(ListOptions(**given), c.list_path, "")
     lo = replace(lo, defaults=defaults, **given)
+    if "person" in ov:
+        lo = replace(lo, person=ov["person"])
     if ov.get("do_not_call"):
         lo = replace(lo, do_not_call=lo.do_not_call + tuple(Path(p) for p in ov["do_not_call"]))
     return lo

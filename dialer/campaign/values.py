@@ -58,13 +58,14 @@ RECYCLE_ATTEMPTS = Bounds(1, 100, whole=True)
 
 def number(value: Any, where: str, bounds: Bounds) -> float:
     """``value`` as a number within ``bounds``, or CampaignError naming ``where``."""
+    given = f"{where} {value}" if where.startswith("--") else f"{where} = {value!r}"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CampaignError(f"{where} = {value!r} is not a number: give {bounds.describe()}")
+        raise CampaignError(f"{given} is not a number: give {bounds.describe()}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise CampaignError(f"{where} = {value} is not a number: give {bounds.describe()}")
+        raise CampaignError(f"{given} is not a number: give {bounds.describe()}")
     too_low = value < bounds.low or (value == bounds.low and not bounds.low_allowed)
     if too_low or value > bounds.high or (bounds.whole and value != int(value)):
-        raise CampaignError(f"{where} = {value!r} is out of range: give {bounds.describe()}")
+        raise CampaignError(f"{given} is out of range: give {bounds.describe()}")
     return int(value) if bounds.whole else float(value)
 
 

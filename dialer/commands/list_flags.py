@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from dialer.calllist.persons import SETTINGS
+
 _OPTIONS = (
     click.option("--sheet", help="Spreadsheet sheet, by name or 0-based number (default: the first)."),
     click.option("--encoding", help="Text encoding of a CSV list (default: detected)."),
@@ -23,18 +25,28 @@ _OPTIONS = (
         type=click.Path(dir_okay=False, path_type=Path),
         help="A file of numbers never to call (repeatable).",
     ),
+    click.option(
+        "--person",
+        type=click.Choice(SETTINGS),
+        help="Who a row calls, once per campaign: auto (the number stype says is outside the switch), "
+        "snumber, cnumber or pair (default: the campaign's, else auto).",
+    ),
 )
 
 
 def list_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --sheet, --encoding, --delimiter and --do-not-call to a click command."""
+    """Add --sheet, --encoding, --delimiter, --do-not-call and --person to a click command."""
     for decorate in reversed(_OPTIONS):
         command = decorate(command)
     return command
 
 
 def list_overrides(
-    sheet: str | None, encoding: str | None, delimiter: str | None, do_not_call: tuple[Path, ...]
+    sheet: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    do_not_call: tuple[Path, ...],
+    person: str | None = None,
 ) -> dict[str, Any]:
     """The flags as campaign overrides (None: not given, the campaign file decides)."""
     return {
@@ -42,6 +54,7 @@ def list_overrides(
         "encoding": encoding,
         "delimiter": delimiter,
         "do_not_call": list(do_not_call) or None,
+        "person": person,
     }
 
 
@@ -60,6 +73,7 @@ def source_overrides(
     encoding: str | None,
     delimiter: str | None,
     do_not_call: tuple[Path, ...],
+    person: str | None = None,
 ) -> dict[str, Any]:
     """``source_options``' flags as campaign overrides."""
-    return {"results": results, **list_overrides(sheet, encoding, delimiter, do_not_call)}
+    return {"results": results, **list_overrides(sheet, encoding, delimiter, do_not_call, person)}

@@ -63,11 +63,12 @@ def report(
     encoding: str | None,
     delimiter: str | None,
     do_not_call: tuple[Path, ...],
+    person: str | None,
     fmt: str,
     out: str | None,
 ) -> None:
     """Write the per-row report of SOURCE as CSV, xlsx and/or a self-contained HTML page."""
-    overrides = source_overrides(results, sheet, encoding, delimiter, do_not_call)
+    overrides = source_overrides(results, sheet, encoding, delimiter, do_not_call, person)
     formats = FORMATS if fmt == "all" else (fmt,)
     with collector_policy.bulk_work():
         src = load_source(source, overrides, keep_original=True)

@@ -112,7 +112,9 @@ def run(source: Path, **flags: object) -> None:
         options_flags = {
             k: flags.pop(k) for k in ("redial_unknown", "wait_for_window", "wait_for_recycle", "quiet")
         }
-        lists = list_overrides(*(flags.pop(k) for k in ("sheet", "encoding", "delimiter", "do_not_call")))
+        lists = list_overrides(
+            *(flags.pop(k) for k in ("sheet", "encoding", "delimiter", "do_not_call", "person"))
+        )
         campaign = load_campaign(source, {**flags, **lists, "window": window})
         creds = credentials(campaign)
         secrets.add(creds.password)

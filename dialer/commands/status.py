@@ -31,11 +31,12 @@ def status(
     encoding: str | None,
     delimiter: str | None,
     do_not_call: tuple[Path, ...],
+    person: str | None,
     as_json: bool,
 ) -> None:
     """Where the campaign in SOURCE stands: counts, rate, unknown rows, last error."""
     with collector_policy.bulk_work():
-        src = load_source(source, source_overrides(results, sheet, encoding, delimiter, do_not_call))
+        src = load_source(source, source_overrides(results, sheet, encoding, delimiter, do_not_call, person))
         summary = summarise(src.states, src.replay, src.lines())
     info = _status_info(src)
     if as_json:

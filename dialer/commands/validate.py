@@ -34,9 +34,9 @@ REJECTS_COLUMNS = ["row", "outcome", "code", "column", "reason", "duplicate_of"]
     show_default=True,
     help="Exit 4 (needs attention) when more rows than this are rejected.",
 )
-def validate(source, sheet, encoding, delimiter, do_not_call, rejects, max_rejects):
+def validate(source, sheet, encoding, delimiter, do_not_call, person, rejects, max_rejects):
     """Check SOURCE (a campaign .toml or a call list) without dialing anything."""
-    overrides = list_overrides(sheet, encoding, delimiter, do_not_call)
+    overrides = list_overrides(sheet, encoding, delimiter, do_not_call, person)
     try:
         campaign = load_campaign(source, overrides)
         calls = load_call_list(campaign.list_path, replace(campaign.list, keep_original=False))

@@ -123,6 +123,7 @@ def _fold_listed(replay: Replay, line: dict) -> None:
         return
     rec = replay.records.record(list_row_key(row))
     _stamp(rec, line)
+    rec.row, rec.snumber, rec.cnumber = row, line.get("snumber", ""), line.get("cnumber", "")
     rec.state = o.REJECTED if line.get("event") == Event.ROW_REJECTED else o.SUPPRESSED
     rec.code = _shared(_str_or_none(line.get("code")))
     rec.reason = _shared(line.get("reason"))

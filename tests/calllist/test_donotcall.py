@@ -42,7 +42,7 @@ def test_do_not_call_one_number_a_line_and_stype_phone(tmp_path):
     ]
     calls = load(tmp_path, rows, do_not_call=(dnc,))
     assert list(calls.table.index) == [2]
-    assert calls.called.tolist() == ["+12125550000"]
+    assert calls.persons.tolist() == ["+12125550000"]
     assert [(p.row, p.column) for p in calls.problems] == [(3, "cnumber"), (4, "cnumber")]
 
 

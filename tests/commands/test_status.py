@@ -100,7 +100,7 @@ def test_bare_list_as_source(tmp_path: Path):
     """SOURCE may be the list itself; its results file is <list stem>.results.jsonl beside it."""
     files = write_campaign(tmp_path)
     result = CliRunner().invoke(
-        status, [str(files.csv), "--do-not-call", str(tmp_path / "dnc.csv"), "--json"]
+        status, [str(files.csv), "--do-not-call", str(tmp_path / "dnc.csv"), "--person", "cnumber", "--json"]
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["counts"] == EXPECTED_COUNTS
@@ -109,7 +109,7 @@ def test_bare_list_as_source(tmp_path: Path):
 def test_without_the_do_not_call_list_its_rows_are_not_dialed(tmp_path: Path):
     """Status re-checks the list as given: without --do-not-call, row 13 is simply not dialed yet."""
     files = write_campaign(tmp_path)
-    result = CliRunner().invoke(status, [str(files.csv), "--json"])
+    result = CliRunner().invoke(status, [str(files.csv), "--person", "cnumber", "--json"])
     assert result.exit_code == 0, result.output
     counts = json.loads(result.output)["counts"]
     assert (counts[o.SUPPRESSED], counts[o.NOT_DIALED]) == (1, 2)

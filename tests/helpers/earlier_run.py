@@ -18,8 +18,10 @@ def stamp(seconds_ago: float) -> str:
 
 
 def line(event: str, row: int, snumber: str, ts: str, **fields) -> bytes:
+    """A line about the person whose (North American) snumber is ``snumber``, as the loader names
+    them in the numbered lists these tests use."""
     doc = {"ts": ts, "event": event, "run": "earlier", "row": row, "snumber": snumber, "cnumber": "100"}
-    return orjson.dumps({**doc, **fields}) + b"\n"
+    return orjson.dumps({**doc, "person": f"+1{snumber}", **fields}) + b"\n"
 
 
 def dial(row: int, snumber: str, ts: str, attempt: int = 1) -> bytes:

@@ -1,6 +1,6 @@
 """A finished campaign built by hand (its list, do-not-call list, campaign file and results file), shared by
 the status and report tests; tests/reporting/test_report_campaign.py checks it against the loader and the
-replay."""
+replay. snumber is an agent's line (201, 202): the campaign names cnumber as the person."""
 
 from __future__ import annotations
 
@@ -44,11 +44,12 @@ PROBLEMS = [
         12,
         o.SUPPRESSED,
         "duplicate",
-        "same snumber and cnumber as row 2",
+        "the same person (cnumber +15550100002) as row 2, which is dialed once",
         None,
         "201",
         "+15550100002",
         duplicate_of=2,
+        person="+15550100002",
     ),
     RowProblem(
         13,
@@ -58,6 +59,7 @@ PROBLEMS = [
         "cnumber",
         "202",
         "+15550100013",
+        person="+15550100013",
     ),
 ]
 
@@ -94,6 +96,7 @@ def make_call_list(source: Path = Path("calls.csv")) -> CallList:
         headers=HEADERS,
         total_rows=len(ORIGINAL),
         original=original,
+        persons=pd.Series(table["cnumber"].tolist(), index=table.index, dtype="str"),
     )
 
 
@@ -106,6 +109,7 @@ def _row(ts: str, event: str, run: str, row: int, attempt: int | None, outcome: 
         "row": row,
         "snumber": snumber,
         "cnumber": cnumber,
+        "person": cnumber,
         "attempt": attempt,
         "outcome": outcome,
         "code": None,
@@ -179,7 +183,7 @@ def campaign_lines() -> list[dict]:
             None,
             o.SUPPRESSED,
             code="duplicate",
-            reason="same snumber and cnumber as row 2",
+            reason="the same person (cnumber +15550100002) as row 2, which is dialed once",
         ),
         _row(
             "19:59:59.970000",
@@ -284,6 +288,7 @@ def write_campaign(directory: Path) -> Files:
     toml = directory / "calls.toml"
     toml.write_text(
         '[campaign]\nname = "calls"\nlist = "calls.csv"\nresults = "calls.results.jsonl"\n'
+        'person = "cnumber"\n'
         '[list]\ndo_not_call = "dnc.csv"\n',
         encoding="utf-8",
     )

@@ -21,7 +21,7 @@ def count_events(path: Path, event: str) -> int:
 
 def row_states(results: Path) -> dict[int, str]:
     """Every row's state as replayed from the results file (what a resume and `dialer status` see)."""
-    return {row: rec.state for row, rec in ((r.row, r) for r in read_results(results).rows.records())}
+    return {row: rec.state for row, rec in ((r.row, r) for r in read_results(results).records.records())}
 
 
 def last_outcomes(results: Sequence[dict]) -> dict[int, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dialer.calllist.model import ListOptions
-from dialer.journal.list_cache import list_cache_path
+from dialer.journal.results_marks import list_cache_path
 from tests.helpers.call_lists import dnc_file, messy_list
 
 

@@ -14,16 +14,18 @@ import pandas as pd
 import pytest
 
 from dialer.calllist.model import CallList, RowProblem
+from dialer.campaign.settings import Recycle
 from dialer.core import outcomes as o
 from dialer.core.lookup import ABSENT, FOUND, UNASKED
 from dialer.journal import checkpoint as ck
-from dialer.journal import store as rowstore
+from dialer.journal import store
 from dialer.journal.checkpoint import replay_with_checkpoint, save_checkpoint
-from dialer.journal.results_marks import checkpoint_path
 from dialer.journal.lines import Event
+from dialer.journal.records import older_row_key
 from dialer.journal.results_file import read_results
+from dialer.journal.results_marks import checkpoint_path
 from dialer.journal.store import BULK_FRACTION
-from dialer.planning.earlier_unknown import recent_placed
+from dialer.planning.earlier_unknown import controls_before, unknown_to_check
 from dialer.planning.planner import list_row_states, plan
 from tests.helpers.log import Log
 from tests.helpers.replays import assert_same_replay
@@ -108,6 +110,11 @@ def second_run() -> bytes:
     return lines.bytes()
 
 
+def row_of(replay, row: int):
+    """The record of a row these lines (an older dialer's, naming no person) wrote."""
+    return replay.records.record_of(older_row_key(f"212555{row:04d}", "100"))
+
+
 def checkpointed(results: Path, content: bytes) -> int:
     """Write ``content``, replay it and save its checkpoint; returns the checkpoint's offset."""
     results.write_bytes(content)
@@ -129,11 +136,15 @@ def test_checkpoint_plus_appended_lines_equals_a_full_replay(tmp_path):
     full = read_results(results)
     assert history.restored == offset
     assert "results file replayed from its checkpoint" in log.events()
-    assert full.torn_tail and full.rows.record_of(4).state == "unknown"
-    assert full.rows.record_of(2).attempts == 2
-    states = {full.rows.record_of(r).state for r in (5, 6, 7, 8, 10, 420)}
-    assert states == {"placed", "rejected", "suppressed", "not_dialed"}
-    assert full.rows.record_of(420).state == "not_dialed" and not full.rows.record_of(420).sent
+    assert full.torn_tail and row_of(full, 4).state == "unknown"
+    assert row_of(full, 2).attempts == 2
+    assert {row_of(full, r).state for r in (5, 8, 420)} == {"placed", "rejected", "not_dialed"}
+    # the list's verdicts on rows it did not send are kept by row
+    assert [full.records.record_of(f"row:{r}").state for r in (6, 7, 10)] == [
+        "rejected",
+        "suppressed",
+    ] * 1 + ["suppressed"]
+    assert row_of(full, 420).state == "not_dialed" and not row_of(full, 420).sent
     assert_same_replay(history.replay, full)
     # the torn line is not part of what may be checkpointed next
     assert history.exact and history.offset == results.stat().st_size - len(TORN)
@@ -145,9 +156,9 @@ def test_the_checkpoint_alone_equals_a_full_replay_including_an_interrupted_row(
     history = replay_with_checkpoint(results)
     assert history.restored == len(first_run())
     full = read_results(results)
-    assert full.rows.record_of(4).in_flight
-    assert full.rows.record_of(11).cnumber == 100 and full.rows.record_of(11).callid == "17957"
-    assert full.rows.record_of(12).first_ts is None
+    assert row_of(full, 4).in_flight
+    assert row_of(full, 11).cnumber == 100 and row_of(full, 11).callid == "17957"
+    assert row_of(full, 12).first_ts is None
     assert_same_replay(history.replay, full)
 
 
@@ -223,7 +234,7 @@ def _checkpoint_garbage(results: Path, offset: int) -> None:
 
 def _checkpoint_of_another_results_file(results: Path, offset: int) -> None:
     other = results.with_name("other.jsonl")
-    checkpointed(other, first_run())
+    checkpointed(other, second_run() * 50)
     os.replace(checkpoint_path(other), checkpoint_path(results))
 
 
@@ -233,7 +244,6 @@ def _checkpoint_of_another_results_file(results: Path, offset: int) -> None:
         _truncated,
         _truncated_and_regrown,
         _rewritten_same_size,
-        _replaced,
         _checkpoint_byte_flipped,
         _checkpoint_cut_short,
         _checkpoint_garbage,
@@ -258,15 +268,15 @@ def test_a_rewrite_in_place_is_caught_and_changes_the_answer(tmp_path):
     offset = checkpointed(results, first_run())
     _rewritten_same_size(results, offset)
     history = replay_with_checkpoint(results)
-    assert history.replay.rows.record_of(312).state == "failed"
+    assert history.replay.records.record_of(older_row_key("2125550312", "100")).state == "failed"
 
 
 def test_a_change_to_the_replayed_fields_ignores_the_old_checkpoint(tmp_path, monkeypatch):
-    """Another RowRecord field (or a change to replay.py) changes the format: the old one is stale."""
+    """Another PersonRecord field (or a change to replay.py) changes the format: the old one is stale."""
     results = tmp_path / "list.results.jsonl"
     checkpointed(results, first_run())
     real = ck.field_names
-    monkeypatch.setattr(ck, "field_names", lambda *classes: [*real(*classes), "RowRecord.new:str:True"])
+    monkeypatch.setattr(ck, "field_names", lambda *classes: [*real(*classes), "PersonRecord.new:str:True"])
     ck.checkpoint_format.cache_clear()
     try:
         log = Log()
@@ -279,12 +289,15 @@ def test_a_change_to_the_replayed_fields_ignores_the_old_checkpoint(tmp_path, mo
     assert_same_replay(history.replay, read_results(results))
 
 
-def test_a_missing_results_file_with_a_checkpoint_is_an_empty_history(tmp_path):
+def test_a_whole_copy_put_back_in_place_keeps_its_checkpoint(tmp_path):
+    """Another file (a copy restored, or moved across file systems) holding the same bytes and more:
+    the checkpoint proves itself on the bytes, not on the inode."""
     results = tmp_path / "list.results.jsonl"
-    checkpointed(results, first_run())
-    results.unlink()
+    offset = checkpointed(results, first_run())
+    _replaced(results, offset)
     history = replay_with_checkpoint(results)
-    assert len(history.replay.rows) == 0 and history.restored == 0
+    assert history.restored == offset
+    assert_same_replay(history.replay, read_results(results))
 
 
 # -- what a run decides from a checkpointed replay -------------------------------------------------
@@ -294,7 +307,8 @@ ROWS = 400
 
 
 def history_lines(rng: random.Random) -> list[bytes]:
-    """Results lines of several runs over ROWS rows, as the journal writes them (one stamp per batch)."""
+    """Results lines of several runs over ROWS rows, as the journal writes them (one stamp per batch),
+    each about a person (``p`` and the number), some of whom move rows or change cnumber."""
     pairs = {
         row: (f"2125{rng.randrange(10**6):06d}", rng.choice(["200", "201", 100])) for row in range(2, ROWS)
     }
@@ -304,98 +318,104 @@ def history_lines(rng: random.Random) -> list[bytes]:
         second += rng.random() < 0.3
         ts = f"2026-12-01T09:{second // 60 % 60:02d}:{second % 60:02d}.000000Z"
         row = rng.randrange(2, ROWS + 20)  # a few rows the list will not hold
-        if rng.random() < 0.05:  # the list was re-sorted: another pair under this row
+        if rng.random() < 0.05:  # the list was re-sorted: another person under this row
             pairs[row] = (f"2125{rng.randrange(10**6):06d}", "200")
         s, c = pairs.setdefault(row, ("2125000000", "200"))
-        base = {"ts": ts, "row": row, "snumber": s, "cnumber": c}
-        attempt = rng.randrange(1, 4)
-        kind = rng.random()
-        if kind < 0.08:
-            event = rng.choice([Event.ROW_REJECTED, Event.ROW_SUPPRESSED])
-            outcome = o.REJECTED if event == Event.ROW_REJECTED else o.SUPPRESSED
-            out.append(
-                base | {"event": event, "attempt": 0, "outcome": outcome, "code": "invalid", "reason": "r"}
-            )
-            continue
-        out.append(base | {"event": Event.DIAL, "attempt": attempt, "outcome": o.SENDING})
-        if kind < 0.16:
-            continue  # in flight: no answer
-        if kind < 0.22:
-            out.append(base | {"event": Event.WITHDRAWN, "attempt": attempt, "outcome": o.WITHDRAWN})
-            continue
-        outcome = rng.choice([o.PLACED, o.PLACED, o.FAILED, o.RETRY, o.UNKNOWN, o.UNKNOWN, o.REJECTED])
-        callid = f"c{rng.randrange(10**6)}" if outcome == o.PLACED and rng.random() < 0.7 else None
-        code = {o.PLACED: "200", o.REJECTED: "400", o.UNKNOWN: "timeout"}.get(outcome, "503")
-        out.append(
-            base
-            | {
-                "event": Event.RESULT,
-                "attempt": attempt,
-                "outcome": outcome,
-                "code": code,
-                "callid": callid,
-            }
-        )
-        if outcome == o.UNKNOWN and rng.random() < 0.5:
-            verdict = rng.choice([FOUND, ABSENT, UNASKED])
-            out.append(base | {"event": Event.CHECKED, "verdict": verdict, "code": "checked", "callid": None})
+        base = {"ts": ts, "row": row, "snumber": s, "cnumber": c, "person": f"p{s}"}
+        out += _events(rng, base)
     return [orjson.dumps(line) + b"\n" for line in out]
 
 
+def _events(rng: random.Random, base: dict) -> list[dict]:
+    attempt = rng.randrange(1, 4)
+    kind = rng.random()
+    if kind < 0.08:
+        event = rng.choice([Event.ROW_REJECTED, Event.ROW_SUPPRESSED])
+        outcome = o.REJECTED if event == Event.ROW_REJECTED else o.SUPPRESSED
+        return [base | {"event": event, "attempt": 0, "outcome": outcome, "code": "invalid", "reason": "r"}]
+    out = [base | {"event": Event.DIAL, "attempt": attempt, "outcome": o.SENDING}]
+    if kind < 0.16:
+        return out  # in flight: no answer
+    if kind < 0.22:
+        return [*out, base | {"event": Event.WITHDRAWN, "attempt": attempt, "outcome": o.WITHDRAWN}]
+    outcome = rng.choice([o.PLACED, o.PLACED, o.FAILED, o.RETRY, o.UNKNOWN, o.UNKNOWN, o.REJECTED])
+    callid = f"c{rng.randrange(10**6)}" if outcome == o.PLACED and rng.random() < 0.7 else None
+    code = {o.PLACED: "200", o.REJECTED: "400", o.UNKNOWN: "timeout"}.get(outcome, "503")
+    out.append(
+        base | {"event": Event.RESULT, "attempt": attempt, "outcome": outcome, "code": code, "callid": callid}
+    )
+    if outcome == o.UNKNOWN and rng.random() < 0.5:
+        verdict = rng.choice([FOUND, ABSENT, UNASKED])
+        out.append(base | {"event": Event.CHECKED, "verdict": verdict, "code": "checked", "callid": None})
+    if outcome == o.PLACED and rng.random() < 0.5:
+        status = rng.choice(["answered", "no-answer", "busy", "not-known"])
+        out.append(
+            base | {"event": Event.CALL_ENDED, "attempt": attempt, "placed_run": None, "call_status": status}
+        )
+    return out
+
+
 def random_list(rng: random.Random, full) -> CallList:
-    """A list over the same rows: most pairs as dialed, some changed, some moved to other rows, some
-    rows the list rejects now, some rows new."""
+    """A list over the same rows: most as dialed, some with another cnumber, some people moved to
+    other rows, some rows the list rejects now, some rows new."""
     rows: dict[int, tuple[str, object]] = {}
     problems = []
-    history = list(full.rows.records())
+    history = [r for r in full.records.records() if not r.key.startswith("row:")]
+    by_row = {r.row: r for r in history}
     for row in range(2, ROWS + 10):
-        rec = full.rows.record_of(row)
+        rec = by_row.get(row)
         pick = rng.random()
-        if rec is not None and pick < 0.7:
+        if rec is not None and pick < 0.65:
             pair = (rec.snumber, rec.cnumber)
+        elif rec is not None and pick < 0.7:
+            pair = (rec.snumber, "999")  # the same person, bridged elsewhere now
         elif pick < 0.8 and history:
             other = rng.choice(history)
-            pair = (other.snumber, other.cnumber)  # a number that moved rows
+            pair = (other.snumber, other.cnumber)  # a person who moved rows
         else:
             pair = (f"2126{rng.randrange(10**6):06d}", "200")
         if rng.random() < 0.05:
             problems.append(RowProblem(row, o.REJECTED, "invalid", "r", str(pair[0]), str(pair[1])))
-        else:
+        elif f"p{pair[0]}" not in {f"p{s}" for s, _ in rows.values()}:  # the loader keeps a person once
             rows[row] = pair
     table = pd.DataFrame(
         {"snumber": [s for s, _ in rows.values()], "cnumber": [c for _, c in rows.values()]},
         index=pd.Index(list(rows), name="row"),
     )
+    persons = pd.Series([f"p{s}" for s, _ in rows.values()], index=table.index, dtype="str")
     return CallList(
-        Path("x.csv"), table, ["snumber", "cnumber"], [], problems, ["snumber", "cnumber"], len(rows)
+        Path("x.csv"),
+        table,
+        ["snumber", "cnumber"],
+        [],
+        problems,
+        ["snumber", "cnumber"],
+        len(rows),
+        persons=persons,
     )
 
 
 def plan_fields(p) -> tuple:
-    return (p.to_dial, p.redial_unknown, p.unknown, p.problems_to_record, p.changed_rows, p.counts)
+    return (p.to_dial, p.redial_unknown, p.unknown, p.problems_to_record, p.already_called, p.moved, p.counts)
 
 
-def decisions(call_list: CallList, replay, touch: list[int]) -> dict:
-    """What a run decides from ``replay``; ``touch``: rows whose records are made first (as the
-    fold of the lines after a checkpoint or a reader would)."""
-    for row in touch:
-        replay.rows.record_of(row)
-    table = call_list.table
-
-    def numbers(row: int):
-        return (table.at[row, "snumber"], table.at[row, "cnumber"]) if row in table.index else None
-
+def decisions(call_list: CallList, replay, touch: list[str]) -> dict:
+    """What a run decides from ``replay``; ``touch``: keys whose records are made first (as the fold of
+    the lines after a checkpoint or a reader would)."""
+    for key in touch:
+        replay.records.record_of(key)
+    unknown = [rec for _, rec in unknown_to_check(plan(call_list, replay), replay)]
+    recycle = Recycle(enabled=True, after=60.0)
     # the readers that work on the columns first: the plan may make records of many rows
     return {
-        "counts": replay.counts(),
-        "pairs": replay.placed_or_pending_pairs(),
-        "pairs of some": replay.placed_or_pending_pairs({s for s, _ in table.itertuples(index=False)}),
+        "states": replay.records.count("state"),
         "in flight": [dataclasses.astuple(r) for r in replay.in_flight_records()],
-        "controls": [r.row for r in recent_placed(replay, numbers, 5)],
+        "controls": [r.key for r in controls_before(replay, unknown, 3600.0)],
         "plan": plan_fields(plan(call_list, replay)),
         "plan, redial unknown": plan_fields(plan(call_list, replay, redial_unknown=True)),
-        "states": [(s.row, s.state, s.problem) for s in list_row_states(call_list, replay)],
-        "rows": [dataclasses.astuple(r) for r in replay.rows.records()],
+        "plan, recycling": plan_fields(plan(call_list, replay, recycle=recycle, now=1.9e9)),
+        "states of rows": [(s.row, s.state, s.problem) for s in list_row_states(call_list, replay)],
+        "records": [dataclasses.astuple(r) for r in replay.records.records()],
     }
 
 
@@ -404,7 +424,7 @@ def decisions(call_list: CallList, replay, touch: list[int]) -> dict:
 def test_a_checkpointed_replay_decides_what_a_full_replay_decides(tmp_path, monkeypatch, seed, bulk_fraction):
     """``bulk_fraction`` 1: records are made one by one however many are asked for, so every
     reader meets the columns; the default: a store turned into records on the way, too."""
-    monkeypatch.setattr(rowstore, "BULK_FRACTION", bulk_fraction)
+    monkeypatch.setattr(store, "BULK_FRACTION", bulk_fraction)
     rng = random.Random(seed)
     lines = history_lines(rng)
     cut = rng.randrange(len(lines) // 3, len(lines))
@@ -415,10 +435,10 @@ def test_a_checkpointed_replay_decides_what_a_full_replay_decides(tmp_path, monk
         f.write(b"".join(lines[cut:]))
     full = read_results(results)
     call_list = random_list(rng, full)
-    touch = rng.sample(range(2, ROWS), 12)
+    touch = rng.sample([k for k in full.records if not k.startswith("row:")], 12)
     want = decisions(call_list, full, touch)
     for first in ([], touch):
         history = replay_with_checkpoint(results)
         assert history.restored
-        assert history.replay.rows.rows_in_columns or bulk_fraction != 1
+        assert history.replay.records.keys_in_columns or bulk_fraction != 1
         assert decisions(call_list, history.replay, first) == want

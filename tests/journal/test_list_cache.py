@@ -19,16 +19,16 @@ from tests.helpers.log import Log
 
 
 def assert_same_list(got: CallList, want: CallList) -> None:
-    """Field by field: the table (values, index and its type, column dtypes), called, problems..."""
+    """Field by field: the table (values, index and its type, column dtypes), persons, problems..."""
     pd.testing.assert_frame_equal(got.table, want.table, check_exact=True, check_index_type=True)
     assert type(got.table.index) is type(want.table.index)
     assert list(got.table.dtypes) == list(want.table.dtypes)
     assert type(got.table.columns) is type(want.table.columns)
-    pd.testing.assert_series_equal(got.called, want.called, check_exact=True, check_index_type=True)
-    assert type(got.called.index) is type(want.called.index)
+    pd.testing.assert_series_equal(got.persons, want.persons, check_exact=True, check_index_type=True)
+    assert type(got.persons.index) is type(want.persons.index)
     assert got.problems == want.problems
     for f in fields(CallList):
-        if f.name not in ("table", "called"):
+        if f.name not in ("table", "persons"):
             assert getattr(got, f.name) == getattr(want, f.name), f.name
     # the runner's and the planner's view of it
     assert got.table["snumber"].tolist() == want.table["snumber"].tolist()

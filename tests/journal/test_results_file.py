@@ -177,7 +177,7 @@ def test_torn_last_line_is_cut_off_on_open(tmp_path):
     whole = dial_line(2) + dial_line(3)
     path.write_bytes(whole + dial_line(4)[:25])
     replay = read_results(path)
-    assert replay.torn_tail and sorted(replay.rows) == [2, 3]
+    assert replay.torn_tail and sorted(replay.records) == ["p2", "p3"]
     journal = Journal(path, "run")
     journal.open()
     journal.write((Event.DIAL, dict(row=5)))
@@ -190,7 +190,7 @@ def test_torn_last_line_is_cut_off_on_open(tmp_path):
 
 
 def _state(replay: Replay) -> tuple:
-    rows = {row: dataclasses.astuple(rec) for row, rec in ((r.row, r) for r in replay.rows.records())}
+    rows = {row: dataclasses.astuple(rec) for row, rec in ((r.row, r) for r in replay.records.records())}
     return rows, replay.runs, replay.ends, replay.errors, replay.lines
 
 
@@ -242,4 +242,4 @@ def test_a_torn_tail_cut_on_open_is_not_read_back(tmp_path):
     journal.write(("result", dict(row=2, snumber="1", cnumber="2", attempt=1, outcome="placed", code="204")))
     journal.close()
     continued = read_results(path, since=journal.opened_size, into=start)
-    assert continued.rows.record_of(2).state == "placed" and continued.lines == 2
+    assert continued.records.record_of("pair:1|2").state == "placed" and continued.lines == 2

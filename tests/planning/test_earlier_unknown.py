@@ -12,16 +12,15 @@ from dialer.campaign.file import load_campaign
 from dialer.core import outcomes as o
 from dialer.core.lookup import UNASKED
 from dialer.journal.lines import Event
-from dialer.journal.replay import RowRecord, replay_lines
+from dialer.journal.replay import PersonRecord, replay_lines
 from dialer.planning.earlier_unknown import (
     cdr_window_opens,
-    list_numbers_of,
-    recent_placed,
+    controls_before,
     seconds_until_settled,
-    unix_time,
     unknown_to_check,
 )
 from dialer.planning.planner import plan
+from dialer.planning.times import unix_time
 from tests.helpers.earlier_run import dial, line, result, stamp
 from tests.helpers.files import write_csv
 
@@ -62,12 +61,13 @@ def list_and_replay(tmp_path: Path, ts: str):
 
 
 def test_unknown_rows_sent_without_a_callid_are_chosen(tmp_path):
-    """Unknown, sent, no callid, the list's numbers: asked about (a drop, an interrupted request, a
-    check that decided nothing); placed, failed, never dialed, renumbered, callid, rejected: not."""
+    """Unknown, sent, no callid, a person the list holds: asked about (a drop, an interrupted request, a
+    check that decided nothing); placed, failed, never dialed, someone no longer in the list, callid,
+    rejected: not."""
     call_list, replay = list_and_replay(tmp_path, stamp(60))
     chosen = unknown_to_check(plan(call_list, replay), replay)
-    assert [rec.row for rec in chosen] == [2, 3, 9]
-    assert all(rec.state == o.UNKNOWN and rec.sent and rec.callid is None for rec in chosen)
+    assert [row for row, _ in chosen] == [2, 3, 9]
+    assert all(rec.state == o.UNKNOWN and rec.sent and rec.callid is None for _, rec in chosen)
 
 
 def test_rows_the_operator_redials_are_not_asked_about(tmp_path):
@@ -78,8 +78,8 @@ def test_rows_the_operator_redials_are_not_asked_about(tmp_path):
     assert {2, 3, 9} <= set(the_plan.redial_unknown)
 
 
-def record(**fields) -> RowRecord:
-    return RowRecord(row=2, snumber=A, cnumber="100", state=o.UNKNOWN, sent=True, **fields)
+def record(**fields) -> PersonRecord:
+    return PersonRecord(f"+1{A}", row=2, snumber=A, cnumber="100", state=o.UNKNOWN, sent=True, **fields)
 
 
 NOW = unix_time("2026-11-26T09:00:00Z", 0.0)
@@ -104,31 +104,27 @@ def test_due_without_a_time_counts_from_now():
     assert seconds_until_settled(record(last_ts="garbled"), {}, 1.0, 0.0, NOW) == pytest.approx(1.0)
 
 
-def test_cdr_window_opens_at_the_first_line():
+def test_cdr_window_opens_at_the_last_dial_or_else_the_first_line():
     rec = record(first_ts="2026-11-26T08:00:00.250000Z", last_ts="2026-11-26T08:59:00Z")
     assert cdr_window_opens(rec) == pytest.approx(NOW - 3600 + 0.25)
+    redialed = record(first_ts="2026-11-26T08:00:00Z", dialed_ts="2026-11-26T08:30:00Z")
+    assert cdr_window_opens(redialed) == pytest.approx(NOW - 1800)
     assert cdr_window_opens(record()) == 0.0  # no time known: the widest window
 
 
-def test_controls_are_the_most_recent_placed_rows_the_list_still_holds(tmp_path):
+def test_a_control_is_the_call_placed_last_before_the_unknown_one_and_close_to_it():
+    """A call placed after the unknown one proves nothing of the time before it (a switch that lost its
+    records when it restarted lists the calls made since); one placed long before proves nothing
+    either."""
     lines = []
-    for row in range(2, 8):
-        ts = f"2026-11-26T09:00:0{row}.000000Z"
+    for row, second in ((2, 0), (3, 10), (4, 20), (5, 40)):
+        ts = f"2026-11-26T09:00:{second:02d}.000000Z"
         lines += [dial(row, f"200000000{row}", ts), result(row, f"200000000{row}", ts, o.PLACED, "204")]
-    lines += [dial(8, "2000000008", "2026-11-26T09:00:09.000000Z")]  # the latest, but unknown
+    lines += [dial(8, "2000000008", "2026-11-26T09:00:30.000000Z")]  # unknown, between 4 and 5
+    lines += [dial(9, "2000000009", "2026-11-26T10:00:00.000000Z")]  # unknown, an hour later
     replay = replay_lines(lines)
-
-    def list_numbers(row):  # row 7 (the most recent placed) holds another number now
-        return None if row == 7 else (f"200000000{row}", "100")
-
-    assert [r.row for r in recent_placed(replay, list_numbers, 2)] == [6, 5]
-    assert [r.row for r in recent_placed(replay, list_numbers, 9)] == [6, 5, 4, 3, 2]
-
-
-def test_list_numbers_of_the_list(tmp_path):
-    """A row's numbers as the list holds them now: None for a row the list rejects or does not have."""
-    call_list, _ = list_and_replay(tmp_path, stamp(60))
-    numbers = list_numbers_of(call_list)
-    assert numbers(2) == (NUMBERS[0], "100")
-    assert numbers(10) is None  # rejected by the list
-    assert numbers(99) is None
+    u8, u9 = (replay.records.record_of(f"+1200000000{r}") for r in (8, 9))
+    assert [r.row for r in controls_before(replay, [u8], 60.0)] == [4]
+    assert [r.row for r in controls_before(replay, [u8], 5.0)] == []  # 10 s before: too far
+    assert controls_before(replay, [u9], 900.0) == []
+    assert [r.row for r in controls_before(replay, [u8, u9], 7200.0)] == [4, 5]

@@ -28,7 +28,7 @@ def test_real_loader_agrees_with_the_hand_made_call_list(tmp_path: Path):
 def test_fixture_replays_to_the_expected_row_states():
     """The hand-made results file replays to the states the tests below rely on."""
     replay = replay_of()
-    states = {row: rec.state for row, rec in ((r.row, r) for r in replay.rows.records())}
+    states = {row: rec.state for row, rec in ((r.row, r) for r in replay.records.records())}
     assert states == {
         2: o.PLACED,
         3: o.PLACED,
@@ -43,7 +43,7 @@ def test_fixture_replays_to_the_expected_row_states():
         12: o.SUPPRESSED,
         13: o.SUPPRESSED,
     }
-    assert replay.rows.record_of(7).in_flight
+    assert replay.records.record_of("+15550100007").in_flight
 
 
 def test_fixture_call_list_keeps_problem_rows_out_of_the_table():

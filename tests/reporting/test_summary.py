@@ -130,9 +130,10 @@ def test_no_results_yet_everything_not_dialed_except_list_problems():
 
 
 def test_sent_rows_no_longer_in_the_list_are_reported():
-    """A placed call whose row changed in the list is counted under not_in_list."""
+    """A placed person no longer in the list (row 9 now calls someone else) is counted under not_in_list."""
     cl = make_call_list()
     cl.table.loc[9, "cnumber"] = "+15550109999"  # someone edited row 9 after it was placed
+    cl.persons.loc[9] = "+15550109999"
     lines = campaign_lines()
     replay = replay_of(lines)
     s = summarise(list_row_states(cl, replay), replay, lines)

@@ -234,7 +234,7 @@ def test_kill9_then_resume_settles_every_row_from_the_switch_side(tmp_path, simu
     killed_at = time.time()
     before = row_states(results_path)
     left_unknown = {row for row, state in before.items() if state == o.UNKNOWN}
-    in_flight = {r.row for r in read_results(results_path).rows.records() if r.in_flight}
+    in_flight = {r.row for r in read_results(results_path).records.records() if r.in_flight}
     assert in_flight and left_unknown - in_flight, (in_flight, left_unknown)  # both kinds of unknown
     assert count_events(results_path, Event.CHECKED) == 0
 

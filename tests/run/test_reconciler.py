@@ -48,7 +48,7 @@ def lines_of(tmp_path, snumber: str) -> list[tuple]:
 
 
 def states(tmp_path) -> dict[str, str]:
-    return {r.snumber: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.records()}
+    return {r.snumber: r.state for r in read_results(tmp_path / "list.results.jsonl").records.records()}
 
 
 async def test_a_call_found_makes_the_row_placed(tmp_path):
@@ -267,7 +267,7 @@ async def test_an_interrupted_row_the_lists_do_not_show_is_dialed_once(tmp_path)
     # The CDR window opens at the row's first line, less the clock slack.
     first_line = unix_time(results(tmp_path)[2]["ts"], 0.0)
     assert check["asked"]["start"] == int(first_line) - 300
-    assert {r.row: r.state for r in read_results(tmp_path / "list.results.jsonl").rows.records()} == {
+    assert {r.row: r.state for r in read_results(tmp_path / "list.results.jsonl").records.records()} == {
         2: o.PLACED,
         3: o.PLACED,
     }
@@ -294,7 +294,7 @@ async def test_lists_not_offered_leave_the_row_unknown(tmp_path):
     assert await session.run() == exitcodes.NEEDS_ATTENTION
     assert transport.requests == []
     assert lines_about(tmp_path, B)[-1] == (Event.CHECKED, 1, UNASKED, o.UNKNOWN, UNASKED)
-    assert read_results(tmp_path / "list.results.jsonl").rows.record_of(3).state == o.UNKNOWN
+    assert read_results(tmp_path / "list.results.jsonl").records.record_of(3).state == o.UNKNOWN
 
 
 async def test_a_control_the_lists_do_not_show_decides_nothing(tmp_path):

@@ -60,8 +60,8 @@ def test_first_signal_finishes_in_flight_then_resume_completes(tmp_path, simulat
     assert sim.arrivals() == arrivals, "a request arrived after the run exited"
     # Every request that left was answered and recorded; nothing is left in flight or unknown.
     replay = read_results(results)
-    assert not any(r.in_flight for r in replay.rows.records())
-    assert all(r.state in (o.PLACED, o.NOT_DIALED) for r in replay.rows.records())
+    assert not any(r.in_flight for r in replay.records.records())
+    assert all(r.state in (o.PLACED, o.NOT_DIALED) for r in replay.records.records())
     assert Counter(a["snumber"] for a in arrivals) == sent_not_withdrawn(lines)
     assert count_events(results, Event.RESULT) == len(arrivals) < 60
     assert lines[-1]["event"] == Event.RUN_ENDED and lines[-1]["status"] == exitcodes.STOPPED
@@ -91,7 +91,7 @@ def test_second_signal_stops_now_and_in_flight_rows_become_unknown(tmp_path, sim
     status, err = finish(process)
     assert status == exitcodes.STOPPED, err
     assert time.monotonic() - signalled < 1.5, "the second signal did not stop the run at once"
-    in_flight = {r.row for r in read_results(results).rows.records() if r.in_flight}
+    in_flight = {r.row for r in read_results(results).records.records() if r.in_flight}
     assert len(in_flight) == 10
     resumed = run_dialer(*args, "--quiet", timeout=40)
     assert resumed.returncode == exitcodes.OK, resumed.stderr
