@@ -117,12 +117,17 @@ class CallOutcomes:
     async def finish(self, deadline: float) -> None:
         """Learn the outcome of every call still tracked, waiting for those still going until they
         end, or until ``deadline`` (Unix time)."""
+        for t in self._tracked.values():
+            t.next_look = min(t.next_look, self._clock())  # nothing left to dial: ask now
         while self._tracked and not self._stopped and self.given_up is None:
             now = self._clock()
             going = await self._going()
-            ended = [t for t in self._tracked.values() if t.call.key not in going]
-            for t in ended:
-                t.ended_at = t.ended_at or now
+            if going is None:  # the switch cannot say which are going: ask on each call's schedule
+                ended = self._due()
+            else:
+                ended = [t for t in self._tracked.values() if t.call.key not in going]
+                for t in ended:
+                    t.ended_at = t.ended_at or now
             await self.look(ended, final=now >= deadline)
             if not self._tracked or now >= deadline:
                 return
@@ -132,11 +137,11 @@ class CallOutcomes:
         now = self._clock()
         return [t for t in self._tracked.values() if t.next_look <= now]
 
-    async def _going(self) -> set[object]:
-        """The tracked calls the switch says are still going (all of them if it cannot say)."""
+    async def _going(self) -> set[object] | None:
+        """The tracked calls the switch says are still going; None when it cannot say."""
         fetched = await self._records.active()
         if fetched.failure is not None:
-            return set(self._tracked)
+            return None
         found = match((t.call for t in self._tracked.values()), fetched.records, SLACK)
         return set(found)
 

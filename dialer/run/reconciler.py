@@ -43,7 +43,7 @@ from dialer.run.progress import Progress, Tally
 from dialer.switch.call_lists import CallLists
 
 CONCURRENT = 2  # rows asked about at once
-CONTROLS_KEPT = 64  # this run's latest placed calls, the controls of its unknown ones
+CONTROLS_KEPT = 64  # this run's latest placed calls, the controls of unknown ones still to come
 CONTROL_HORIZON = 900.0  # seconds: a control placed longer before an unknown call proves nothing of it
 
 
@@ -109,6 +109,11 @@ class Reconciler:
         self._stopped = asyncio.Event()
         self._recent: deque[_Control] = deque(maxlen=CONTROLS_KEPT)  # this run's, in order
         self._earlier: list[_Control] = []  # earlier runs', in order of when they were sent
+        # Each check waiting to be asked, with the latest control placed before it: chosen when the
+        # check is made and bettered as calls sent before it are placed, since by the time it is
+        # asked the run may have placed many more calls than it keeps.
+        self._controls: dict[int, tuple[RowCheck, _Control | None]] = {}
+        self._shown: deque[_Control] = deque(maxlen=CONTROLS_KEPT)  # the lists showed them, lately
         self.given_up: str | None = None  # why the switch is not asked again in this run
 
     # -- what is asked about ------------------------------------------------------------------------
@@ -160,7 +165,11 @@ class Reconciler:
         if verdict.outcome == o.UNKNOWN and not callid:
             self._check(self._row_check(attempt, fields, params, sent_at))
         elif verdict.outcome == o.PLACED:
-            self._recent.append(_Control(self._row_check(attempt, fields, params, sent_at)))
+            control = _Control(self._row_check(attempt, fields, params, sent_at))
+            self._recent.append(control)
+            for key, (check, best) in self._controls.items():
+                if _better(control, best, check.sent_at):
+                    self._controls[key] = (check, control)
 
     def _row_check(
         self, attempt: Attempt, fields: dict, params: Mapping[str, str], sent_at: float
@@ -199,6 +208,7 @@ class Reconciler:
     def _check(self, check: RowCheck) -> None:
         if not self.asking:
             return
+        self._controls[id(check)] = (check, self._control_before(check.sent_at))
         task = asyncio.create_task(self._ask_when_due(check))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -208,6 +218,12 @@ class Reconciler:
         self._on_change()
 
     async def _ask_when_due(self, check: RowCheck) -> None:
+        try:
+            await self._ask_and_record(check)
+        finally:
+            self._controls.pop(id(check), None)
+
+    async def _ask_and_record(self, check: RowCheck) -> None:
         if not await self._until(check.due):
             return
         async with self._asking:
@@ -236,7 +252,13 @@ class Reconciler:
     async def _confirmed(self, absent: Judgement, check: RowCheck, answered_at: float) -> Judgement:
         """``absent`` if a call placed shortly before the unknown one still shows in the same lists,
         asked after the empty answers came; otherwise nothing is decided."""
-        control = self._control_before(check.sent_at)
+        _, control = self._controls.get(id(check), (check, None))
+        # A call the lists showed after this answer, sent before this call, already proves they
+        # cover its time (they lost nothing since it was sent): no need to ask again.
+        proof = next(
+            (c for c in self._shown if c.shown_at >= answered_at and _better(c, None, check.sent_at)), None
+        )
+        control = proof or control
         if control is None:
             return Judgement(
                 UNASKED,
@@ -260,18 +282,14 @@ class Reconciler:
                 why = f"could not confirm the lists on row {row}: {seen.reason}"
                 return Judgement(UNASKED, why, stop_asking=seen.stop_asking)
             control.shown_at = self._clock()
+            self._shown.append(control)
         return Judgement(ABSENT, f"{absent.reason} (they list row {row}'s call, placed before it)")
 
     def _control_before(self, sent_at: float) -> _Control | None:
         """The control sent most recently at or before ``sent_at``, within the horizon."""
         best = None
         for control in (*self._earlier, *self._recent):
-            at = control.check.sent_at
-            if (
-                at <= sent_at
-                and sent_at - at <= CONTROL_HORIZON
-                and (best is None or at >= best.check.sent_at)
-            ):
+            if _better(control, best, sent_at):
                 best = control
         return best
 
@@ -311,3 +329,10 @@ class Reconciler:
                 attempt, Verdict(o.RETRY, ABSENT, f"{judgement.reason}: no call was placed")
             )
         return Verdict(o.UNKNOWN, judgement.verdict, judgement.reason)
+
+
+def _better(control: _Control, best: _Control | None, sent_at: float) -> bool:
+    """Whether ``control`` proves more than ``best`` about a call sent at ``sent_at``: sent at or
+    before it, within the horizon, and later than ``best``."""
+    at = control.check.sent_at
+    return at <= sent_at and sent_at - at <= CONTROL_HORIZON and (best is None or at >= best.check.sent_at)

@@ -225,6 +225,9 @@ class Session:
             await login.start()
         except LoginRefused as exc:
             journal.write(lines.run_error("account refused", str(exc)))
+            self.log.error(
+                "account refused: no call placed; check the user name and password", detail=str(exc)
+            )
             return exitcodes.ACCOUNT_REFUSED, str(exc)
         if login.offered is False:
             self.log.info(

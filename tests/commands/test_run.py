@@ -100,24 +100,6 @@ def test_progress_bar_on_a_terminal(tmp_path, simulator):
 # -- exit statuses ---------------------------------------------------------------------------------
 
 
-def test_wrong_password_stops_after_one_request(tmp_path, simulator):
-    """401: the run stops at once with exit 3; nothing else is sent."""
-    sim = simulator()
-    source = numbered_list(tmp_path / "list.csv", 10)
-    done = run_dialer(
-        "run",
-        str(source),
-        "--url",
-        sim.url,
-        "--concurrency",
-        "1",
-        env=dialer_env(ENSWITCH_PASSWORD="Wr0ng-S3cret-x"),
-    )
-    assert done.returncode == exitcodes.ACCOUNT_REFUSED
-    assert len(sim.arrivals()) == 1 and sim.placed() == []
-    assert "Wr0ng-S3cret-x" not in (tmp_path / "list.results.jsonl").read_text()
-
-
 def test_missing_credentials_are_bad_input(tmp_path):
     """No password in the environment: exit 2 before anything else, and no flag takes one."""
     source = numbered_list(tmp_path / "list.csv", 1)

@@ -9,10 +9,20 @@ from pathlib import Path
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.results_file import read_results
+from dialer.journal.results_marks import checkpoint_path, list_cache_path, mark_path
 
 from .files import read_lines
 
 OUTCOME_STATES = {o.PLACED, o.REJECTED, o.FAILED, o.UNKNOWN, o.SUPPRESSED}
+
+
+def torn_by_a_crash(results: Path, keep: int) -> None:
+    """Cut the results file to its first ``keep`` bytes, as a crash mid-write leaves it: the files a
+    clean end of run writes beside it (checkpoint, list cache, mark) go too, since a crashed run
+    never wrote them, and a file shorter than its mark is refused as an old copy."""
+    results.write_bytes(results.read_bytes()[:keep])
+    for derived in (checkpoint_path(results), list_cache_path(results), mark_path(results)):
+        derived.unlink(missing_ok=True)
 
 
 def count_events(path: Path, event: str) -> int:

@@ -30,6 +30,7 @@ from tests.helpers.results_side import (
     count_events,
     last_outcomes,
     row_states,
+    torn_by_a_crash,
 )
 from tests.helpers.switch_side import (
     assert_every_arrival_had_an_intent,
@@ -109,7 +110,7 @@ def test_result_line_torn_by_a_crash(tmp_path, simulator):
     last_result = data.rfind(b'"event":"result"')
     start = data.rfind(b"\n", 0, last_result) + 1
     torn_row = orjson.loads(data[start : data.index(b"\n", start)])["row"]
-    results.write_bytes(data[: start + 40])
+    torn_by_a_crash(results, start + 40)
     resumed = run_dialer(*args, timeout=30)
     assert resumed.returncode == exitcodes.OK, resumed.stderr
     assert "torn line" in resumed.stderr

@@ -14,7 +14,7 @@ from dialer.core import outcomes as o
 from tests.helpers.files import read_lines
 from tests.helpers.processes import run_dialer
 
-FIXTURE = Path(__file__).parent / "fixtures" / "results_v0_1"
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "results_v0_1"
 
 
 def test_an_older_versions_results_file_resumes_without_calling_anyone_twice(tmp_path, simulator):

@@ -145,9 +145,9 @@ def test_signal_while_a_large_list_loads_exits_6_without_dialing(tmp_path, simul
         stderr=subprocess.PIPE,
         text=True,
     )
-    lock = tmp_path / "big.results.jsonl.lock"
+    locked = tmp_path / "big.results.jsonl"  # made and locked before the list is read
     deadline = time.monotonic() + 30
-    while not lock.exists() and time.monotonic() < deadline and proc.poll() is None:
+    while not locked.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)
     time.sleep(0.1)
     proc.send_signal(15)
