@@ -15,7 +15,9 @@ from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.core.lookup import ABSENT, FOUND, UNASKED
 from dialer.journal.lines import Event
+from tests.helpers.files import write_csv
 from tests.helpers.list_edits import (
+    HEADER,
     EditedCampaign,
     Row,
     assert_nobody_placed_twice,
@@ -267,3 +269,36 @@ def test_without_call_lists_kill9_then_an_edit_leaves_the_calls_in_flight_unknow
     assert {n for n, line in report.items() if line["outcome"] == o.UNKNOWN} == {
         row_of(edited, s) for s in held
     }
+
+
+@pytest.mark.parametrize("lost", ["answer dropped", "kill -9"])
+def test_a_delay_taken_out_of_the_list_does_not_hurry_the_check_of_a_delayed_call(tmp_path, simulator, lost):
+    """A row sent with a delay, its answer lost (the connection dropped, or the run killed): the switch
+    places the call only when the delay is up. The list then loses its delay column: the next run
+    still waits for the delay that request carried (its result line, or its intent, says so) before
+    it asks the switch's lists, so it finds the call and does not ring the person a second time."""
+    delayed = BASE[3].snumber
+    sim = simulator("--script", f"{delayed}={'reset-after' if lost == 'answer dropped' else 'hang'}")
+    campaign = EditedCampaign(tmp_path, sim.url)
+    campaign.write(BASE)
+    rows = [[r.snumber, r.cnumber, r.name, "6" if r.snumber == delayed else ""] for r in BASE]
+    write_csv(tmp_path / "list.csv", [*HEADER, "delay"], rows)
+    if lost == "kill -9":
+        killed = campaign.start("--concurrency", "1", "--wait", "0")
+        wait_for(lambda: len(sim.arrivals()) == 4, 30, "the delayed request held by the switch")
+        killed.send_signal(signal.SIGKILL)
+        assert finish(killed)[0] == -signal.SIGKILL
+    else:
+        first = campaign.run("--no-reconcile", "--concurrency", "1")
+        assert first.returncode == exitcodes.NEEDS_ATTENTION, first.stderr
+    (intent,) = events_about(campaign.lines(), delayed, Event.DIAL)
+    assert intent["delay"] == "6"
+    assert delayed not in {p["snumber"] for p in sim.placed()}  # not placed before its delay
+    campaign.write(BASE)  # the delay column is gone
+    second = campaign.run()
+    assert second.returncode == exitcodes.OK, second.stderr
+    wait_for(lambda: any(p["params"].get("delay") for p in sim.placed()), 15, "the delayed call placed")
+    assert_nobody_placed_twice(sim.placed())
+    (check,) = events_about(campaign.lines(), delayed, Event.CHECKED)
+    assert check["verdict"] == FOUND
+    assert requests_per_person(sim.arrivals())[person(delayed)] == 1
