@@ -27,7 +27,7 @@ import pandas as pd
 from dialer.calllist.model import CallList, RowProblem
 from dialer.campaign.settings import Recycle
 from dialer.core import outcomes as o
-from dialer.journal.records import PersonRecord, list_row_key, older_row_key
+from dialer.journal.records import PersonRecord, is_person, list_row_key, older_row_key
 from dialer.journal.replay import Replay
 from dialer.planning.recycle import next_call_at, why
 from dialer.planning.times import unix_time
@@ -227,6 +227,23 @@ def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowStat
     ]
     states += [_problem_row_state(problem, replay) for problem in call_list.problems]
     yield from sorted(states, key=lambda st: st.row)
+
+
+def not_in_list(call_list: CallList, replay: Replay) -> list[PersonRecord]:
+    """What earlier runs did for people the list no longer holds: the record of every person a request
+    was sent for (placed, unknown, failed, rejected by the switch) that no row of the list holds now,
+    to dial or set aside (a duplicate, a do-not-call number, a person already called under other
+    numbers), in the order the results file first named them. A row an older dialer recorded without
+    its person is in the list while a row holds the same numbers."""
+    persons = set(call_list.persons.tolist()) if call_list.persons is not None else set()
+    persons.update(problem.person for problem in call_list.problems if problem.person)
+    table = call_list.table
+    pairs = set()
+    if replay.older_rows and len(table):
+        numbers = zip(table["snumber"].tolist(), table["cnumber"].tolist(), strict=True)
+        pairs = {older_row_key(s, c) for s, c in numbers}
+    gone = [key for key in replay.records.select(sent=True) if is_person(key) and key not in persons]
+    return replay.records.records_of(key for key in gone if key not in pairs)
 
 
 def _table_row_state(v: _Verdicts, i: int, rec: PersonRecord | None) -> ListRowState:
