@@ -87,6 +87,13 @@ class _Verdicts:
     def where(self, states: tuple) -> np.ndarray:
         return self.present & _isin(self.state, states)
 
+    def numbers_of(self, row: int | None) -> tuple[str, str] | None:
+        """The numbers a row of the table sends (None for a row not in it)."""
+        at = int(np.searchsorted(self.rows, row)) if row is not None else len(self.rows)
+        if at < len(self.rows) and self.rows[at] == row:
+            return self.snumbers[at], self.cnumbers[at]
+        return None
+
 
 def _verdicts(call_list: CallList, replay: Replay) -> _Verdicts:
     table = call_list.table
@@ -174,7 +181,7 @@ def plan(
         problem = _already_called(v, i, replay.records.record_of(v.keys[i]))
         _note(out, problem, replay)
     for problem in call_list.problems:
-        state = _problem_row_state(problem, replay)
+        state = _problem_row_state(problem, replay, v)
         if state.problem is not None:
             _note(out, state.problem, replay)
         out.counts[state.state] += 1
@@ -225,7 +232,7 @@ def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowStat
         _table_row_state(v, i, replay.records.record_of(v.keys[i]) if v.present[i] else None)
         for i in range(len(v.rows))
     ]
-    states += [_problem_row_state(problem, replay) for problem in call_list.problems]
+    states += [_problem_row_state(problem, replay, v) for problem in call_list.problems]
     yield from sorted(states, key=lambda st: st.row)
 
 
@@ -278,12 +285,22 @@ def _already_called(v: _Verdicts, i: int, rec: PersonRecord | None) -> RowProble
     )
 
 
-def _problem_row_state(problem: RowProblem, replay: Replay) -> ListRowState:
-    """A row the list sets aside; one whose person was dialed with these very numbers before the list
-    set it aside (put on do-not-call since) shows what happened then."""
-    if problem.code != "duplicate" and problem.person:
+def _problem_row_state(problem: RowProblem, replay: Replay, table: _Verdicts) -> ListRowState:
+    """A row the list sets aside; one whose person was called (or may have been) with these very
+    numbers before the list set it aside shows that call: a number put on do-not-call since, or a
+    copy of a person whose first row now holds other numbers than the call was made with (the call
+    is this row's, and only this row's). A call that cannot exist (failed, refused) is not shown:
+    the row is what the list says."""
+    if problem.person:
         rec = replay.records.record_of(problem.person)
-        if rec is not None and rec.sent and (rec.snumber, rec.cnumber) == (problem.snumber, problem.cnumber):
+        numbers = (problem.snumber, problem.cnumber)
+        if (
+            rec is not None
+            and rec.sent
+            and rec.state in _MAY_EXIST
+            and (rec.snumber, rec.cnumber) == numbers
+            and (problem.code != "duplicate" or table.numbers_of(problem.duplicate_of) != numbers)
+        ):
             return ListRowState(problem.row, problem.snumber, problem.cnumber, rec.state, rec, None)
     return ListRowState(problem.row, problem.snumber, problem.cnumber, problem.outcome, None, problem)
 

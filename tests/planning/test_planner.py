@@ -237,3 +237,48 @@ def test_an_older_dialers_row_is_in_the_list_while_a_row_holds_its_numbers():
     r = replay_lines(lines(*older))
     assert not_in_list(make_list({9: ("100", "200")}), r) == []
     assert [rec.key for rec in not_in_list(make_list({9: ("100", "300")}), r)] == ["pair:100|200"]
+
+
+def test_a_copy_of_a_person_shows_their_call_when_it_holds_the_numbers_the_call_was_made_with():
+    """The list now holds the person twice: first bridged elsewhere (suppressed: already called), then
+    with the numbers of the call, which that row shows (placed, its callid); an exact copy of the
+    first row stays a duplicate, so no callid is on two rows."""
+    r = replay_lines(lines(dial(2), result(2, "placed", callid="c7")))
+    copy = RowProblem(
+        3,
+        o.SUPPRESSED,
+        "duplicate",
+        "row 2's person",
+        snumber="100",
+        cnumber="200",
+        duplicate_of=2,
+        person="100",
+    )
+    cl = make_list({2: ("100", "300")}, [copy])
+    rows = {st.row: st for st in list_row_states(cl, r)}
+    assert (rows[2].state, rows[2].problem.code) == (o.SUPPRESSED, ALREADY_CALLED)
+    assert (rows[3].state, rows[3].record.callid) == (o.PLACED, "c7")
+    p = plan(cl, r)
+    assert p.to_dial == [] and (p.counts[o.PLACED], p.counts[o.SUPPRESSED]) == (1, 1)
+    same = make_list({2: ("100", "200")}, [copy])
+    rows = {st.row: st for st in list_row_states(same, r)}
+    assert (rows[2].state, rows[2].record.callid) == (o.PLACED, "c7")
+    assert (rows[3].state, rows[3].record, rows[3].problem.code) == (o.SUPPRESSED, None, "duplicate")
+
+
+def test_a_number_put_on_do_not_call_shows_a_call_that_may_exist_and_nothing_else():
+    """Placed or unknown before the number went on the do-not-call list: the row shows that call; failed
+    or refused (nothing placed): the row is suppressed, as the list says, not failed for ever."""
+    dnc = RowProblem(
+        2, o.SUPPRESSED, "do-not-call", "on the list", snumber="100", cnumber="200", person="100"
+    )
+    cl = make_list({}, [dnc])
+    for outcome, code, shown in (
+        ("placed", "204", o.PLACED),
+        ("unknown", "timeout", o.UNKNOWN),
+        ("failed", "503", o.SUPPRESSED),
+        ("rejected", "400", o.SUPPRESSED),
+    ):
+        r = replay_lines(lines(dial(2), result(2, outcome, code=code)))
+        assert states(cl, r) == {2: shown}, outcome
+        assert plan(cl, r).counts[shown] == 1 and plan(cl, r).to_dial == []

@@ -75,11 +75,18 @@ def change_cnumbers(rows: list[Row]) -> list[Row]:
     return [r.bridged_to("200") if r.snumber in moved else r for r in rows]
 
 
+def copy_bridged_elsewhere_first(rows: list[Row]) -> list[Row]:
+    """A placed customer copied to the top, bridged to another queue: the copy is the first row of the
+    person, and the row with the numbers of the call a duplicate of it."""
+    return [BASE[0].bridged_to("200"), *rows]
+
+
 EDITS = {
     "insert two at the top": insert_two_at_the_top,
     "shuffle": shuffle,
     "delete": delete_three,
     "change cnumbers": change_cnumbers,
+    "copy bridged elsewhere first": copy_bridged_elsewhere_first,
     "all at once": lambda rows: shuffle(insert_two_at_the_top(change_cnumbers(delete_three(rows)))),
 }
 
@@ -112,6 +119,9 @@ def test_an_edited_list_calls_nobody_twice_and_keeps_each_persons_outcome(tmp_pa
     assert (found["outcome"], found["code"]) == (
         (o.SUPPRESSED, "already-called") if bridged else (o.PLACED, FOUND)
     )
+    if edit == "copy bridged elsewhere first":
+        # the call is shown on the row holding its numbers, the copy says the person was called
+        assert report[2]["code"] == "already-called" and report[3]["callid"] == placed[0]["callid"]
     if edit == "change cnumbers":
         assert report[row_of(edited, BASE[0].snumber)]["code"] == "already-called"
         # the person never placed is dialed with the numbers the list holds now
