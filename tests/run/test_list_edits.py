@@ -312,3 +312,36 @@ def test_a_delay_taken_out_of_the_list_does_not_hurry_the_check_of_a_delayed_cal
     (check,) = events_about(campaign.lines(), delayed, Event.CHECKED)
     assert check["verdict"] == FOUND
     assert requests_per_person(sim.arrivals())[person(delayed)] == 1
+
+
+@pytest.mark.parametrize(
+    ("flag", "first", "then", "named"),
+    [
+        ("--person", "auto", "pair", "person = 'pair'"),
+        ("--default-region", "US", "GB", "default_region = 'GB'"),
+    ],
+)
+def test_who_a_person_is_cannot_change_within_a_campaign(tmp_path, simulator, flag, first, then, named):
+    """People are known by their canonical numbers, chosen by `person` and read in `default_region`:
+    another choice between runs would not find them (a national number read in another region is
+    another number) and call them again, so the run is refused before anything is sent."""
+    sim = simulator()
+    campaign = EditedCampaign(tmp_path, sim.url)
+    uk = [Row(f"07700 9001{i:02d}", "100", f"customer {i}") for i in range(4)]
+    campaign.write(uk)
+    region = f'[list]\ndefault_region = "{first if flag == "--default-region" else "GB"}"\n'
+    toml = tmp_path / "list.toml"
+    toml.write_text(toml.read_text() + region)
+    person = ["--person", first] if flag == "--person" else []
+    done = campaign.run(*person)
+    assert done.returncode == exitcodes.OK, done.stderr
+    arrivals = len(sim.arrivals())
+    if flag == "--default-region":
+        toml.write_text(toml.read_text().replace(f'"{first}"', f'"{then}"'))
+        again = campaign.run()
+    else:
+        again = campaign.run("--person", then)
+    assert again.returncode == exitcodes.BAD_INPUT, again.stderr
+    assert named in again.stderr and f"'{first}'" in again.stderr
+    assert len(sim.arrivals()) == arrivals
+    assert_nobody_placed_twice(sim.placed())
