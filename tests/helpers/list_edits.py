@@ -67,39 +67,46 @@ class EditedCampaign:
         self.settle = settle
         self.timeout_margin = timeout_margin
         self.rows: dict[str, list[Row]] = {}  # each list as last written
+        self._flags: dict[str, list[str]] = {}  # each list's --results, when its campaign file has none
 
-    def write(self, rows: Sequence[Row], name: str = "list") -> Path:
-        """The list NAME.csv as ``rows`` (row 2 first), and its campaign file NAME.toml."""
+    def write(self, rows: Sequence[Row], name: str = "list", *, by_flag: bool = False) -> Path:
+        """The list NAME.csv as ``rows`` (row 2 first), and its campaign file NAME.toml naming the
+        results file, or (``by_flag``) not: every command on it is then given ``--results``."""
         self.rows[name] = list(rows)
         write_csv(self.directory / f"{name}.csv", HEADER, [[r.snumber, r.cnumber, r.name] for r in rows])
         toml = self.directory / f"{name}.toml"
+        results = "" if by_flag else f'results = "{self.results.name}"\n'
         toml.write_text(
-            f'[campaign]\nlist = "{name}.csv"\nresults = "{self.results.name}"\nurl = "{self.url}"\n'
+            f'[campaign]\nlist = "{name}.csv"\n{results}url = "{self.url}"\n'
             f"timeout_margin = {self.timeout_margin}\n[retry]\nbackoff = 0.2\n"
             f"[reconcile]\nsettle = {self.settle}\n",
             encoding="utf-8",
         )
+        self._flags[name] = ["--results", str(self.results)] if by_flag else []
         return toml
 
+    def _args(self, name: str) -> list[str]:
+        return [str(self.directory / f"{name}.toml"), *self._flags[name]]
+
     def run(self, *flags: str, name: str = "list", timeout: float = 60) -> subprocess.CompletedProcess:
-        return run_dialer("run", str(self.directory / f"{name}.toml"), *flags, timeout=timeout)
+        return run_dialer("run", *self._args(name), *flags, timeout=timeout)
 
     def start(self, *flags: str, name: str = "list") -> subprocess.Popen:
-        return start_dialer("run", str(self.directory / f"{name}.toml"), *flags)
+        return start_dialer("run", *self._args(name), *flags)
 
     def lines(self) -> list[dict]:
         return read_lines(self.results)
 
     def status(self, name: str = "list") -> dict:
         """`dialer status --json`."""
-        result = CliRunner().invoke(status, [str(self.directory / f"{name}.toml"), "--json"])
+        result = CliRunner().invoke(status, [*self._args(name), "--json"])
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
     def report(self, name: str = "list") -> dict[int, dict[str, str]]:
         """`dialer report --format csv`: each list row's line, by row number."""
         prefix = self.directory / f"{name}-report"
-        args = [str(self.directory / f"{name}.toml"), "--format", "csv", "--out", str(prefix)]
+        args = [*self._args(name), "--format", "csv", "--out", str(prefix)]
         result = CliRunner().invoke(report, args)
         assert result.exit_code == 0, result.output
         with open(prefix.with_suffix(".csv"), newline="", encoding="utf-8-sig") as f:

@@ -150,7 +150,7 @@ def test_a_second_list_on_the_same_results_file_calls_nobody_the_first_called(tm
         NEW[1],
         Row(BASE[0].snumber, "300", "customer 0, another queue"),
     ]
-    campaign.write(second, name="other")
+    campaign.write(second, name="other", by_flag=True)  # other.toml with --results campaign.results.jsonl
     done = campaign.run(name="other")
     assert done.returncode == exitcodes.OK, done.stderr
     placed = sim.placed()
