@@ -219,12 +219,17 @@ class TextColumn(_ByArray):
         if len(nulls) and (int(nulls.min()) < 0 or int(nulls.max()) >= n):
             raise ValueError(f"{name}: a missing value beyond its values")
         self._nulls = frozenset(nulls.tolist())
-        self._starts: list[int] | None = None
+        self._starts: np.ndarray | None = None
         self._split: list[str] | None = None
         self._array: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self._n
+
+    @property
+    def all_text(self) -> bool:
+        """Every value is text (none is missing)."""
+        return not self._nulls
 
     def at(self, i: int) -> str | None:
         if i in self._nulls:
@@ -236,8 +241,8 @@ class TextColumn(_ByArray):
                 self._split = self._text.split("\n")
                 return self._split[i]
             newlines = np.flatnonzero(np.frombuffer(self._raw, dtype=np.uint8) == 10)
-            self._starts = [0, *(newlines + 1).tolist(), len(self._text) + 1]
-        return self._text[self._starts[i] : self._starts[i + 1] - 1]
+            self._starts = np.concatenate(([0], newlines + 1, [len(self._text) + 1]))
+        return self._text[int(self._starts[i]) : int(self._starts[i + 1]) - 1]
 
     def array(self) -> np.ndarray:
         if self._array is None:

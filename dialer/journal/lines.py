@@ -417,6 +417,8 @@ def _stamp(rec: PersonRecord, line: dict) -> None:
 
 def _seconds(value: object) -> int:
     """A line's delay, wait or stagger as whole seconds (rounded up); 0 when absent or unreadable."""
+    if not value:  # most lines carry none: the replay of a million rows asks millions of times
+        return 0
     try:
         return max(0, math.ceil(float(value or 0)))
     except (TypeError, ValueError, OverflowError):

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dialer.journal.column_codec import StoredColumn
+from dialer.journal.column_codec import StoredColumn, TextColumn
 from dialer.journal.records import PersonRecord
 
 BULK_FRACTION = 8  # after len/8 records made one by one, the rest are made together
@@ -51,7 +51,8 @@ class RecordStore:
         """The live record of ``key``, made now if there is none (a new key goes last)."""
         rec = self._live.get(key)
         if rec is None:
-            rec = self.record_of(key)
+            if self._stored is not None:
+                rec = self.record_of(key)
             if rec is None:
                 rec = self._live[key] = PersonRecord(key)
         return rec
@@ -161,16 +162,19 @@ class RecordStore:
             # a taken key's live record is already counted above
         return out
 
-    def lookup(self, keys: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def lookup(
+        self, keys: np.ndarray, names: Sequence[str], rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """For each of ``keys`` (an object array), whether the store holds it and the values of
-        fields ``names`` (None for a key it does not hold), read without making records."""
+        fields ``names`` (None for a key it does not hold), read without making records. ``rows``:
+        the row each key is on now, when the keys are unique (a hint: the answer is the same)."""
         n = len(keys)
         present = np.zeros(n, dtype=bool)
         values = {name: np.full(n, None, dtype=object) for name in names}
         rest = np.arange(n)
         stored = self._stored
         if stored is not None and n:
-            where = stored.positions(keys)
+            where = stored.positions(keys, rows)
             untaken = where >= 0
             untaken[untaken] = ~stored.taken[where[untaken]]
             at = np.flatnonzero(untaken)
@@ -265,28 +269,66 @@ class _Columns:
         self._columns = columns
         self._by_name = dict(zip(names, columns, strict=True))
         keys = columns[0].array()
-        if not all(type(k) is str for k in keys.tolist()):
+        text = isinstance(columns[0], TextColumn) and columns[0].all_text  # known without a look at each
+        if not text and not all(type(k) is str for k in keys.tolist()):
             raise ValueError("keys that are not all text")
         self.keys = keys
         self.n = n = len(keys)
         # A bytearray for the one-key tests, a numpy view of it for the vectorised ones.
         self._taken = bytearray(n)
         self.taken = np.frombuffer(self._taken, dtype=bool) if n else np.zeros(0, dtype=bool)
-        self._index = pd.Index(keys, dtype=object)
-        if not self._index.is_unique:
+        self.index = pd.Index(keys, dtype=object)
+        if not self.index.is_unique:
             raise ValueError("a key twice")
+        self._by_row: np.ndarray | None = None
 
     def position(self, key: object) -> int:
         """Where ``key`` is stored, or -1."""
         try:
-            at = self._index.get_loc(key)
+            at = self.index.get_loc(key)
         except (KeyError, TypeError):
             return -1
         return at if type(at) is int else -1
 
-    def positions(self, keys: np.ndarray) -> np.ndarray:
-        """``position`` of each of ``keys``."""
-        return self._index.get_indexer(keys)
+    def positions(self, keys: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """``position`` of each of ``keys``. ``rows``: the row each key is on now, when the keys are
+        unique: a key whose record was last dialed as that row (a list that did not move, the common
+        case) is found there without hashing every key; the rest are matched among the records no
+        key was found at."""
+        if rows is None or not len(keys):
+            return self.index.get_indexer(keys)
+        guess = self._row_positions(rows)
+        found = guess >= 0
+        found[found] = self.keys[guess[found]] == keys[found]
+        out = np.where(found, guess, -1)
+        rest = np.flatnonzero(~found)
+        if len(rest):
+            free = np.ones(self.n, dtype=bool)
+            free[out[found]] = False
+            free_at = np.flatnonzero(free)
+            matched = pd.Index(self.keys[free_at], dtype=object).get_indexer(keys[rest])
+            hit = matched >= 0
+            out[rest[hit]] = free_at[matched[hit]]
+        return out
+
+    def _row_positions(self, rows: np.ndarray) -> np.ndarray:
+        """For each row, the record last dialed as that row (the latest such record), or -1."""
+        if self._by_row is None:
+            stored_rows = np.asarray(self.column("row"))
+            if stored_rows.dtype.kind in "iu":
+                numeric = stored_rows.astype(np.int64, copy=False)
+            else:
+                numeric = np.fromiter(
+                    (r if type(r) is int else -1 for r in stored_rows.tolist()), dtype=np.int64, count=self.n
+                )
+            by_row = np.full(int(numeric.max(initial=-1)) + 1, -1, dtype=np.int64)
+            at = np.flatnonzero(numeric >= 0)  # a later record of a row wins: the row's latest dial
+            by_row[numeric[at]] = at
+            self._by_row = by_row
+        by_row = self._by_row
+        rows = np.asarray(rows, dtype=np.int64)
+        inside = (rows >= 0) & (rows < len(by_row))
+        return np.where(inside, by_row[np.where(inside, rows, 0)], -1)
 
     def is_taken(self, i: int) -> bool:
         return self._taken[i] != 0

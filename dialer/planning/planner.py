@@ -83,6 +83,7 @@ class _Verdicts:
     row_of: np.ndarray  # the row the record was last dialed as
     same: np.ndarray  # bool: the row holds the numbers the record was dialed with
     call_status: np.ndarray  # what became of the record's latest call (None: not learned)
+    dialed_ts: np.ndarray  # when the record's latest request was made ready to leave
 
     def where(self, states: tuple) -> np.ndarray:
         return self.present & _isin(self.state, states)
@@ -104,14 +105,14 @@ def _verdicts(call_list: CallList, replay: Replay) -> _Verdicts:
         keys = call_list.persons.to_numpy(dtype=object, copy=True)  # older rows' keys go in it
     else:
         rows, snumbers, cnumbers, keys = np.empty(0, np.int64), *(np.empty(0, object),) * 3
-    names = ("snumber", "cnumber", "sent", "state", "row", "call_status")
-    present, had = replay.records.lookup(keys, names)
+    names = ("snumber", "cnumber", "sent", "state", "row", "call_status", "dialed_ts")
+    present, had = replay.records.lookup(keys, names, rows)  # a list's persons are unique: rows hint
     if replay.older_rows:
         _older_records(replay, snumbers, cnumbers, keys, present, had)
     present &= had["sent"].astype(bool)
     same = present & (had["snumber"] == snumbers) & (had["cnumber"] == cnumbers)
     state, row_of, status = had["state"], had["row"], had["call_status"]
-    return _Verdicts(rows, snumbers, cnumbers, keys, present, state, row_of, same, status)
+    return _Verdicts(rows, snumbers, cnumbers, keys, present, state, row_of, same, status, had["dialed_ts"])
 
 
 def _older_records(
@@ -217,10 +218,8 @@ def _recycle(
 
 def _outcomes_pending(v: _Verdicts, replay: Replay, placed: np.ndarray, since: str) -> list[tuple[int, str]]:
     candidates = np.flatnonzero(placed & pd.isna(pd.Series(v.call_status, dtype=object)).to_numpy())
-    _, had = replay.records.lookup(v.keys[candidates], ("dialed_ts",))
-    recent = [
-        i for i, ts in zip(candidates.tolist(), had["dialed_ts"].tolist(), strict=True) if (ts or "") >= since
-    ]
+    dialed = v.dialed_ts[candidates].tolist()
+    recent = [i for i, ts in zip(candidates.tolist(), dialed, strict=True) if (ts or "") >= since]
     return [(int(v.rows[i]), str(v.keys[i])) for i in recent]
 
 

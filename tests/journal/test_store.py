@@ -129,6 +129,41 @@ def test_the_questions_asked_of_every_record_agree_with_a_loop_over_records():
     assert all(v1[n].tolist() == v2[n].tolist() for n in names)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_rows_hint_gives_the_answer_without_it(seed):
+    """``lookup(keys, names, rows)``: found where the row's record is the key's (the list did not
+    move), matched among the other records otherwise; the same answer as without the hint, whatever
+    the list did (rows moved, persons gone, new persons, two records last dialed as one row)."""
+    rng = np.random.default_rng(seed)
+    records = varied(400)
+    records[5].row = records[6].row  # two persons last dialed as one row (the list was edited)
+    store = stored_from(records)
+    store.record_of(key(9)).state = o.PLACED  # one record live
+    kept = rng.permutation(400)[: 300 + seed * 15]
+    keys = [key(int(k)) for k in kept] + [key(1000 + k) for k in range(seed * 5)]  # some persons new
+    rows = np.array([int(k) + 2 for k in kept] + [900 + k for k in range(seed * 5)], dtype=np.int64)
+    moved = rng.random(len(rows)) < seed / 10  # some rows now hold another position's person
+    rows[moved] = rng.permutation(rows[moved])
+    order = rng.permutation(len(keys))
+    keys, rows = np.array(keys, dtype=object)[order], rows[order]
+    names = ("row", "state", "snumber")
+    hinted, plain = store.lookup(keys, names, rows), store.lookup(keys, names)
+    assert hinted[0].tolist() == plain[0].tolist()
+    assert hinted[0].sum() == len(kept)
+    assert all(hinted[1][n].tolist() == plain[1][n].tolist() for n in names)
+
+
+def test_the_rows_hint_with_every_record_in_place_and_new_persons():
+    """Every record found at its row, the rest new persons: nothing is left to match them against."""
+    records = varied(50)
+    store = stored_from(records)
+    keys = np.array([r.key for r in records] + [key(900), key(901)], dtype=object)
+    rows = np.array([r.row for r in records] + [900, 901], dtype=np.int64)
+    present, values = store.lookup(keys, ("row",), rows)
+    assert present.tolist() == [True] * 50 + [False, False]
+    assert values["row"].tolist() == [r.row for r in records] + [None, None]
+
+
 def test_columns_that_cannot_be_a_store_are_refused():
     twice = varied(3)
     twice[2] = dataclasses.replace(twice[2], key=twice[0].key)
