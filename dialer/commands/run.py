@@ -97,7 +97,7 @@ def _default(value: object) -> str:
     metavar=h.SECONDS,
     type=int,
     show_default=_default("none sent"),
-    help="calls/make's wait: the switch holds each request this long to return the call's id.",
+    help="How long the switch holds each request to return the call's id (calls/make's wait).",
 )
 @option(
     "--stagger",
