@@ -18,7 +18,7 @@ import asyncio
 import shutil
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +32,7 @@ from dialer.core.call_outcome import FAILED as CALL_FAILED
 
 BAR_EVERY = 0.1  # seconds between updates of the bar's counts
 TICK = 1.0  # seconds between redraws while nothing else happens (a wait's countdown)
+RECENT = 10.0  # seconds of dialing the rate and the time left are measured over
 ORDER = ("placed", "failed", "rejected", "unknown", "left")  # the order the counts are given in
 CALL_STATUSES = (ANSWERED, NO_ANSWER, BUSY, CALL_FAILED)  # a call's outcome, when the switch knows it
 
@@ -176,6 +177,7 @@ class Progress:
         self.wall = wall
         self.started = clock()
         self._tally = Tally()
+        self._recent: deque[tuple[float, int, int]] = deque([(self.started, 0, self.start.done)])
         self._final: dict[str, int] | None = None
         self._doing = DIALING
         self._until: float | None = None  # wall time the wait ends, when known
@@ -235,6 +237,8 @@ class Progress:
         how many of it (a number, or a function asked at each redraw)."""
         if what == self._doing and seconds is None:
             return  # called at every claim of a busy run: nothing new to say
+        if what in LONG_WAITS:
+            self._recent.clear()  # the rate is the dialing's, not the wait's
         self._doing = what
         self._until = None if seconds is None else self.wall() + seconds
         self._count = (lambda: count) if isinstance(count, int) else count
@@ -248,16 +252,27 @@ class Progress:
         return WORDS[self._doing].format(count=count, next=self._next_words(), until=self._until_words())
 
     def _dialing_words(self) -> str:
-        elapsed = max(self.clock() - self.started, 1e-9)
-        words = f"dialing, {self._tally.sent / elapsed:.1f} requests/s"
+        """The rate and the time left, over the last RECENT seconds of dialing."""
+        now, sent, done = self._sample()
+        then, sent_then, done_then = self._recent[0]
+        elapsed = now - then
+        words = "dialing" if elapsed < 1.0 else f"dialing, {(sent - sent_then) / elapsed:.1f} requests/s"
         if self.rate_limit:
             words += f" (limit {self.rate_limit})"
-        counts = self.counts()
-        left = counts["left"]
-        rows_done = sum(counts.values()) - left - self.start.done  # by this run
-        if rows_done > 0 and left > 0:
-            words += f", about {_duration(left * elapsed / rows_done)} left"
+        left = self.counts()["left"]
+        if elapsed >= 1.0 and done > done_then and left > 0:
+            words += f", about {_duration(left * elapsed / (done - done_then))} left"
         return words
+
+    def _sample(self) -> tuple[float, int, int]:
+        """Now, requests sent and rows done; kept once a second for RECENT seconds."""
+        counts = self.counts()
+        now = (self.clock(), self._tally.sent, sum(counts.values()) - counts["left"])
+        if not self._recent or now[0] - self._recent[-1][0] >= 1.0:
+            self._recent.append(now)
+        while now[0] - self._recent[0][0] > RECENT:
+            self._recent.popleft()
+        return now
 
     def _next_words(self) -> str:
         if self._until is None:

@@ -313,11 +313,13 @@ class Session:
         runner = self._runner
         if runner is None:
             self._signalled = sig.name
-            self.log.warning("signal: stopping before any row is dialed", signal=sig.name)
+            self.log.warning("stopping before any row is dialed", signal=sig.name)
             return
         first = runner.stop_status is None
         self.log.warning(
-            "signal: finishing requests in flight, claiming no new rows" if first else "signal: stopping now",
+            "stopping: finishing the requests in flight, claiming no new rows (a second Ctrl-C stops at once)"
+            if first
+            else "stopping now: the requests in flight are left unknown",
             signal=sig.name,
         )
         runner.request_stop(exitcodes.STOPPED, f"{sig.name} received")

@@ -25,7 +25,7 @@ RUN_STARTED = {
 }
 RUN_ENDED = {
     "status": 4,
-    "meaning": "finished, but some rows are rejected, failed or unknown: see `dialer status`",
+    "meaning": "finished; some rows rejected, failed or unknown: see `dialer status`",
     "placed": 58,
     "rejected": 2,
     "suppressed": 3,

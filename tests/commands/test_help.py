@@ -59,6 +59,13 @@ def test_run_help_has_its_paragraphs_and_the_exit_statuses_as_a_table():
     assert len(ends) == 1  # the numbers right-aligned
 
 
+def test_the_exit_status_table_fits_an_80_column_terminal():
+    """click never folds a table: each line must fit as it is."""
+    text = CliRunner().invoke(main, ["run", "--help"], terminal_width=80).output
+    table = text[text.index("Exit statuses:") :].splitlines()
+    assert all(len(line) <= 80 for line in table), max(table, key=len)
+
+
 def test_validate_help_has_its_exit_statuses():
     text = help_of("validate")
     table = re.findall(r"^ +(\d+)  \S", text[text.index("Exit statuses:") :], re.M)
