@@ -127,8 +127,8 @@ def test_a_switch_that_cannot_be_reached_is_said_at_once_once_and_at_the_end(tmp
     screen = term.screen.text()
     assert_plain(screen)
     assert screen.count("Warning: Cannot connect to the switch") == 1
-    said = screen[screen.index("Warning: Cannot connect to the switch") :]
-    assert "127.0.0.1:9" in said.split("\n")[0] + said.split("\n")[1]  # the reason names the address
-    assert f"url    {url}" in said
+    warning = screen[screen.index("Warning: Cannot connect to the switch") :]
+    assert "127.0.0.1:9" in said(warning.split("\n          url")[0])  # the reason names the address
+    assert f"url    {url}" in warning
     assert "Error: No request reached the switch: every connection failed" in said(screen)
     assert summary_after(screen, "Run ended with exit status 4")["failed"] == 6
