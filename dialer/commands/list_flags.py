@@ -13,23 +13,42 @@ from typing import Any
 import click
 
 from dialer.calllist.persons import SETTINGS
+from dialer.commands.help_text import FILE, option
 
 _OPTIONS = (
-    click.option("--sheet", help="Spreadsheet sheet, by name or 0-based number (default: the first)."),
-    click.option("--encoding", help="Text encoding of a CSV list (default: detected)."),
-    click.option("--delimiter", help="CSV delimiter, e.g. ';' or 'tab' (default: detected)."),
-    click.option(
+    option(
+        "--sheet",
+        metavar="NAME|N",
+        show_default="campaign file, else the first",
+        help="The spreadsheet's sheet, by name or 0-based number.",
+    ),
+    option(
+        "--encoding",
+        metavar="ENCODING",
+        show_default="campaign file, else detected",
+        help="The text encoding of a CSV list, e.g. utf-8 or cp1252.",
+    ),
+    option(
+        "--delimiter",
+        metavar="CHAR",
+        show_default="campaign file, else detected",
+        help="The CSV delimiter, e.g. ';' or 'tab'.",
+    ),
+    option(
         "--do-not-call",
         "do_not_call",
+        metavar=FILE,
         multiple=True,
         type=click.Path(dir_okay=False, path_type=Path),
+        show_default="campaign file, else none",
         help="A file of numbers never to call (repeatable).",
     ),
-    click.option(
+    option(
         "--person",
         type=click.Choice(SETTINGS),
+        show_default="campaign file, else auto",
         help="Who a row calls, once per campaign: auto (the number stype says is outside the switch), "
-        "snumber, cnumber or pair (default: the campaign's, else auto).",
+        "snumber, cnumber or pair.",
     ),
 )
 
@@ -61,10 +80,16 @@ def list_overrides(
 def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """SOURCE and the flags that decide how its list and results file are read (status, report)."""
     command = list_options(command)
-    command = click.option(
-        "--results", type=click.Path(dir_okay=False, path_type=Path), help="Results file to read."
+    command = option(
+        "--results",
+        metavar=FILE,
+        type=click.Path(dir_okay=False, path_type=Path),
+        show_default="campaign file, else LIST.results.jsonl beside the list",
+        help="The results file to read.",
     )(command)
-    return click.argument("source", type=click.Path(dir_okay=False, path_type=Path))(command)
+    return click.argument("source", metavar="SOURCE", type=click.Path(dir_okay=False, path_type=Path))(
+        command
+    )
 
 
 def source_overrides(

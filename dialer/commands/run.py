@@ -16,8 +16,11 @@ import click
 
 from dialer.campaign.credentials import credentials
 from dialer.campaign.file import CampaignError, load_campaign
+from dialer.campaign.settings import DEFAULT_URL, Pacing, RetryPolicy
 from dialer.campaign.values import Bounds, duration
-from dialer.commands.console import console
+from dialer.commands import help_text as h
+from dialer.commands.console import FORMATS, console, human_console, is_terminal
+from dialer.commands.help_text import exit_statuses, option
 from dialer.commands.list_flags import list_options, list_overrides
 from dialer.core import exitcodes
 from dialer.core.secrets import Secrets
@@ -26,7 +29,6 @@ from dialer.run.session import RunOptions, Session
 from dialer.windows import WindowError, parse_window_flags
 
 MAX_DURATION = Bounds(0, 366 * 86_400, low_allowed=False, unit="seconds")
-EXIT_HELP = "\n".join(f"  {code}  {text}" for code, text in exitcodes.DESCRIPTIONS.items())
 
 
 def parse_duration(text: str) -> float:
@@ -48,59 +50,134 @@ def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -
     return until if until > local_now - timedelta(seconds=1) else local_now
 
 
-@click.command("run")
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option("--url", help="calls/make address, or the switch's base address.")
-@click.option("--results", type=click.Path(path_type=Path), help="Results file (JSON lines, the journal).")
-@click.option("--rate", type=float, help="Requests per period at most (0: no limit).")
-@click.option("--period", type=float, help="Pacing period in seconds (default 1).")
-@click.option(
+CAMPAIGN_ELSE = "campaign file, else {}"
+
+
+def _default(value: object) -> str:
+    return CAMPAIGN_ELSE.format(value)
+
+
+@click.command("run", epilog=exit_statuses())
+@click.argument("source", metavar="SOURCE", type=click.Path(path_type=Path))
+@option(
+    "--url",
+    metavar=h.URL,
+    show_default=_default(DEFAULT_URL),
+    help="The switch: its base address (https://pbx.example.com) or the full calls/make address.",
+)
+@option(
+    "--results",
+    metavar=h.FILE,
+    type=click.Path(dir_okay=False, path_type=Path),
+    show_default=_default("LIST.results.jsonl beside the list"),
+    help="The results file: every request and answer, one JSON line each; read to resume.",
+)
+@option(
+    "--rate",
+    metavar=h.N,
+    type=float,
+    show_default=_default("no limit"),
+    help="At most N requests reach the switch in any --period (0: no limit).",
+)
+@option(
+    "--period",
+    metavar=h.SECONDS,
+    type=float,
+    show_default=_default(f"{Pacing().period:g}"),
+    help="The pacing period, in seconds.",
+)
+@option(
     "--concurrency",
     metavar="auto|N",
-    help="Requests in flight at most; auto (default): enough for the rate with the longest wait and delay.",
+    show_default=_default("auto"),
+    help="Requests in flight at most; auto: enough for the rate with the longest wait and delay.",
 )
-@click.option("--wait", type=int, help="calls/make wait: seconds the switch waits to return the callid.")
-@click.option(
+@option(
+    "--wait",
+    metavar=h.SECONDS,
+    type=int,
+    show_default=_default("none sent"),
+    help="How long the switch holds each request to return the call's id (calls/make's wait).",
+)
+@option(
     "--stagger",
     type=click.Choice(["none", "delay"]),
-    help="delay: send up to a period early, each with the delay that places its call at its slot.",
+    show_default=_default("none"),
+    help="With delay: send up to a period early, each with the delay that places its call on time.",
 )
-@click.option("--attempts", type=int, help="Attempts per row when nothing was placed (503, 429...).")
+@option(
+    "--attempts",
+    metavar=h.N,
+    type=int,
+    show_default=_default(RetryPolicy().attempts),
+    help="Attempts per row when nothing was placed (503, 429, no connection).",
+)
 @list_options
-@click.option("--redial-unknown", is_flag=True, help="Also redial rows whose outcome is unknown (logged).")
-@click.option(
+@option(
+    "--redial-unknown",
+    is_flag=True,
+    help="Dial again the rows whose outcome is unknown (read the README's section first).",
+)
+@option(
     "--no-reconcile",
     is_flag=True,
     help="Do not ask the switch's call lists about rows whose outcome is unknown: they stay unknown.",
 )
-@click.option(
+@option(
     "--no-outcomes",
     is_flag=True,
-    help="Do not ask the switch what became of each call (answered, busy...); no [recycle] then.",
+    help="Do not ask the switch what became of each call (answered, busy ...); no [recycle] then.",
 )
-@click.option(
+@option(
     "--wait-for-recycle",
     is_flag=True,
-    help="With [recycle]: sleep until the next call to make again is due instead of exiting.",
+    help="With [recycle]: sleep until the next call to make again is due, instead of exiting.",
 )
-@click.option("--window", "window_hours", help="Calling hours, e.g. 09:00-17:00.")
-@click.option("--days", help="Calling days, e.g. mon-fri.")
-@click.option("--timezone", help="Time zone of the calling window, e.g. Europe/London.")
-@click.option("--wait-for-window", is_flag=True, help="Sleep until the window opens instead of exiting.")
-@click.option("--until", help="Claim no row after this time of day (HH:MM, window time zone).")
-@click.option("--max-duration", help="Claim no row after this long, e.g. 45m or 2h.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress or summary; warnings and errors only.")
+@option(
+    "--window",
+    "window_hours",
+    metavar=h.HOURS,
+    show_default=_default("any time"),
+    help="Calling hours, e.g. 09:00-17:00 or 09:00-12:00,13:00-20:00.",
+)
+@option("--days", metavar="DAYS", show_default=_default("every day"), help="Calling days, e.g. mon-fri.")
+@option(
+    "--timezone",
+    metavar="ZONE",
+    show_default="campaign file; needed with --window",
+    help="The time zone of the calling window, e.g. Europe/London.",
+)
+@option("--wait-for-window", is_flag=True, help="Sleep until the window opens, instead of exiting.")
+@option(
+    "--until",
+    metavar=h.TIME_OF_DAY,
+    show_default="no limit",
+    help="Claim no new row after this time of day (in the window's time zone).",
+)
+@option(
+    "--max-duration",
+    metavar=h.DURATION,
+    show_default="no limit",
+    help="Claim no new row after this long, e.g. 45m, 2h or 1h30m.",
+)
+@option(
+    "--log-format",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="How the console speaks: auto is sentences on a terminal, JSON lines elsewhere (cron).",
+)
+@option("--quiet", "-q", is_flag=True, help="No progress and no summary: warnings and errors only.")
 def run(source: Path, **flags: object) -> None:
-    """Dial every row of SOURCE (a campaign .toml, or a CSV/xlsx/ods list).
+    """Dial every row of SOURCE: a campaign file (.toml) or a call list (.csv, .xlsx, .xls, .ods).
 
-    Credentials come from ENSWITCH_USERNAME and ENSWITCH_PASSWORD (or what the campaign names).
-    Run the same command again after anything went wrong: it carries on where it stopped.
-
-    \b
-    Exit status:
+    Flags override the campaign file. The password comes from ENSWITCH_PASSWORD (or the variable
+    or file the campaign names), never from a flag. Run the same command again after anything went
+    wrong: it carries on where it stopped, and calls nobody twice.
     """
     secrets = Secrets()
-    log = console(quiet=bool(flags["quiet"]), secrets=secrets)
+    log_format = str(flags.pop("log_format"))
+    log = console(quiet=bool(flags["quiet"]), secrets=secrets, log_format=log_format)
     try:
         window = parse_window_flags(
             flags.pop("window_hours"), flags.pop("days"), flags.pop("timezone"), flags["wait_for_window"]
@@ -122,7 +199,7 @@ def run(source: Path, **flags: object) -> None:
             **options_flags,
             until=parse_until(until, campaign.window.get("timezone")) if until else None,
             max_duration=parse_duration(max_duration) if max_duration else None,
-            progress_bar=sys.stderr.isatty(),
+            progress_bar=human_console(sys.stderr, log_format) and is_terminal(sys.stderr),
         )
     except (CampaignError, WindowError, click.BadParameter) as exc:
         log.error("bad input", detail=str(exc.message if isinstance(exc, click.BadParameter) else exc))
@@ -133,6 +210,3 @@ def run(source: Path, **flags: object) -> None:
         log.error("bad input", detail=str(exc))
         sys.exit(exitcodes.BAD_INPUT)
     sys.exit(eventloop.run(Session(campaign, creds, options, log, secrets=secrets).run(), loop))
-
-
-run.help = (run.help or "") + "\n" + EXIT_HELP

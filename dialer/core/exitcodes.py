@@ -1,4 +1,5 @@
-"""Exit statuses of every dialer command; the README's table is written from this."""
+"""Exit statuses of every dialer command; `dialer run --help` and the README's table are written from
+this."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ RESULTS_UNWRITABLE = 8  # the results file could not be written or read: no furt
 TIME_LIMIT = 9  # --until or --max-duration reached; run again to carry on
 RECYCLE_LATER = 10  # nothing left but people to call again later ([recycle]); run again then
 
+# One line each, as an operator reads them in `dialer run --help`, the "run ended" line and the
+# README; at most 70 characters, so that the help's table (shown as it is, never folded) fits 80
+# columns.
 DESCRIPTIONS = {
-    OK: "finished, every row placed (duplicates and do-not-call rows suppressed)",
-    BAD_INPUT: "bad input: campaign, list, flags or credentials unusable; nothing dialed",
+    OK: "finished: every row placed (duplicates, do-not-call rows suppressed)",
+    BAD_INPUT: "bad input (campaign, list, flags or credentials); nothing dialed",
     ACCOUNT_REFUSED: "the switch refused the account (401/402); the run stopped at once",
-    NEEDS_ATTENTION: "finished, but rows were rejected, failed or unknown: see `dialer status`",
+    NEEDS_ATTENTION: "finished; some rows rejected, failed or unknown: see `dialer status`",
     ALREADY_RUNNING: "another run is working on this campaign; nothing dialed",
-    STOPPED: "stopped by a signal; resumable: run the same command again",
-    WINDOW_CLOSED: "calling window closed; resumable: run again when it opens",
+    STOPPED: "stopped (Ctrl-C, SIGTERM); run the same command again to carry on",
+    WINDOW_CLOSED: "window closed (or it closes before a row can be dialed); resumable",
     RESULTS_UNWRITABLE: "the results file could not be written or read; resumable once fixed",
     TIME_LIMIT: "--until or --max-duration reached; resumable",
-    RECYCLE_LATER: "nothing left but calls to make again later ([recycle]); run again after the time shown",
+    RECYCLE_LATER: "nothing left but calls to make later ([recycle]); run again then",
 }

@@ -33,11 +33,12 @@ from dialer.journal.results_file import Journal, JournalError
 from dialer.run.attempts import Attempt, Retries
 from dialer.run.call_outcomes import CallOutcomes
 from dialer.run.pacing import Pacer
-from dialer.run.progress import Progress, Tally
+from dialer.run.progress import ANSWERS, CHECKS, OUTCOMES, RATE, RECYCLE, RETRY, WINDOW, Progress, Tally
 from dialer.run.reconciler import Reconciler
 from dialer.run.recycling import RecycleQueue
 from dialer.run.results_watch import Change, watch
 from dialer.run.row_windows import RowWindows
+from dialer.run.switch_reach import SwitchReach
 from dialer.switch.call_lists import CallLists
 from dialer.switch.call_records import CallRecords
 from dialer.switch.login import Login
@@ -108,6 +109,7 @@ class Runner:
         self._judged: dict[tuple[int, bytes], tuple[SwitchReply, Verdict, dict]] = {}
         self.reconciler = self._reconciler(log)
         self.outcomes = self._outcomes(log)
+        self.reach = SwitchReach(campaign.url, log)
 
     def _outcomes(self, log: Any) -> CallOutcomes | None:
         if not self.campaign.outcomes.enabled or not hasattr(self.transport, "post_api"):
@@ -116,6 +118,7 @@ class Runner:
         return CallOutcomes(records, self.campaign.outcomes, self.journal, on_learned=self._learned, log=log)
 
     def _learned(self, row: int, person: str, outcome: Outcome) -> None:
+        self.tally.call_ended(outcome.call_status)
         if self.recycle is not None and self.recycle.learned(row, person, outcome):
             self._changed.set()
 
@@ -185,6 +188,8 @@ class Runner:
         if self.reconciler is not None:
             self.reconciler.start(earlier_unknown, controls)
         background = [asyncio.create_task(watch(self.campaign.results, self.journal, self._results_changed))]
+        if self.progress:
+            background.append(asyncio.create_task(self.progress.keep_fresh()))
         if self.outcomes is not None:
             self.outcomes.resume(outcomes_pending)
             background.append(asyncio.create_task(self.outcomes.run()))
@@ -195,6 +200,9 @@ class Runner:
                 task.cancel()
         if self.journal.broken is not None:  # a check's or an outcome's line could not be written
             self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(self.journal.broken))
+        self.reach.at_end()
+        if self.progress and self.outcomes is not None:
+            self.progress.say_calls(self.outcomes.learned)
         if self.progress:
             self.progress.update(self.tally, force=True)
         return self.stop_status
@@ -208,13 +216,19 @@ class Runner:
             except JournalError as exc:
                 self.request_stop(exitcodes.RESULTS_UNWRITABLE, str(exc))
             if self._in_flight and not self._hard_stop:
+                self._waiting(ANSWERS, count=lambda: len(self._in_flight))
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             if self.reconciler is not None and not self._hard_stop:
+                if self.reconciler.pending:
+                    self._waiting(CHECKS)
                 await self.reconciler.wait()
             if self.stop_status is not None:
                 return
             if self.outcomes is not None:
-                await self.outcomes.finish(self._wall_deadline(self.campaign.outcomes.wait))
+                deadline = self._wall_deadline(self.campaign.outcomes.wait)
+                if self.outcomes.pending:
+                    self._waiting(OUTCOMES, deadline - time.time(), self._outcomes_pending)
+                await self.outcomes.finish(deadline)
             if not self._recycle_due_before_stop():
                 self._stop_for_later()
                 return
@@ -251,6 +265,8 @@ class Runner:
                 if self.stop_status is not None:
                     self._withdraw(batch[index:])
                     return
+                if self.pacer and self.pacer.spacing >= 1.0:
+                    self._waiting(RATE, self.pacer.spacing)
                 delay = await self.pacer.slot() if self.pacer else 0
                 if self.stop_status is not None:
                     self._withdraw(batch[index:])
@@ -269,6 +285,7 @@ class Runner:
         while self._busy >= self._concurrency:
             if self.stop_status is not None:
                 return []
+            self._waiting(ANSWERS, count=lambda: len(self._in_flight))
             self._changed.clear()
             await self._changed.wait()  # set when a request finishes, or by a stop
         batch = await self._ready(min(self._batch_limit(), self._concurrency - self._busy))
@@ -293,6 +310,8 @@ class Runner:
                 return []
             batch = self._take(limit)
             if batch:
+                if self.progress:
+                    self.progress.dialing()
                 return batch
             wake_in = self._next_wake()
             if wake_in is None:
@@ -306,6 +325,7 @@ class Runner:
         if self.recycle is not None:
             for row in self.recycle.take_due():
                 self._queue.append(row)
+                self.tally.recycled += 1  # placed, and left again until this call ends
         for attempt in self.retries.take_due(limit):
             if attempt.number == 1 and self.windows is not None:
                 # This run's first attempt at a row an earlier run left unknown, which the switch's
@@ -317,6 +337,7 @@ class Runner:
             open_rows, rejected = self.windows.take_open(self._queue, limit - len(batch))
             for row, why in rejected:
                 self.journal.write(lines.row_rejected(self.rows.line_fields(row), why))
+                self.tally.add(o.REJECTED)
             batch += map(Attempt, open_rows)
         else:
             while self._queue and len(batch) < limit:
@@ -325,21 +346,38 @@ class Runner:
 
     def _next_wake(self) -> float | None:
         """Seconds until something may become ready; None when nothing ever will."""
-        candidates: list[float] = []
+        candidates: list[tuple[float, str]] = []  # (seconds, what the run waits for)
         retry_in = self.retries.seconds_until_next()
         if retry_in is not None:
-            candidates.append(retry_in)
+            candidates.append((retry_in, RETRY))
         if self.windows is not None and (self.windows.waiting or self._queue):
             wait = self.windows.seconds_until_next()
             if wait is None:
                 self.request_stop(exitcodes.WINDOW_CLOSED, self.windows.closed_reason)
                 return None
-            candidates.append(wait)
+            candidates.append((wait, WINDOW))
         if self._in_flight or (self.reconciler is not None and self.reconciler.pending):
-            candidates.append(60.0)  # woken by _changed when a request or a check finishes
+            # woken by _changed when a request or a check finishes
+            candidates.append((60.0, ANSWERS if self._in_flight else CHECKS))
         if self._recycle_due_before_stop() and self.recycle is not None:
-            candidates.append(max(0.0, (self.recycle.next_at() or 0.0) - time.time()))
-        return min(candidates, default=None)
+            candidates.append((max(0.0, (self.recycle.next_at() or 0.0) - time.time()), RECYCLE))
+        if not candidates:
+            return None
+        wait, what = min(candidates)
+        if what == ANSWERS:
+            self._waiting(ANSWERS, count=lambda: len(self._in_flight))
+        else:
+            self._waiting(what, None if what == CHECKS else wait)
+        return wait
+
+    def _waiting(
+        self, what: str, seconds: float | None = None, count: Callable[[], int] | None = None
+    ) -> None:
+        if self.progress:
+            self.progress.waiting(what, seconds, count)
+
+    def _outcomes_pending(self) -> int:
+        return self.outcomes.pending if self.outcomes is not None else 0
 
     # -- one attempt ------------------------------------------------------------------------------
 
@@ -375,11 +413,13 @@ class Runner:
         try:
             timeout = read_timeout(params, self.campaign.timeout_margin)
             raw = await self.transport.post_form(form, timeout, self._before_write)
+            self.reach.answered()
             reply, verdict, answered = self._judge(raw)
         except TransportFailure as failure:
             if self._held and failure.kind == NOT_CONNECTED:  # held back at the write: never sent
                 self._record(lines.withdrawn(fields, attempt.number, self.stop_reason))
                 return
+            self.reach.failed(failure)
             verdict = classify_failure(failure.kind, failure.error)
             answered = {"error": failure.detail} if failure.detail else {}
         if verdict.stop_run and verdict.code == "401" and await self.login.refused(form):

@@ -35,7 +35,7 @@ from dialer.planning.planner import Plan, plan
 from dialer.planning.times import unix_time
 from dialer.run import collector_policy
 from dialer.run.in_flight import InFlight, resolve_concurrency
-from dialer.run.progress import Progress
+from dialer.run.progress import Progress, starting_point
 from dialer.run.reconciler import CONTROL_HORIZON
 from dialer.run.recycling import RecycleQueue
 from dialer.run.results_watch import Change, describe, remember, save_removed
@@ -88,6 +88,7 @@ class Session:
         self.run_id = f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         self.secrets = secrets if secrets is not None else Secrets(credentials.password)
         self._runner: Runner | None = None
+        self._progress: Progress | None = None
         self._signalled: str | None = None  # a signal that came before there was a runner to tell
 
     async def run(self) -> int:
@@ -158,6 +159,7 @@ class Session:
                 counts = plan(loaded.call_list, replayed.replay).counts
             if status is None:
                 status, reason = finished_status(counts), "finished"
+            self._end_progress(counts)
             self._record_end(journal, status, reason, counts)
             journal.flush()
             remember(c.results, journal)
@@ -171,7 +173,15 @@ class Session:
             self.log.error("results file unreadable", detail=str(exc))
             return exitcodes.RESULTS_UNWRITABLE
         finally:
+            self._end_progress()
             journal.close()
+
+    def _end_progress(self, counts: dict[str, int] | None = None) -> None:
+        """The progress display closed, its last numbers the run ended line's (``counts``)."""
+        if self._progress is not None:
+            if counts is not None:
+                self._progress.finish(counts)
+            self._progress.close()
 
     async def _load(self) -> _Loaded:
         """The checked list (from its cache when it is this very list), the replayed results file (the
@@ -234,11 +244,18 @@ class Session:
                 "the switch offers no login token: every request carries the user name and password"
             )
         the_plan = loaded.plan
-        progress = Progress(
-            len(the_plan.to_dial) + len(loaded.to_check),
+        progress = self._progress = Progress(
+            starting_point(
+                the_plan.counts,
+                to_dial=len(the_plan.to_dial),
+                redial_unknown=len(the_plan.redial_unknown),
+                recycle_now=len(the_plan.recycle_now),
+                to_check=len(loaded.to_check),
+            ),
             bar=self.options.progress_bar,
             quiet=self.options.quiet,
             log=self.log,
+            rate_limit=f"{c.pacing.rate:g} per {c.pacing.period:g} s" if c.pacing.rate else None,
         )
         rows = ListRows(loaded.call_list)
         windows = None
@@ -268,11 +285,8 @@ class Session:
         )
         if self._signalled:
             runner.request_stop(exitcodes.STOPPED, f"{self._signalled} received")
-        try:
-            pending = _outcomes_pending(loaded.replayed.replay, the_plan)
-            status = await runner.run(loaded.to_check, loaded.controls, pending)
-        finally:
-            progress.close()
+        pending = _outcomes_pending(loaded.replayed.replay, the_plan)
+        status = await runner.run(loaded.to_check, loaded.controls, pending)
         if status is not None:
             self.log.warning("run stopped", status=status, reason=runner.stop_reason)
         return status, runner.stop_reason
@@ -299,11 +313,13 @@ class Session:
         runner = self._runner
         if runner is None:
             self._signalled = sig.name
-            self.log.warning("signal: stopping before any row is dialed", signal=sig.name)
+            self.log.warning("stopping before any row is dialed", signal=sig.name)
             return
         first = runner.stop_status is None
         self.log.warning(
-            "signal: finishing requests in flight, claiming no new rows" if first else "signal: stopping now",
+            "stopping: finishing the requests in flight, claiming no new rows (a second Ctrl-C stops at once)"
+            if first
+            else "stopping now: the requests in flight are left unknown",
             signal=sig.name,
         )
         runner.request_stop(exitcodes.STOPPED, f"{sig.name} received")

@@ -14,6 +14,7 @@ import pytest
 from dialer.core import exitcodes
 from dialer.journal.lines import Event
 from dialer.run.eventloop import ENV
+from dialer.run.progress import ORDER
 from tests.helpers.events import dial_line
 from tests.helpers.files import numbered_list, read_lines, write_csv
 from tests.helpers.processes import (
@@ -30,6 +31,7 @@ from tests.helpers.results_side import (
 from tests.helpers.switch_side import (
     assert_placed_at_most_once,
 )
+from tests.helpers.terminal import json_events
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -37,13 +39,35 @@ pytestmark = pytest.mark.timeout(120)
 # -- what the operator sees ------------------------------------------------------------------------
 
 
-def test_progress_is_plain_lines_when_not_a_terminal(tmp_path, simulator):
-    """Under cron (no terminal) progress is key=value lines, with no bar's carriage returns."""
+def test_the_console_is_one_json_object_a_line_when_not_a_terminal(tmp_path, simulator):
+    """Under cron (no terminal) every line of the console is a JSON object (time, level and event
+    first), with no bar's carriage returns; the last progress event has the run ended line's counts,
+    in the display's order, adding up."""
     sim = simulator()
     done = run_dialer("run", str(numbered_list(tmp_path / "l.csv", 5)), "--url", sim.url)
     assert done.returncode == exitcodes.OK
-    assert "event='progress'" in done.stderr and "placed=5" in done.stderr
     assert "\r" not in done.stderr
+    events = json_events(done.stderr)
+    assert all(list(e)[:3] == ["ts", "level", "event"] for e in events)
+    names = [e["event"] for e in events]
+    assert names.index("run started") < names.index("progress") < names.index("run ended")
+    progress = [e for e in events if e["event"] == "progress"][-1]
+    ended = events[names.index("run ended")]
+    as_ended = [ended[k] for k in ("placed", "failed", "rejected", "unknown", "not_dialed")]
+    assert [progress[k] for k in ORDER] == as_ended
+    assert progress["done"] + progress["left"] == progress["total"] == 5 and progress["placed"] == 5
+
+
+def test_log_format_human_speaks_sentences_without_a_terminal(tmp_path, simulator):
+    """--log-format human: sentences even into a file (a person reading a log), never JSON or
+    key=value."""
+    sim = simulator()
+    source = str(numbered_list(tmp_path / "l.csv", 5))
+    done = run_dialer("run", source, "--url", sim.url, "--log-format", "human")
+    assert done.returncode == exitcodes.OK
+    assert "Run started: campaign l, 5 rows in the list, 5 to dial now." in done.stderr
+    assert "Run ended with exit status 0: finished" in done.stderr
+    assert "{" not in done.stderr and "='" not in done.stderr and "event=" not in done.stderr
 
 
 def test_quiet_prints_only_warnings_and_errors(tmp_path, simulator):
@@ -94,7 +118,8 @@ def test_progress_bar_on_a_terminal(tmp_path, simulator):
     os.close(leader)
     assert proc.wait(timeout=30) == exitcodes.OK
     text = screen.decode(errors="replace")
-    assert "\r" in text and "20/20" in text and "placed=20" in text
+    assert "\r" in text and "20/20 rows" in text
+    assert "placed 20  failed 0  rejected 0  unknown 0  left 0" in text
 
 
 # -- exit statuses ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 from click.testing import CliRunner
 
@@ -114,7 +115,7 @@ def test_campaign_toml_with_columns_defaults_and_options(tmp_path):
     result = run(toml, "--delimiter", "|", "--encoding", "cp1252")
     assert result.exit_code == exitcodes.OK, result.output
     assert "to dial      1" in result.stdout
-    assert read_rejects(tmp_path / "people.rejects.csv") == []
+    assert not (tmp_path / "people.rejects.csv").exists()  # no row set aside: no rejects file
     result = run(toml, "--delimiter", "ab")
     assert result.exit_code == exitcodes.BAD_INPUT
     assert "delimiter must be one character" in result.stderr
@@ -146,3 +147,48 @@ def test_spreadsheet_sheet_option(tmp_path):
     result = run(path, "--sheet", "Other")
     assert result.exit_code == exitcodes.BAD_INPUT
     assert "no sheet named 'Other'" in result.stderr
+
+
+def test_rejected_rows_are_listed_with_their_row_column_and_reason(tmp_path):
+    """The README's promise: each rejected row on screen with its row number (as Excel shows it), its
+    column and why; duplicates and do-not-call rows are counted, not listed as rejected."""
+    path = tmp_path / "calls.csv"
+    path.write_text(LIST)
+    result = run(path)
+    out = result.stdout
+    listed = out[out.index("Rejected rows (2):") :].splitlines()[1:]
+    assert [line.split()[:2] for line in listed] == [["row", "column"], ["3", "snumber"], ["6", "answer1"]]
+    assert "snumber is in scientific notation" in listed[1] and "answer1 must be 0 or 1" in listed[2]
+
+
+def test_the_rejected_rows_on_screen_stop_at_a_limit_unless_all_are_asked_for(tmp_path):
+    """30 rejected rows: the first 20 by default, then how many more and where they are; --show-rejects
+    sets the limit; --all-rejects lists them all."""
+    path = tmp_path / "calls.csv"
+    path.write_text("snumber,cnumber\n2125550000,100\n" + "".join(f"abc{n},100\n" for n in range(30)))
+
+    def listed(*flags):
+        out = run(path, "--max-rejects", 100, *flags).stdout
+        return [line for line in out.splitlines() if re.match(r"^ +\d+  snumber  ", line)], out
+
+    rows, out = listed()
+    assert [int(line.split()[0]) for line in rows] == list(range(3, 23))
+    assert "... and 10 more: see the rejects file, or --all-rejects" in out
+    assert len(listed("--show-rejects", 5)[0]) == 5
+    rows, out = listed("--all-rejects")
+    assert len(rows) == 30 and "more:" not in out
+
+
+def test_a_clean_list_writes_no_rejects_file_and_removes_a_stale_one(tmp_path):
+    """No row set aside: no rejects file (an empty one said nothing), and the one an earlier check of
+    this list wrote is removed, since its rows are rejected no more."""
+    path = tmp_path / "calls.csv"
+    path.write_text("snumber,cnumber\n2125550000,100\nabc,100\n")
+    assert run(path, "--max-rejects", 1).exit_code == exitcodes.OK
+    assert (tmp_path / "calls.rejects.csv").exists()
+    path.write_text("snumber,cnumber\n2125550000,100\n2125550001,100\n")
+    result = run(path)
+    assert result.exit_code == exitcodes.OK
+    assert "rejects file: none written (no row rejected or suppressed)" in result.stdout
+    assert not (tmp_path / "calls.rejects.csv").exists()
+    assert "Rejected rows" not in result.stdout

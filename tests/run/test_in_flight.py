@@ -34,6 +34,7 @@ from dialer.switch.transport import RawReply
 from tests.helpers.files import numbered_list, read_lines, write_csv
 from tests.helpers.processes import run_dialer
 from tests.helpers.switch_side import placed_per_number
+from tests.helpers.terminal import json_events
 
 NOFILE = resource.RLIMIT_NOFILE
 
@@ -217,9 +218,9 @@ def test_a_cap_is_one_warning_saying_what_was_asked_what_is_used_and_why():
     table = pd.DataFrame({"snumber": ["2125550001"], "cnumber": ["100"], "wait": ["5"]})
     used = resolve_concurrency(Pacing(rate=50), table, console(out), open_files_limit=lambda: 300)
     assert used.used == 200
-    lines = out.getvalue().splitlines()
-    assert len(lines) == 1 and "level='warning'" in lines[0] and "open-file limit" in lines[0]
-    assert "asked='350 (auto)'" in lines[0] and "used=200" in lines[0] and "open_files_limit=300" in lines[0]
+    (line,) = json_events(out.getvalue())
+    assert line["level"] == "warning" and "open-file limit" in line["event"]
+    assert (line["asked"], line["used"], line["open_files_limit"]) == ("350 (auto)", 200, 300)
     quiet = io.StringIO()
     assert (
         resolve_concurrency(Pacing(rate=50), table, console(quiet), open_files_limit=lambda: 4096).used == 350
@@ -269,6 +270,6 @@ def test_an_auto_run_records_its_concurrency_and_completes(tmp_path, simulator):
     assert done.returncode == exitcodes.OK, done.stderr
     settings = run_started(tmp_path / "list.results.jsonl")["settings"]
     assert (settings["concurrency"], settings["concurrency_setting"]) == (60, "auto")
-    (started,) = [ln for ln in done.stderr.splitlines() if "event='run started'" in ln]
-    assert "concurrency='60 (auto)'" in started
+    (started,) = [line for line in json_events(done.stderr) if line["event"] == "run started"]
+    assert started["concurrency"] == "60 (auto)"
     assert len(sim.placed()) == 30 and set(placed_per_number(sim.placed()).values()) == {1}
