@@ -52,7 +52,7 @@ def parse_until(text: str, zone_name: str | None, now: datetime | None = None) -
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--url", help="calls/make address, or the switch's base address.")
 @click.option("--results", type=click.Path(path_type=Path), help="Results file (JSON lines, the journal).")
-@click.option("--rate", type=float, help="Requests per period at most (0: no limit).")
+@click.option("--rate", type=float, help="Requests per period at most (default: no limit).")
 @click.option("--period", type=float, help="Pacing period in seconds (default 1).")
 @click.option(
     "--concurrency",
