@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 MAKE_PATH = "/api/json/calls/make/"
 
@@ -35,9 +35,14 @@ class Bounds:
     unit: str = ""
 
     def describe(self) -> str:
-        low = f"{'at least' if self.low_allowed else 'above'} {self.low:,g}"
+        low = f"{'at least' if self.low_allowed else 'above'} {_shown(self.low)}"
         what = "a whole number" if self.whole else "a number"
-        return f"{what} {low} and at most {self.high:,g}{' ' + self.unit if self.unit else ''}"
+        return f"{what} {low} and at most {_shown(self.high)}{' ' + self.unit if self.unit else ''}"
+
+
+def _shown(x: float) -> str:
+    """2592000 as "2,592,000", 0.001 as "0.001" (never "2.592e+06")."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,g}"
 
 
 # The bounds of every number a campaign sets (README: "The campaign file").
@@ -57,9 +62,11 @@ RECYCLE_AFTER = Bounds(60, 30 * 86_400, unit="seconds")
 RECYCLE_ATTEMPTS = Bounds(1, 100, whole=True)
 
 
-def number(value: Any, where: str, bounds: Bounds) -> float:
-    """``value`` as a number within ``bounds``, or CampaignError naming ``where``."""
-    given = f"{where} {value}" if where.startswith("--") else f"{where} = {value!r}"
+def number(value: Any, where: str, bounds: Bounds, *, written: Any = None) -> float:
+    """``value`` as a number within ``bounds``, or CampaignError naming ``where`` (and the value as
+    ``written``, when it was written otherwise: "59s" for 59)."""
+    shown = value if written is None else written
+    given = f"{where} {shown}" if where.startswith("--") else f"{where} = {shown!r}"
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise CampaignError(f"{given} is not a number: give {bounds.describe()}")
     if isinstance(value, float) and not math.isfinite(value):
@@ -75,14 +82,14 @@ _DURATION = re.compile(r"\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(
 
 def duration(value: Any, where: str, bounds: Bounds) -> float:
     """Seconds, from a number or text such as "90", "90s", "30m", "2h" or "1h30m", within ``bounds``."""
-    if isinstance(value, str):
-        found = _DURATION.fullmatch(value)
-        if not found or not any(found.groups()):
-            given = f"{where} {value}" if where.startswith("--") else f"{where} = {value!r}"
-            raise CampaignError(f"{given} is not a duration such as 90s, 30m or 2h")
-        hours, minutes, seconds = (float(g) if g else 0.0 for g in found.groups())
-        value = hours * 3600 + minutes * 60 + seconds
-    return number(value, where, bounds)
+    if not isinstance(value, str):
+        return number(value, where, bounds)
+    found = _DURATION.fullmatch(value)
+    if not found or not any(found.groups()):
+        given = f"{where} {value}" if where.startswith("--") else f"{where} = {value!r}"
+        raise CampaignError(f"{given} is not a duration such as 90s, 30m or 2h")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in found.groups())
+    return number(hours * 3600 + minutes * 60 + seconds, where, bounds, written=value)
 
 
 # The labels of a host name; a space or the like in it is a typo.
@@ -100,16 +107,19 @@ def switch_url(value: Any, where: str) -> str:
     example = "give http:// or https:// and a host, e.g. https://pbx.example.com"
     # The login checks come first, and the address is only quoted once it holds none: a message
     # must not show a password the address carried.
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+    no_host_part = "//" not in text  # "user:password@host": read as a scheme and a path
+    if (
+        parts.username is not None
+        or parts.password is not None
+        or "@" in (text if no_host_part else parts.netloc)
+    ):
         raise CampaignError(
             f"{where} carries a user name or password: give the address alone; the login comes "
             "from ENSWITCH_USERNAME and ENSWITCH_PASSWORD (or what [auth] names)"
         )
-    fields = [
-        *parse_qsl(parts.query, keep_blank_values=True),
-        *parse_qsl(parts.fragment, keep_blank_values=True),
-    ]
-    if any(name.strip().lower().startswith("auth_") for name, _ in fields):
+    # Split on ';' as well as '&': Enswitch (a Perl CGI) reads both, and so may a proxy.
+    fields = [f.partition("=")[0] for part in (parts.query, parts.fragment) for f in re.split(r"[;&]", part)]
+    if any(unquote_plus(name).strip().lower().startswith("auth_") for name in fields):
         raise CampaignError(
             f"{where} carries an auth_ field: give the address alone; the login comes from the "
             "environment or a password file, never from the address"

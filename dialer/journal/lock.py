@@ -22,15 +22,18 @@ class ResultsLock:
         self.path = results
         self._fd: int | None = None
         self._made: tuple[int, int] | None = None  # the empty file made here, to remove if left empty
+        self._real = results  # the file the path names, links followed
 
     def acquire(self) -> tuple[int, int]:
-        """Lock the results file (made now, empty, if there is none); its (device, inode)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Lock the results file (made now, empty, if there is none); its (device, inode). A symlink
+        is followed, even to a file not made yet: the file it names is made and locked."""
+        real = Path(os.path.realpath(self.path))
+        real.parent.mkdir(parents=True, exist_ok=True)
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(real, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o644)
             made = True
         except FileExistsError:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = os.open(real, os.O_RDONLY)
             made = False
         st = os.fstat(fd)
         try:
@@ -45,6 +48,7 @@ class ResultsLock:
             ) from None
         self._fd = fd
         self._made = (st.st_dev, st.st_ino) if made else None
+        self._real = real
         return st.st_dev, st.st_ino
 
     def release(self) -> None:
@@ -54,9 +58,9 @@ class ResultsLock:
             return
         if self._made is not None:
             with contextlib.suppress(OSError):
-                st = os.stat(self.path)
+                st = os.stat(self._real)
                 if (st.st_dev, st.st_ino) == self._made and st.st_size == 0:
-                    self.path.unlink()
+                    self._real.unlink()
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None

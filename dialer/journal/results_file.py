@@ -110,7 +110,7 @@ class ScrubSecrets:
         self._secrets = secrets
 
     def __call__(self, _logger: Any, _method: str, rendered: bytes) -> bytes:
-        return self._secrets.scrub_bytes(rendered)
+        return self._secrets.scrub_json_lines(rendered)
 
 
 class Journal:
