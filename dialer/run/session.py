@@ -38,7 +38,7 @@ from dialer.run.in_flight import InFlight, resolve_concurrency
 from dialer.run.progress import Progress
 from dialer.run.reconciler import CONTROL_HORIZON
 from dialer.run.recycling import RecycleQueue
-from dialer.run.results_watch import Change, describe, remember, remember_cut_short, save_removed
+from dialer.run.results_watch import Change, describe, look, remember, remember_cut_short, save_removed
 from dialer.run.row_windows import RowWindows
 from dialer.run.runner import RunLimits, Runner
 from dialer.switch.login import Login, LoginRefused
@@ -163,8 +163,12 @@ class Session:
                 return exitcodes.BAD_INPUT
             with collector_policy.dialing():
                 status, reason = await self._dial(journal, loaded, window)
-            if self._runner is not None and self._runner.results_change is not None:
-                return self._results_lost(journal, self._runner.results_change)
+            change = self._runner.results_change if self._runner is not None else None
+            # One more look: a change after the watch's last one must not end in a checkpoint of
+            # whatever file is at the path now.
+            change = change or look(c.results, journal)
+            if change is not None:
+                return self._results_lost(journal, change)
             journal.flush()  # this pass's lines, before the file is read back
             with collector_policy.bulk_work():
                 # Only this run's lines are read back, folded on top of the replay it started from.
