@@ -163,10 +163,7 @@ class Session:
                 return exitcodes.BAD_INPUT
             with collector_policy.dialing():
                 status, reason = await self._dial(journal, loaded, window)
-            change = self._runner.results_change if self._runner is not None else None
-            # One more look: a change after the watch's last one must not end in a checkpoint of
-            # whatever file is at the path now.
-            change = change or look(c.results, journal)
+            change = self._results_change(journal)
             if change is not None:
                 return self._results_lost(journal, change)
             journal.flush()  # this pass's lines, before the file is read back
@@ -424,6 +421,15 @@ class Session:
     def _record_end(self, journal: Journal, status: int, reason: str, counts: dict[str, int]) -> None:
         journal.write(lines.run_ended(status, reason, counts))
         self.log.info("run ended", status=status, meaning=exitcodes.DESCRIPTIONS[status], **counts)
+
+    def _results_change(self, journal: Journal) -> Change | None:
+        """What the watch saw happen to the results file during the dialing; else one more look, so
+        that a change after its last look does not end in a checkpoint of whatever file is there."""
+        change = self._runner.results_change if self._runner is not None else None
+        if change is None:
+            with contextlib.suppress(OSError):
+                change = look(self.campaign.results, journal)
+        return change
 
     def _results_lost(self, journal: Journal, change: Change) -> int:
         """The run ends on a results file that is not at its path any more, or not whole: what is
