@@ -19,6 +19,8 @@ import pandas as pd
 AUTO = "auto"
 SETTINGS = (AUTO, "snumber", "cnumber", "pair")
 PAIR_SEPARATOR = "|"
+MANY_ROWS = 10  # rows of one person that no list of people holds (and 5% of the list)
+MOST_AT_LEAST = 3  # in a small list, most of its rows on one person, each with another number
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,18 @@ def crowding(
     persons: pd.Series, others: pd.Series, phone: np.ndarray | bool, setting: str
 ) -> Crowding | None:
     """The person on most rows with different other numbers, when that is more rows than a list of
-    people would ever share one number (more than 10, and more than 5% of the list): an agent's
-    line taken for the person."""
+    people would ever share one number: more than 10 and more than 5% of the list, or, in a small
+    list, most of it with as many other numbers (at least 3). An agent's line taken for the person:
+    all but one of its rows would be suppressed."""
     valid = len(persons)
     if setting == "pair" or not valid:
         return None
     frame = pd.DataFrame({"person": persons.to_numpy(), "other": others.to_numpy()})
     grouped = frame.groupby("person", sort=False)["other"]
     rows, distinct = grouped.size(), grouped.nunique()
-    crowded = rows[(distinct > 1) & (rows > max(10, valid // 20))]
+    many = rows > max(MANY_ROWS, valid // 20)
+    most = (distinct >= MOST_AT_LEAST) & (distinct * 2 > valid)
+    crowded = rows[(distinct > 1) & (many | most)]
     if crowded.empty:
         return None
     person = str(crowded.idxmax())

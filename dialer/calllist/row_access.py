@@ -7,8 +7,11 @@ and a row's position is remembered while it is being dialed.
 from __future__ import annotations
 
 from dialer.calllist.model import CallList
+from dialer.core.request import request_params
 
 POSITIONS_KEPT = 65536  # more than the rows in flight at once, so a row's later lookups are hits
+TIMING = ("delay", "wait")  # what a request asks the switch to wait for
+_NOTHING: dict[str, str] = {}
 
 
 class ListRows:
@@ -25,6 +28,7 @@ class ListRows:
         if persons is None or len(persons) != len(table):
             raise ValueError("a checked list without its persons")
         self._person = persons.to_numpy(dtype=object)
+        self._timing = [(name, values) for name, values in self._params if name in TIMING]
         self._positions: dict[int, int] = {}  # rows looked up lately; bounded by POSITIONS_KEPT
 
     def _pos(self, row: int) -> int:
@@ -39,6 +43,15 @@ class ListRows:
         """The calls/make parameters the list sets for a row (unset ones left out)."""
         i = self._pos(row)
         return {name: values[i] for name, values in self._params if values[i] != ""}
+
+    def timing(self, row: int) -> dict[str, str]:
+        """The ``delay`` and ``wait`` a row's request carries (wait raised by the delay, as sent), before
+        any staggered delay; empty for a list that sets neither."""
+        if not self._timing:
+            return _NOTHING
+        i = self._pos(row)
+        set_ = {name: values[i] for name, values in self._timing if values[i] != ""}
+        return request_params(set_, 0) if set_ else _NOTHING
 
     def person(self, row: int) -> str:
         return self._person[self._pos(row)]

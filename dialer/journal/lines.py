@@ -16,6 +16,7 @@ process died. The list's verdicts on rows it did not send are kept by row, apart
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from sys import intern
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ from dialer.journal.records import OLDER_ROW, PersonRecord, key_of, list_row_key
 from dialer.journal.store import RecordStore
 
 Line = tuple[str, dict[str, Any]]  # (event, fields): what the journal writes as one line
+_NO_TIMING: Mapping[str, str] = {}
 
 
 class Replay(Protocol):
@@ -142,9 +144,21 @@ def recycled(row_fields: dict, reason: str) -> Line:
     return Event.RECYCLED, {**row_fields, "reason": reason}
 
 
-def dial(row_fields: dict, attempt: int) -> Line:
-    """Intent: the request for this attempt is about to leave. Made durable before it does."""
-    return Event.DIAL, {**row_fields, "attempt": attempt, "outcome": o.SENDING, "code": None, "callid": None}
+def dial(
+    row_fields: dict, attempt: int, timing: Mapping[str, str] = _NO_TIMING, stagger: float = 0.0
+) -> Line:
+    """Intent: the request for this attempt is about to leave. Made durable before it does.
+
+    ``timing``: the ``delay`` and ``wait`` the row sends (``ListRows.timing``), and ``stagger``: the
+    most delay the pacer may add at the request's slot (one period, when staggering by delay). They
+    say how long any call this request starts may take to show in the switch's lists, for a later run
+    that finds it unknown (a crash) and whose list may send other values by then."""
+    fields = {**row_fields, "attempt": attempt, "outcome": o.SENDING, "code": None, "callid": None}
+    if timing:
+        fields.update(timing)
+    if stagger:
+        fields["stagger"] = stagger
+    return Event.DIAL, fields
 
 
 def _fold_dial(replay: Replay, line: dict) -> None:
@@ -153,8 +167,13 @@ def _fold_dial(replay: Replay, line: dict) -> None:
     if rec is None:
         return
     attempt = int(line.get("attempt") or 0)
-    rec._before_intent = [rec.state, rec.run, rec.dialed_ts, rec.dial_attempt]
+    rec._before_intent = [rec.state, rec.run, rec.dialed_ts, rec.dial_attempt, rec.sent_delay, rec.sent_wait]
     rec.run, rec.dialed_ts, rec.dial_attempt = line.get("run"), line.get("ts"), attempt
+    # What the request will carry, a staggered delay at most one period (wait is raised by it too).
+    stagger = _seconds(line.get("stagger"))
+    rec.sent_delay = _seconds(line.get("delay")) + stagger
+    wait = _seconds(line.get("wait"))
+    rec.sent_wait = wait + stagger if wait else 0
     if rec.dialed_ts and (replay.last_dialed is None or rec.dialed_ts > replay.last_dialed):
         replay.last_dialed = rec.dialed_ts
     rec.state = o.UNKNOWN
@@ -217,8 +236,10 @@ def _fold_result(replay: Replay, line: dict) -> None:
     rec._before_intent = None  # answered: the intent stands
     outcome = line.get("outcome")
     rec.state = o.FAILED if outcome == o.RETRY else _shared(outcome)
-    if outcome == o.PLACED and line.get("code") != INTERRUPTED:
-        _placed(rec)
+    if line.get("code") != INTERRUPTED:  # a later run's word on an intent says nothing of what it sent
+        rec.sent_delay, rec.sent_wait = _seconds(line.get("delay")), _seconds(line.get("wait"))
+        if outcome == o.PLACED:
+            _placed(rec)
     rec.code = _shared(_str_or_none(line.get("code")))
     callid = line.get("callid")
     rec.callid = callid if callid is None or type(callid) is str else str(callid)
@@ -244,7 +265,9 @@ def _fold_withdrawn(replay: Replay, line: dict) -> None:
         return
     rec.in_flight = False
     if rec._before_intent:  # the intent's request never left: as things were before it
-        rec.state, rec.run, rec.dialed_ts, rec.dial_attempt = rec._before_intent
+        rec.state, rec.run, rec.dialed_ts, rec.dial_attempt, rec.sent_delay, rec.sent_wait = (
+            rec._before_intent
+        )
     if rec.state == o.NOT_DIALED and rec.attempts <= 1:
         rec.sent = False
 
@@ -390,6 +413,14 @@ def _stamp(rec: PersonRecord, line: dict) -> None:
         rec.first_ts = ts
     if ts:
         rec.last_ts = ts
+
+
+def _seconds(value: object) -> int:
+    """A line's delay, wait or stagger as whole seconds (rounded up); 0 when absent or unreadable."""
+    try:
+        return max(0, math.ceil(float(value or 0)))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _str_or_none(value: object) -> str | None:

@@ -59,9 +59,15 @@ class PersonRecord:
     run: str | None = None  # the run of the latest dial
     dialed_ts: str | None = None  # when the latest dial's intent was written: its request left after
     dial_attempt: int = 0  # the latest dial's attempt number (in its run)
+    # The delay and wait (seconds) the latest dial's request carried, as its answer or, failing that,
+    # its intent recorded them: how long after it left its call may still start and show in the
+    # switch's lists, whatever the list sends by the time it is asked about.
+    sent_delay: int = 0
+    sent_wait: int = 0
     calls: int = 0  # calls placed to the person (requests the switch accepted)
     placed_at: str = ""  # the dial times of those calls, space-separated
     call_status: str | None = None  # what became of the latest placed call (None: not learned yet)
     talk_s: float | None = None
-    # state, run, dialed_ts and dial_attempt before the latest intent (restored if it is withdrawn)
+    # state, run, dialed_ts, dial_attempt, sent_delay and sent_wait before the latest intent (restored
+    # if it is withdrawn)
     _before_intent: list | None = field(default=None, repr=False)

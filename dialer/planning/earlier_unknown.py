@@ -11,6 +11,7 @@ lists; at the start of a run none is placed yet, so calls earlier runs placed se
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -21,6 +22,13 @@ from dialer.journal.records import PersonRecord
 from dialer.journal.replay import Replay
 from dialer.planning.planner import Plan
 from dialer.planning.times import unix_time
+
+
+def _whole(value: str | None) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
 
 
 def unknown_to_check(the_plan: Plan, replay: Replay) -> list[tuple[int, PersonRecord]]:
@@ -40,16 +48,25 @@ def unknown_to_check(the_plan: Plan, replay: Replay) -> list[tuple[int, PersonRe
     return out
 
 
-def seconds_until_settled(
-    rec: PersonRecord, params: Mapping[str, str], settle: float, stagger_period: float, now: float
-) -> float:
+def carried(rec: PersonRecord, params: Mapping[str, str], stagger_period: float) -> dict[str, str]:
+    """The ``delay`` and ``wait`` the record's last request may have carried: what the results file
+    recorded of it, or what the row sends now (``params``), plus one ``stagger_period`` of delay (the
+    campaign's period when staggering by delay), whichever is longer. A list or campaign edited since
+    may send less than that request did, and a check made too soon finds its call not yet started."""
+    stagger = math.ceil(stagger_period)
+    delay = _whole(params.get("delay")) + stagger
+    wait = _whole(params.get("wait"))
+    wait = wait + stagger if wait and stagger else wait
+    return {"delay": str(max(delay, rec.sent_delay)), "wait": str(max(wait, rec.sent_wait))}
+
+
+def seconds_until_settled(rec: PersonRecord, carried: Mapping[str, str], settle: float, now: float) -> float:
     """How long from ``now`` (Unix time) until any call the record's last attempt started shows in the
-    lists, 0 when that moment has passed: its last line's time plus the delay and wait the row sends
-    (as within a run) plus ``settle``, plus ``stagger_period`` (the campaign's period when staggering
-    by delay: such a request carried an extra delay of up to one period, written in no line the
-    earlier run may have left). A record without a readable time is counted from now."""
+    lists, 0 when that moment has passed: its last line's time plus the delay and wait its request
+    ``carried`` (as within a run) plus ``settle``. A record without a readable time is counted from
+    now."""
     last_line = unix_time(rec.last_ts, now)
-    return max(0.0, last_line + settle_seconds(params, settle) + stagger_period - now)
+    return max(0.0, last_line + settle_seconds(carried, settle) - now)
 
 
 def cdr_window_opens(rec: PersonRecord) -> float:

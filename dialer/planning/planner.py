@@ -27,7 +27,7 @@ import pandas as pd
 from dialer.calllist.model import CallList, RowProblem
 from dialer.campaign.settings import Recycle
 from dialer.core import outcomes as o
-from dialer.journal.records import PersonRecord, list_row_key, older_row_key
+from dialer.journal.records import PersonRecord, is_person, list_row_key, older_row_key
 from dialer.journal.replay import Replay
 from dialer.planning.recycle import next_call_at, why
 from dialer.planning.times import unix_time
@@ -86,6 +86,13 @@ class _Verdicts:
 
     def where(self, states: tuple) -> np.ndarray:
         return self.present & _isin(self.state, states)
+
+    def numbers_of(self, row: int | None) -> tuple[str, str] | None:
+        """The numbers a row of the table sends (None for a row not in it)."""
+        at = int(np.searchsorted(self.rows, row)) if row is not None else len(self.rows)
+        if at < len(self.rows) and self.rows[at] == row:
+            return self.snumbers[at], self.cnumbers[at]
+        return None
 
 
 def _verdicts(call_list: CallList, replay: Replay) -> _Verdicts:
@@ -174,7 +181,7 @@ def plan(
         problem = _already_called(v, i, replay.records.record_of(v.keys[i]))
         _note(out, problem, replay)
     for problem in call_list.problems:
-        state = _problem_row_state(problem, replay)
+        state = _problem_row_state(problem, replay, v)
         if state.problem is not None:
             _note(out, state.problem, replay)
         out.counts[state.state] += 1
@@ -225,8 +232,25 @@ def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowStat
         _table_row_state(v, i, replay.records.record_of(v.keys[i]) if v.present[i] else None)
         for i in range(len(v.rows))
     ]
-    states += [_problem_row_state(problem, replay) for problem in call_list.problems]
+    states += [_problem_row_state(problem, replay, v) for problem in call_list.problems]
     yield from sorted(states, key=lambda st: st.row)
+
+
+def not_in_list(call_list: CallList, replay: Replay) -> list[PersonRecord]:
+    """What earlier runs did for people the list no longer holds: the record of every person a request
+    was sent for (placed, unknown, failed, rejected by the switch) that no row of the list holds now,
+    to dial or set aside (a duplicate, a do-not-call number, a person already called under other
+    numbers), in the order the results file first named them. A row an older dialer recorded without
+    its person is in the list while a row holds the same numbers."""
+    persons = set(call_list.persons.tolist()) if call_list.persons is not None else set()
+    persons.update(problem.person for problem in call_list.problems if problem.person)
+    table = call_list.table
+    pairs = set()
+    if replay.older_rows and len(table):
+        numbers = zip(table["snumber"].tolist(), table["cnumber"].tolist(), strict=True)
+        pairs = {older_row_key(s, c) for s, c in numbers}
+    gone = [key for key in replay.records.select(sent=True) if is_person(key) and key not in persons]
+    return replay.records.records_of(key for key in gone if key not in pairs)
 
 
 def _table_row_state(v: _Verdicts, i: int, rec: PersonRecord | None) -> ListRowState:
@@ -261,12 +285,22 @@ def _already_called(v: _Verdicts, i: int, rec: PersonRecord | None) -> RowProble
     )
 
 
-def _problem_row_state(problem: RowProblem, replay: Replay) -> ListRowState:
-    """A row the list sets aside; one whose person was dialed with these very numbers before the list
-    set it aside (put on do-not-call since) shows what happened then."""
-    if problem.code != "duplicate" and problem.person:
+def _problem_row_state(problem: RowProblem, replay: Replay, table: _Verdicts) -> ListRowState:
+    """A row the list sets aside; one whose person was called (or may have been) with these very
+    numbers before the list set it aside shows that call: a number put on do-not-call since, or a
+    copy of a person whose first row now holds other numbers than the call was made with (the call
+    is this row's, and only this row's). A call that cannot exist (failed, refused) is not shown:
+    the row is what the list says."""
+    if problem.person:
         rec = replay.records.record_of(problem.person)
-        if rec is not None and rec.sent and (rec.snumber, rec.cnumber) == (problem.snumber, problem.cnumber):
+        numbers = (problem.snumber, problem.cnumber)
+        if (
+            rec is not None
+            and rec.sent
+            and rec.state in _MAY_EXIST
+            and (rec.snumber, rec.cnumber) == numbers
+            and (problem.code != "duplicate" or table.numbers_of(problem.duplicate_of) != numbers)
+        ):
             return ListRowState(problem.row, problem.snumber, problem.cnumber, rec.state, rec, None)
     return ListRowState(problem.row, problem.snumber, problem.cnumber, problem.outcome, None, problem)
 

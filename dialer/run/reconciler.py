@@ -37,7 +37,7 @@ from dialer.journal import lines
 from dialer.journal.lines import record_fields
 from dialer.journal.records import PersonRecord
 from dialer.journal.results_file import Journal, JournalError
-from dialer.planning.earlier_unknown import cdr_window_opens, dialed_at, seconds_until_settled
+from dialer.planning.earlier_unknown import carried, cdr_window_opens, dialed_at, seconds_until_settled
 from dialer.run.attempts import Attempt, Retries
 from dialer.run.progress import Progress, Tally
 from dialer.switch.call_lists import CallLists
@@ -132,12 +132,13 @@ class Reconciler:
         c = self._campaign
         stagger_period = c.pacing.period if c.pacing.stagger == "delay" else 0.0
         for row, rec in earlier_unknown:
-            params = request_params(self._rows.params(row), 0)  # the delay and wait the row sends
+            # The delay and wait that request carried, or the row sends now, whichever is longer.
+            params = carried(rec, request_params(self._rows.params(row), 0), stagger_period)
             # The record's last line may be its intent (a crash): the request may have reached the
             # switch as late as the moment that run would have given up on it, wait + timeout_margin
             # later.
             settle = c.reconcile.settle + read_timeout(params, c.timeout_margin)
-            wait = seconds_until_settled(rec, params, settle, stagger_period, wall)
+            wait = seconds_until_settled(rec, params, settle, wall)
             # Attempts are counted per run (a row a later run dials starts at attempt 1, and the
             # replay keeps the highest number seen): the earlier run's unknown attempt is this run's
             # attempt 0, so that "absent" gives the row a first attempt here, with all of --attempts

@@ -90,6 +90,7 @@ class Runner:
         self.clock = clock
         p = campaign.pacing
         self.pacer = Pacer(p.rate, p.period, stagger=p.stagger == "delay") if p.rate else None
+        self._stagger = p.period if self.pacer is not None and p.stagger == "delay" else 0.0  # most added
         # The pacer's second guard, run by the transport just before each request is written.
         self._before_write = self._admit if self.pacer else None
         self._held = False  # no request may leave any more: the results file cannot be trusted
@@ -350,7 +351,7 @@ class Runner:
         reason = self.recycle.reasons.pop(attempt.row, None) if self.recycle is not None else None
         if reason is not None and attempt.number == 1:
             self.journal.write(lines.recycled(fields, reason))
-        self.journal.write(lines.dial(fields, attempt.number))
+        self.journal.write(lines.dial(fields, attempt.number, self.rows.timing(attempt.row), self._stagger))
         return fields
 
     def _withdraw(self, batch: list[Attempt]) -> None:

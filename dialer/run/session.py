@@ -393,6 +393,7 @@ class Session:
                     "concurrency": c.pacing.concurrency,
                     "concurrency_setting": in_flight.setting,  # "auto", or the number the campaign set
                     "person": c.list.person,
+                    "default_region": c.list.default_region.upper(),
                     "stagger": c.pacing.stagger,
                     "attempts": c.retry.attempts,
                     "reconcile": {"enabled": c.reconcile.enabled, "settle": c.reconcile.settle},
@@ -464,15 +465,24 @@ def _first_problems(problems: list[RowProblem], shown: int = 3) -> dict[str, str
 
 def _check_person_setting(replay: Replay, c: Campaign) -> None:
     """Who the person is cannot change within a campaign: the records are kept by the person an
-    earlier run chose, and another choice would not find them (and call people again)."""
+    earlier run chose, and by numbers read in its default region (a national number read in another
+    region is another number); another choice would not find them, and call people again."""
     for started in reversed(replay.runs):
-        earlier = (started.get("settings") or {}).get("person")
+        settings = started.get("settings") or {}
+        earlier = settings.get("person")
         if earlier is not None:
             if earlier != c.list.person:
                 raise ListError(
                     f"{c.source}: person = {c.list.person!r}, but earlier runs of this campaign kept its "
                     f"records by person = {earlier!r}: set it back, or start another campaign (another "
                     "results file) to count people another way"
+                )
+            region = settings.get("default_region")
+            if region is not None and region != c.list.default_region.upper():
+                raise ListError(
+                    f"{c.source}: default_region = {c.list.default_region!r}, but earlier runs of this "
+                    f"campaign read its numbers in {region!r}, and know people by the numbers read so: "
+                    "set it back, or start another campaign (another results file) to read them otherwise"
                 )
             return
 

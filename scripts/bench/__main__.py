@@ -9,7 +9,7 @@ Run from the repository root. Every measure drives a real `dialer` subprocess (d
 an operator runs it) against a switch in its own process, and counts at the switch. The machine is
 shared and noisy, so each figure that has one is quoted against a baseline measured in the same run.
 Each section is a module of this package, whose docstring says what it measures and how: throughput,
-pacing, independent (nginx), cpu, resume, status.
+pacing, independent (nginx), cpu, outcomes, resume, status.
 
 --keep DIR keeps the inputs, logs and results files there (a second run reuses the generated
 campaign of the resume and status sections); --rows N sets that campaign's size (default
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scripts.bench import cpu, independent, pacing, resume, status, throughput
+from scripts.bench import cpu, independent, outcomes, pacing, resume, status, throughput
 from scripts.bench.common import THIS, Bench, imported_dialer, other_checkout, table
 
 SECTIONS: dict[str, Callable[[Bench], None]] = {
@@ -37,6 +37,7 @@ SECTIONS: dict[str, Callable[[Bench], None]] = {
     "pacing": pacing.run,
     "independent": independent.run,
     "cpu": cpu.run,
+    "outcomes": outcomes.run,
     "resume": resume.run,
     "status": status.run,
 }

@@ -193,14 +193,8 @@ def _placed_lines(row: int, snumber: str, cnumber: str) -> tuple[bytes, bytes]:
         "callid": None,
     }
     result = {
-        "ts": ts,
+        **dial,
         "event": "result",
-        "run": RUN_ID,
-        "row": row,
-        "snumber": snumber,
-        "cnumber": cnumber,
-        "person": f"+1{snumber}",
-        "attempt": 1,
         "outcome": "placed",
         "code": "200",
         "callid": f"1793523600.{row}",

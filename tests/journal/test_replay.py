@@ -58,6 +58,26 @@ def test_withdrawn_intent_restores_the_previous_state():
     assert r.records.record_of("100").state == o.NOT_DIALED and not r.records.record_of("100").sent
 
 
+def test_the_delay_and_wait_a_request_carried_are_kept_from_its_intent_and_its_answer():
+    """An intent says what its request will carry (the row's delay and wait, a staggered delay at most
+    one period more); its answer says exactly what it carried; a later run's word on an intent left
+    without an answer changes neither, and a withdrawn intent gives back what was known before it."""
+    intent = {**dial(2), "delay": "6", "wait": "11", "stagger": 2.0}
+    r = replay_lines(lines(intent))
+    assert (r.records.record_of("100").sent_delay, r.records.record_of("100").sent_wait) == (8, 13)
+    answered = {**result(2, "unknown", code="timeout"), "delay": "7", "wait": "12"}
+    r = replay_lines(lines(intent, answered))
+    assert (r.records.record_of("100").sent_delay, r.records.record_of("100").sent_wait) == (7, 12)
+    later = {**result(2, "unknown", code="interrupted"), "run": "r2"}
+    r = replay_lines(lines(intent, later))
+    assert (r.records.record_of("100").sent_delay, r.records.record_of("100").sent_wait) == (8, 13)
+    withdrawn = {"event": "withdrawn", "row": 2, "snumber": "100", "cnumber": "200", "person": "100"}
+    r = replay_lines(lines(intent, answered, dial(2, attempt=1, run="r3"), withdrawn))
+    assert (r.records.record_of("100").state, r.records.record_of("100").sent_delay) == (o.UNKNOWN, 7)
+    plain = replay_lines(lines(dial(2), {**result(2, "placed"), "wait": "x"}))
+    assert (plain.records.record_of("100").sent_delay, plain.records.record_of("100").sent_wait) == (0, 0)
+
+
 def test_torn_last_line_is_tolerated():
     """A crash mid-write leaves a partial last line: ignored and flagged."""
     data = lines(dial(2), result(2, "placed")) + [b'{"event":"dial","row":3,"sn']

@@ -14,6 +14,7 @@ from dialer.core.lookup import UNASKED
 from dialer.journal.lines import Event
 from dialer.journal.replay import PersonRecord, replay_lines
 from dialer.planning.earlier_unknown import (
+    carried,
     cdr_window_opens,
     controls_before,
     seconds_until_settled,
@@ -88,20 +89,37 @@ NOW = unix_time("2026-11-26T09:00:00Z", 0.0)
 def test_due_is_last_line_plus_delay_wait_and_settle():
     """Counted from the row's last line: delay + wait (as the row sends them now) + settle."""
     rec = record(first_ts="2026-11-26T08:59:00Z", last_ts="2026-11-26T08:59:58Z")
-    assert seconds_until_settled(rec, {"delay": "5", "wait": "8"}, 2.5, 0.0, NOW) == pytest.approx(13.5)
-    assert seconds_until_settled(rec, {}, 1.0, 0.0, NOW) == 0.0  # settled already: ask at once
-    assert seconds_until_settled(rec, {"wait": "1"}, 10.0, 0.0, NOW + 3600) == 0.0
+    now = carried(rec, {"delay": "5", "wait": "8"}, 0.0)
+    assert seconds_until_settled(rec, now, 2.5, NOW) == pytest.approx(13.5)
+    assert seconds_until_settled(rec, carried(rec, {}, 0.0), 1.0, NOW) == 0.0  # settled already: at once
+    assert seconds_until_settled(rec, carried(rec, {"wait": "1"}, 0.0), 10.0, NOW + 3600) == 0.0
 
 
 def test_due_adds_one_period_when_staggered():
-    """A staggered request carried up to one period of delay that no line it left records."""
+    """A staggered request carried up to one period of delay that no line it left records (and its
+    wait was raised by as much)."""
     rec = record(last_ts="2026-11-26T09:00:00Z")
-    assert seconds_until_settled(rec, {"wait": "2"}, 1.0, 60.0, NOW) == pytest.approx(63.0)
+    assert carried(rec, {"wait": "2"}, 60.0) == {"delay": "60", "wait": "62"}
+    assert seconds_until_settled(rec, carried(rec, {"wait": "2"}, 60.0), 1.0, NOW) == pytest.approx(123.0)
+    assert carried(rec, {}, 0.5) == {"delay": "1", "wait": "0"}
+
+
+def test_due_waits_for_the_delay_the_request_carried_when_the_list_sends_less_now():
+    """The results file said the request carried a delay of 60 s and a wait of 65 s (its answer's line,
+    or its intent's): a list that has lost its delay column since does not make the check sooner; one
+    that sends more now is waited for too."""
+    rec = record(last_ts="2026-11-26T09:00:00Z", sent_delay=60, sent_wait=65)
+    assert carried(rec, {}, 0.0) == {"delay": "60", "wait": "65"}
+    assert carried(rec, {"delay": "90"}, 0.0) == {"delay": "90", "wait": "65"}
+    assert seconds_until_settled(rec, carried(rec, {}, 0.0), 1.0, NOW) == pytest.approx(126.0)
 
 
 def test_due_without_a_time_counts_from_now():
-    assert seconds_until_settled(record(), {"wait": "2"}, 1.0, 0.0, NOW) == pytest.approx(3.0)
-    assert seconds_until_settled(record(last_ts="garbled"), {}, 1.0, 0.0, NOW) == pytest.approx(1.0)
+    assert seconds_until_settled(record(), carried(record(), {"wait": "2"}, 0.0), 1.0, NOW) == pytest.approx(
+        3.0
+    )
+    garbled = record(last_ts="garbled")
+    assert seconds_until_settled(garbled, carried(garbled, {}, 0.0), 1.0, NOW) == pytest.approx(1.0)
 
 
 def test_cdr_window_opens_at_the_last_dial_or_else_the_first_line():

@@ -12,7 +12,7 @@ from dialer.calllist.model import CallList, RowProblem
 from dialer.campaign.settings import Recycle
 from dialer.core import outcomes as o
 from dialer.journal.replay import replay_lines
-from dialer.planning.planner import ALREADY_CALLED, list_row_states, plan
+from dialer.planning.planner import ALREADY_CALLED, list_row_states, not_in_list, plan
 from dialer.planning.times import unix_time
 from tests.helpers.events import call_ended, dial, lines, result
 
@@ -188,3 +188,97 @@ def test_a_call_whose_outcome_is_not_learned_yet_is_not_recycled():
     p = plan(cl, r, recycle=RECYCLE, now=2e9, outcomes_since="2026-12-01T00:00:00.000000Z")
     assert p.to_dial == [] and p.outcomes_pending == [(2, "100")]
     assert plan(cl, r, now=2e9, outcomes_since="2026-12-02T00:00:00.000000Z").outcomes_pending == []
+
+
+# -- what earlier runs did for people the list no longer holds ---------------------------------------------
+
+
+def test_people_no_longer_in_the_list_are_those_no_row_holds_whatever_it_says_of_them():
+    """Placed, unknown and failed people no row holds now are listed, in the order the results file named
+    them, with the row and numbers they were dialed as; a person still in the list is not, whether
+    their row is dialed, suppressed as already called under other numbers, a duplicate or on a
+    do-not-call list now; a person never sent for is not either."""
+    r = replay_lines(
+        lines(
+            dial(2, s="100"),
+            result(2, "placed", s="100", callid="c0"),
+            dial(3, s="101"),
+            result(3, "placed", s="101", callid="c1"),
+            dial(4, s="102"),
+            result(4, "unknown", s="102", code="timeout"),
+            dial(5, s="103"),
+            result(5, "failed", s="103", code="503"),
+            dial(6, s="104"),
+            result(6, "placed", s="104"),
+            dial(7, s="105"),
+            result(7, "placed", s="105"),
+            {**dial(8, s="106"), "event": "withdrawn"},
+        )
+    )
+    dnc = RowProblem(
+        3, o.SUPPRESSED, "do-not-call", "on the list", snumber="104", cnumber="200", person="104"
+    )
+    dup = RowProblem(
+        4, o.SUPPRESSED, "duplicate", "row 2's person", snumber="105", cnumber="200", person="105"
+    )
+    cl = make_list({2: ("101", "300"), 5: ("105", "200")}, [dnc, dup])
+    gone = not_in_list(cl, r)
+    assert [(rec.key, rec.row, rec.state, rec.callid) for rec in gone] == [
+        ("100", 2, o.PLACED, "c0"),
+        ("102", 4, o.UNKNOWN, None),
+        ("103", 5, o.FAILED, None),
+    ]
+    assert states(cl, r)[2] == o.SUPPRESSED  # 101: still in the list, already called
+    assert not_in_list(make_list({}), replay_lines([])) == []
+
+
+def test_an_older_dialers_row_is_in_the_list_while_a_row_holds_its_numbers():
+    older = [{k: v for k, v in line.items() if k != "person"} for line in (dial(2), result(2, "placed"))]
+    r = replay_lines(lines(*older))
+    assert not_in_list(make_list({9: ("100", "200")}), r) == []
+    assert [rec.key for rec in not_in_list(make_list({9: ("100", "300")}), r)] == ["pair:100|200"]
+
+
+def test_a_copy_of_a_person_shows_their_call_when_it_holds_the_numbers_the_call_was_made_with():
+    """The list now holds the person twice: first bridged elsewhere (suppressed: already called), then
+    with the numbers of the call, which that row shows (placed, its callid); an exact copy of the
+    first row stays a duplicate, so no callid is on two rows."""
+    r = replay_lines(lines(dial(2), result(2, "placed", callid="c7")))
+    copy = RowProblem(
+        3,
+        o.SUPPRESSED,
+        "duplicate",
+        "row 2's person",
+        snumber="100",
+        cnumber="200",
+        duplicate_of=2,
+        person="100",
+    )
+    cl = make_list({2: ("100", "300")}, [copy])
+    rows = {st.row: st for st in list_row_states(cl, r)}
+    assert (rows[2].state, rows[2].problem.code) == (o.SUPPRESSED, ALREADY_CALLED)
+    assert (rows[3].state, rows[3].record.callid) == (o.PLACED, "c7")
+    p = plan(cl, r)
+    assert p.to_dial == [] and (p.counts[o.PLACED], p.counts[o.SUPPRESSED]) == (1, 1)
+    same = make_list({2: ("100", "200")}, [copy])
+    rows = {st.row: st for st in list_row_states(same, r)}
+    assert (rows[2].state, rows[2].record.callid) == (o.PLACED, "c7")
+    assert (rows[3].state, rows[3].record, rows[3].problem.code) == (o.SUPPRESSED, None, "duplicate")
+
+
+def test_a_number_put_on_do_not_call_shows_a_call_that_may_exist_and_nothing_else():
+    """Placed or unknown before the number went on the do-not-call list: the row shows that call; failed
+    or refused (nothing placed): the row is suppressed, as the list says, not failed for ever."""
+    dnc = RowProblem(
+        2, o.SUPPRESSED, "do-not-call", "on the list", snumber="100", cnumber="200", person="100"
+    )
+    cl = make_list({}, [dnc])
+    for outcome, code, shown in (
+        ("placed", "204", o.PLACED),
+        ("unknown", "timeout", o.UNKNOWN),
+        ("failed", "503", o.SUPPRESSED),
+        ("rejected", "400", o.SUPPRESSED),
+    ):
+        r = replay_lines(lines(dial(2), result(2, outcome, code=code)))
+        assert states(cl, r) == {2: shown}, outcome
+        assert plan(cl, r).counts[shown] == 1 and plan(cl, r).to_dial == []
