@@ -24,8 +24,9 @@ _FLOAT_RENDERING = r"^(\+?[0-9]+)\.0+$"
 # (212.555.1234, 555.1234, 01.23.45.67.89 are).
 _DECIMAL = r"\+?[0-9]{7,}\.[0-9]+|[0-9]+\.[0-9]{1,2}"
 # "+44 (0) 20 7946 0000": the national trunk prefix, written in brackets after the country code by
-# people who dial the number both ways; with the country code it is not dialed.
-_TRUNK_ZERO = r"^(\s*\+\s*[1-9][0-9]{0,2})[\s\-.]*\(0\)"
+# people who dial the number both ways; with the country code it is not dialed. The same after an
+# international prefix ("0044 (0) 20 ...", "011 44 (0) 20 ..."), where kept it would dial 0044020...
+_TRUNK_ZERO = r"^(\s*(?:\+|00|011)[\s\-.]*[1-9][0-9]{0,2})[\s\-.]*\(0\)"
 _SEPARATORS = r"[\s\-.()]+"
 _DIALABLE = r"\+?[0-9*#]+"
 MAX_DIGITS = 15  # ITU-T E.164: no telephone number has more

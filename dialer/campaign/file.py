@@ -17,10 +17,11 @@ from typing import Any
 from dialer.calllist import persons
 from dialer.calllist.model import ListOptions
 from dialer.calllist.reading import SPREADSHEET_SUFFIXES
+from dialer.calllist.values import check_value
 from dialer.campaign import values as v
 from dialer.campaign.settings import DEFAULT_URL, Campaign, Outcomes, Pacing, Reconcile, Recycle, RetryPolicy
 from dialer.campaign.values import CampaignError, hint, known_keys, number, switch_url
-from dialer.core.params import MAX_WAIT, PARAMETERS
+from dialer.core.params import MAX_WAIT, PARAMETERS, Kind
 from dialer.windows import KEYS as WINDOW_KEYS
 
 __all__ = ["CampaignError", "load_campaign", "parse_concurrency"]
@@ -39,6 +40,10 @@ SECTIONS: dict[str, tuple[str, ...] | None] = {  # None: the section's keys are 
     "columns": None,
     "window": WINDOW_KEYS,
 }
+# Which section a key belongs in, for the hint given when it is found in another (or in none).
+OWNERS: dict[str, str] = {
+    key: name for name, keys in reversed(SECTIONS.items()) if keys is not None for key in keys
+} | {name: "defaults" for name in PARAMETERS}  # wait, delay...: what calls/make is sent
 
 
 def load_campaign(source: Path, overrides: dict[str, Any] | None = None) -> Campaign:
@@ -76,7 +81,12 @@ def _from_toml(path: Path) -> Campaign:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CampaignError(f"{path}: cannot read campaign file: {exc}") from None
-    for name in doc:
+    for name, value in doc.items():
+        if name in OWNERS and not isinstance(value, dict):
+            raise CampaignError(
+                f"{path}: {name!r} is outside any section: it belongs under [{OWNERS[name]}] "
+                "(a setting before the first [section] line is read as none)"
+            )
         if name not in SECTIONS:
             raise CampaignError(
                 f"{path}: [{name}] is not a section of a campaign file{hint(name, SECTIONS)} "
@@ -85,7 +95,7 @@ def _from_toml(path: Path) -> Campaign:
     tables = {name: _table(doc, name, path) for name in SECTIONS}
     for name, known in SECTIONS.items():
         if known is not None:
-            known_keys(tables[name], known, f"{path}: [{name}]")
+            known_keys(tables[name], known, f"{path}: [{name}]", OWNERS)
     base = Path(os.path.normpath(path.parent))
     head, auth = tables["campaign"], tables["auth"]
     if "list" not in head:
@@ -104,13 +114,30 @@ def _from_toml(path: Path) -> Campaign:
         outcomes=_outcomes(tables["outcomes"], path),
         recycle=_recycle(tables["recycle"], path),
         timeout_margin=_optional(head, "timeout_margin", 10.0, f"{path}: [campaign]", v.TIMEOUT_MARGIN),
-        username_env=str(auth.get("username_env", "ENSWITCH_USERNAME")),
-        password_env=str(auth.get("password_env", "ENSWITCH_PASSWORD")),
-        password_file=_under(base, auth["password_file"]) if "password_file" in auth else None,
+        username_env=_variable(auth, "username_env", "ENSWITCH_USERNAME", path),
+        password_env=_variable(auth, "password_env", "ENSWITCH_PASSWORD", path),
+        password_file=_password_file(auth, base, path),
         window=dict(tables["window"]),
     )
     _check_list_flags(campaign.list, campaign.list_path, f"{path}: [list]")
     return campaign
+
+
+def _variable(auth: dict, key: str, default: str, path: Path) -> str:
+    """The name of an environment variable [auth] names."""
+    name = auth.get(key, default)
+    if not isinstance(name, str) or not name.strip() or "=" in name:
+        raise CampaignError(f"{path}: [auth] {key} = {name!r} is not the name of an environment variable")
+    return name.strip()
+
+
+def _password_file(auth: dict, base: Path, path: Path) -> Path | None:
+    if "password_file" not in auth:
+        return None
+    value = auth["password_file"]
+    if not isinstance(value, str) or not value.strip():
+        raise CampaignError(f"{path}: [auth] password_file = {value!r} is not a file name")
+    return _under(base, value)
 
 
 def _optional(table: dict, key: str, default: float, where: str, bounds: v.Bounds) -> float:
@@ -124,11 +151,25 @@ def _pacing(t: dict, path: Path) -> Pacing:
     if stagger not in ("none", "delay"):
         raise CampaignError(f"{where} stagger = {stagger!r} is not 'none' or 'delay'")
     return Pacing(
-        rate=None if rate in (None, 0) else number(rate, f"{where} rate", v.RATE),
+        rate=None if rate is None else _rate(rate, f"{where} rate"),
         period=_optional(t, "period", 1.0, where, v.PERIOD),
         concurrency=parse_concurrency(t.get("concurrency", "auto"), f"{where} concurrency"),
         stagger=stagger,
     )
+
+
+def _rate(value: Any, where: str) -> float:
+    """A rate: requests per period, above 0. No limit is said by leaving the rate out: a 0 (or a
+    false) read as "no limit" would let a slip of the keyboard turn pacing off without a word."""
+    if not isinstance(value, bool) and isinstance(value, int | float) and value == 0:
+        flag = where.startswith("--")
+        given, left_out = (
+            (f"{where} {value:g}", "leave --rate out") if flag else (f"{where} = {value!r}", "leave rate out")
+        )
+        raise CampaignError(
+            f"{given} would send nothing: give {v.RATE.describe()}, or {left_out} for no limit"
+        )
+    return number(value, where, v.RATE)
 
 
 def _retry(t: dict, path: Path) -> RetryPolicy:
@@ -207,11 +248,12 @@ def parse_concurrency(value: Any, where: str) -> int | None:
 
 def _list_options(tables: dict[str, dict], base: Path, path: Path) -> ListOptions:
     defaults = tables["defaults"]
-    for name in defaults:
+    for name, value in defaults.items():
         if name not in PARAMETERS:
             raise CampaignError(
                 f"{path}: [defaults] has {name!r}, which calls/make does not take{hint(name, PARAMETERS)}"
             )
+        _check_default(name, value, f"{path}: [defaults]")
     columns = {str(k): str(val) for k, val in tables["columns"].items()}
     for header, param in columns.items():
         if param not in PARAMETERS:
@@ -243,6 +285,19 @@ def _list_options(tables: dict[str, dict], base: Path, path: Path) -> ListOption
     )
 
 
+def _check_default(name: str, value: Any, where: str) -> None:
+    """A [defaults] value checked as the list's cells are (a wait of 301, a delay of -1, a cdialplan
+    other than auto), and named in the campaign file rather than met later in the list's checks."""
+    parameter = PARAMETERS[name]
+    if isinstance(value, bool) and parameter.kind is not Kind.FLAG:
+        raise CampaignError(f"{where} {name} = {str(value).lower()} is not a value of {name}")
+    if isinstance(value, dict | list):
+        raise CampaignError(f"{where} {name} = {value!r}: give one value")
+    _, reason = check_value(_default_text(value), parameter)
+    if reason:
+        raise CampaignError(f"{where} {name} = {value!r}: {reason.format(label=name)}")
+
+
 def _default_text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -253,7 +308,7 @@ def _apply_overrides(c: Campaign, ov: dict[str, Any]) -> Campaign:
     """The flags given, each checked as what it is called on the command line."""
     pacing = c.pacing
     if "rate" in ov:
-        pacing = replace(pacing, rate=None if ov["rate"] == 0 else number(ov["rate"], "--rate", v.RATE))
+        pacing = replace(pacing, rate=_rate(ov["rate"], "--rate"))
     if "period" in ov:
         pacing = replace(pacing, period=number(ov["period"], "--period", v.PERIOD))
     if "stagger" in ov:

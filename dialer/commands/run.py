@@ -77,7 +77,7 @@ def _default(value: object) -> str:
     metavar=h.N,
     type=float,
     show_default=_default("no limit"),
-    help="At most N requests reach the switch in any --period (0: no limit).",
+    help="At most N requests reach the switch in any --period (leave out for no limit).",
 )
 @option(
     "--period",

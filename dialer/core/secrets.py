@@ -9,6 +9,7 @@ that short is no secret.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import orjson
@@ -46,3 +47,32 @@ class Secrets:
             if form in text:
                 text = text.replace(form, HIDDEN)
         return text
+
+    def scrub_json_lines(self, data: bytes) -> bytes:
+        """JSON lines with the secrets taken out of their strings, each line still valid JSON.
+
+        Replacing bytes in rendered JSON can break it: a match may begin inside an escape (a newline
+        written as backslash and "n", then a password that starts with "n") and leave a backslash
+        before "<hidden>", a line the next run cannot read. So a line that holds a secret is read,
+        scrubbed string by string and written again; lines without one (nearly all) are left as they
+        are, unread."""
+        if not any(form in data for form in self._bytes):
+            return data
+        out = []
+        for line in data.split(b"\n"):
+            if any(form in line for form in self._bytes):
+                try:
+                    line = orjson.dumps(self._scrub_value(orjson.loads(line)))
+                except orjson.JSONDecodeError:
+                    line = self.scrub_bytes(line)
+            out.append(line)
+        return b"\n".join(out)
+
+    def _scrub_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.scrub_text(value)
+        if isinstance(value, dict):
+            return {self.scrub_text(k): self._scrub_value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._scrub_value(v) for v in value]
+        return value

@@ -110,7 +110,7 @@ class ScrubSecrets:
         self._secrets = secrets
 
     def __call__(self, _logger: Any, _method: str, rendered: bytes) -> bytes:
-        return self._secrets.scrub_bytes(rendered)
+        return self._secrets.scrub_json_lines(rendered)
 
 
 class Journal:
@@ -138,6 +138,7 @@ class Journal:
         self._flush_handle: asyncio.Handle | None = None
         self._writer: _WholeWrites | None = None
         self.identity: tuple[int, int] | None = None  # (device, inode) of the file held open
+        self.durable_size = 0  # bytes of the file known to be on disk (what a mark may vouch for)
 
     def open(self) -> None:
         """Open for appending, first cutting off a line torn by an earlier crash."""
@@ -146,10 +147,14 @@ class Journal:
             # Read too: what it holds is marked from it (results_marks), whatever name it has by then.
             self._file = open(self.path, "a+b", buffering=0)  # noqa: SIM115 - lives as long as the run
             _drop_torn_tail(self._file)
+            # What an earlier run wrote and a crash left unsynced is on disk before anything is
+            # marked of it: a mark must never vouch for bytes a power loss could still take.
+            os.fsync(self._file.fileno())
             st = os.fstat(self._file.fileno())
         except OSError as exc:
             raise JournalError(f"{self.path}: cannot open the results file: {exc.strerror}") from None
         self.opened_size, self.identity = st.st_size, (st.st_dev, st.st_ino)
+        self.durable_size = st.st_size
         self._writer = _WholeWrites(self._file)
         processors: list[Any] = [render_lines]
         if self._secrets:
@@ -222,7 +227,7 @@ class Journal:
             await asyncio.shield(self._sync_task)
 
     async def _sync(self) -> None:
-        upto = self._handed
+        upto, upto_size = self._handed, self.size
         fd = self._file.fileno()
         try:
             if self._fsync_on_loop and self._fast_fsyncs >= FAST_FSYNCS_INLINE:
@@ -233,6 +238,22 @@ class Journal:
             self.broken = JournalError(f"{self.path}: cannot save the results file to disk: {exc.strerror}")
             raise self.broken from None
         self._durable = max(self._durable, upto)
+        self.durable_size = max(self.durable_size, upto_size)
+
+    def sync(self) -> None:
+        """Every line recorded so far handed to the OS and on disk, now (blocking: for the end of a
+        run, outside the dialing). Raises JournalError when that fails."""
+        self.flush()
+        if self._file is None:
+            return
+        upto, upto_size = self._handed, self.size
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            self.broken = JournalError(f"{self.path}: cannot save the results file to disk: {exc.strerror}")
+            raise self.broken from None
+        self._durable = max(self._durable, upto)
+        self.durable_size = max(self.durable_size, upto_size)
 
     def _fsync_timed(self, fd: int) -> None:
         """fsync, counting how many in a row were fast.

@@ -11,6 +11,7 @@ so it is refused instead, with what was expected, what was found, and how to res
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -71,10 +72,21 @@ def write_mark(results: Path, mark: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def cut_short_mark(held: int, found: int, **about: Any) -> dict[str, Any]:
+    """The mark of a file cut short while a run held it: it held ``held`` bytes, ``found`` were left.
+    Its lost bytes cannot be hashed any more, so no file matches this mark: the next run refuses
+    the file until an operator decides (the message says how)."""
+    return {"offset": held, "cut_short": {"held": held, "found": found}, **about}
+
+
 def mark_now(results: Path, **about: Any) -> dict[str, Any]:
-    """The mark of the results file's whole lines as they are now (offset 0 for no file)."""
+    """The mark of the results file's whole lines as they are now (offset 0 for no file). They are
+    made durable first: a crash can leave bytes the OS has and the disk not yet, and a mark must
+    not vouch for bytes a power loss could still take."""
     try:
         with open(results, "rb") as f:
+            with contextlib.suppress(OSError):
+                os.fsync(f.fileno())
             size = os.fstat(f.fileno()).st_size
             offset = _last_line_end(f, size)
             found = hashes(f, offset) if offset else None
@@ -105,6 +117,16 @@ def _check(results: Path, mark: dict, made_by: Path) -> None:
     if not isinstance(offset, int) or offset <= 0:
         return
     when = _when(mark)
+    lost = mark.get("cut_short")
+    if isinstance(lost, dict):
+        raise WentBackwards(
+            _message(
+                results,
+                made_by,
+                f"it was cut short while a run was writing it ({when}): it held {offset:,} bytes, "
+                f"{lost.get('found', 0):,} were left",
+            )
+        )
     try:
         with open(results, "rb") as f:
             size = os.fstat(f.fileno()).st_size
@@ -137,9 +159,11 @@ def _when(mark: dict) -> str:
 
 
 def _message(results: Path, made_by: Path, what: str) -> str:
+    name = results.name
     return (
-        f"{results}: {what} ({made_by.name} says so). It was cut short, moved, replaced or restored "
-        "from an older copy, and replaying it would forget calls that were made: nothing was dialed. "
-        f"Put the whole file back at {results} and run again. To start the campaign over on purpose, "
-        f"move {results.name}.checkpoint, .list-cache and .mark aside first"
+        f"{results}: {what} ({made_by.name} says so). Replaying it would forget calls that were made "
+        "and call those people again, so nothing was dialed. If the whole file is somewhere (a backup, "
+        f"the name it was moved to), put it back at {results} and run again. To go on from the file "
+        "as it is instead, accepting that people whose lines are missing may be called again, move "
+        f"{name}.checkpoint, {name}.list-cache and {name}.mark aside and run again"
     )

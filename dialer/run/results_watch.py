@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dialer.journal.results_file import Journal
-from dialer.journal.results_marks import mark_of_open, write_mark
+from dialer.journal.results_marks import cut_short_mark, mark_of_open, write_mark
 
 EVERY = 0.25  # seconds between looks: a change is seen within a second
 REMEMBER_EVERY = 8  # looks between marks of how far the file has come
@@ -41,7 +41,7 @@ def look(path: Path, journal: Journal) -> Change | None:
     held = os.fstat(fd)
     try:
         at_path = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         at_path = None
     if at_path is not None and (at_path.st_dev, at_path.st_ino) == identity:
         if held.st_size < journal.size:
@@ -84,40 +84,65 @@ def describe(change: Change, path: Path, saved: Path | None) -> str:
     """What happened and what to do, for the operator."""
     head = f"{path} was {change.what} while this run was going; no further call was placed"
     if change.what == "cut short":
-        return f"{head} ({change.detail}). Restore it from a backup before running again"
+        return (
+            f"{head} ({change.detail}): lines about calls already made are lost, so the next run "
+            "refuses the file rather than call those people again. Put the whole file back from a "
+            "copy if there is one; otherwise move its .checkpoint, .list-cache and .mark aside to go "
+            "on from what is left, accepting that those people may be called again"
+        )
     steps = []
     if change.what == "replaced":
-        steps.append(f"another file is at {path} now")
+        steps.append(f"another file is at {path} now: move it aside")
     if change.moved_to is not None:
         steps.append(f"the campaign's results file is now {change.moved_to}: move it back to {path}")
     elif saved is not None:
         steps.append(f"its lines are saved in {saved}: move that to {path}")
+    elif change.what == "removed":
+        steps.append(f"its lines could not be saved: put a copy back at {path} if there is one")
     else:
         steps.append(f"find where it was moved and put it back at {path}")
     return f"{head}. " + "; ".join(steps) + ", then run again"
 
 
 def remember(path: Path, journal: Journal) -> None:
-    """Write down what the file held open holds now (``results_marks``): a later run refuses a file
-    that went back from there (a backup restored over it after a crash, say)."""
+    """Write down what the file held open holds on disk now (``results_marks``): a later run refuses
+    a file that went back from there (a backup restored over it after a crash, say). Only the bytes
+    known to be on disk are marked: a power loss may take the rest, and that is not going back."""
     fd = journal.fileno()
     if fd is None:
         return
     with contextlib.suppress(OSError):
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        write_mark(path, mark_of_open(fd, journal.size, run=journal.run_id, ts=now))
+        write_mark(path, mark_of_open(fd, journal.durable_size, run=journal.run_id, ts=_now()))
+
+
+def remember_cut_short(path: Path, journal: Journal) -> None:
+    """Write down that the file was cut short under this run: how long it was, and that the lines it
+    lost cannot be vouched for, so the next run refuses it (``results_marks.cut_short_mark``)."""
+    fd = journal.fileno()
+    if fd is None:
+        return
+    with contextlib.suppress(OSError):
+        found = os.fstat(fd).st_size
+        write_mark(path, cut_short_mark(journal.size, found, run=journal.run_id, ts=_now()))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 async def watch(path: Path, journal: Journal, on_change: Callable[[Change], None]) -> None:
-    """Look every ``EVERY`` seconds until a change is seen (then report it once) or the task is
-    cancelled; every ``REMEMBER_EVERY`` looks, write down how far the file has come."""
+    """Look now and every ``EVERY`` seconds until a change is seen (then report it once) or the task
+    is cancelled; every ``REMEMBER_EVERY`` looks, write down how far the file has come."""
     looks = 0
     while True:
-        await asyncio.sleep(EVERY)
-        change = look(path, journal)
+        try:
+            change = look(path, journal)
+        except OSError:
+            change = None  # the folder cannot be read just now (its mode changed): look again
         if change is not None:
             on_change(change)
             return
         looks += 1
         if looks % REMEMBER_EVERY == 0:
             remember(path, journal)
+        await asyncio.sleep(EVERY)

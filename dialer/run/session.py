@@ -15,7 +15,7 @@ from typing import Any
 
 from dialer import __version__
 from dialer.calllist import ListError
-from dialer.calllist.model import CallList
+from dialer.calllist.model import CallList, RowProblem
 from dialer.calllist.row_access import ListRows
 from dialer.campaign.credentials import Credentials
 from dialer.campaign.settings import Campaign
@@ -38,7 +38,7 @@ from dialer.run.in_flight import InFlight, resolve_concurrency
 from dialer.run.progress import Progress, starting_point
 from dialer.run.reconciler import CONTROL_HORIZON
 from dialer.run.recycling import RecycleQueue
-from dialer.run.results_watch import Change, describe, remember, save_removed
+from dialer.run.results_watch import Change, describe, look, remember, remember_cut_short, save_removed
 from dialer.run.row_windows import RowWindows
 from dialer.run.runner import RunLimits, Runner
 from dialer.switch.login import Login, LoginRefused
@@ -90,6 +90,7 @@ class Session:
         self._runner: Runner | None = None
         self._progress: Progress | None = None
         self._signalled: str | None = None  # a signal that came before there was a runner to tell
+        self._locked: tuple[int, int] | None = None  # (device, inode) of the results file locked
 
     async def run(self) -> int:
         try:
@@ -100,7 +101,7 @@ class Session:
             return exitcodes.RESULTS_UNWRITABLE
         lock = ResultsLock(self.campaign.results)
         try:
-            lock.acquire()
+            self._locked = lock.acquire()
         except AlreadyRunning as exc:
             self.log.error("already running", detail=str(exc))
             return exitcodes.ALREADY_RUNNING
@@ -138,20 +139,34 @@ class Session:
         c = self.campaign = replace(
             self.campaign, pacing=replace(self.campaign.pacing, concurrency=loaded.in_flight.used)
         )
-        self._warn(loaded.replayed.replay, loaded.plan, len(loaded.to_check))
+        self._warn(loaded.replayed.replay, loaded.plan, len(loaded.to_check), len(loaded.call_list.table))
         journal = Journal(c.results, self.run_id, fsync_on_loop=c.pacing.rate is None, secrets=self.secrets)
         try:
             journal.open()
+            if self._locked is not None and journal.identity != self._locked:
+                # Moved or replaced while the list loaded: the file opened is not the one locked.
+                self.log.error(
+                    "results file changed before dialing",
+                    detail=f"{c.results} is not the file this run locked when it started (it was moved, "
+                    "removed or replaced meanwhile); nothing was dialed. Put the campaign's results "
+                    "file back at that path and run again",
+                )
+                return exitcodes.RESULTS_UNWRITABLE
             self._record_start(journal, loaded)
             await journal.commit()
             if len(loaded.call_list.table) == 0:
-                self.log.error("nothing to dial: no valid row in the list", list=str(c.list_path))
+                self.log.error(
+                    "nothing to dial: no valid row in the list",
+                    list=str(c.list_path),
+                    **_first_problems(loaded.call_list.problems),
+                )
                 self._record_end(journal, exitcodes.BAD_INPUT, "no valid row in the list", loaded.plan.counts)
                 return exitcodes.BAD_INPUT
             with collector_policy.dialing():
                 status, reason = await self._dial(journal, loaded, window)
-            if self._runner is not None and self._runner.results_change is not None:
-                return self._results_lost(journal, self._runner.results_change)
+            change = self._results_change(journal)
+            if change is not None:
+                return self._results_lost(journal, change)
             journal.flush()  # this pass's lines, before the file is read back
             with collector_policy.bulk_work():
                 # Only this run's lines are read back, folded on top of the replay it started from.
@@ -161,7 +176,7 @@ class Session:
                 status, reason = finished_status(counts), "finished"
             self._end_progress(counts)
             self._record_end(journal, status, reason, counts)
-            journal.flush()
+            journal.sync()  # on disk before a mark vouches for it
             remember(c.results, journal)
             journal.close()  # on disk before a checkpoint says what the file holds
             await asyncio.to_thread(self._save_checkpoint, replayed)
@@ -337,7 +352,15 @@ class Session:
         deadline, reason = min(bounds)
         return RunLimits(deadline=deadline, deadline_reason=f"{reason} reached")
 
-    def _warn(self, replay: Replay, the_plan: Plan, to_check: int) -> None:
+    def _warn(self, replay: Replay, the_plan: Plan, to_check: int, valid: int) -> None:
+        invalid = [p for p in the_plan.problems_to_record if p.outcome == o.REJECTED]
+        if invalid and valid:  # with no valid row, the error that ends the run names them
+            self.log.warning(
+                "invalid rows of the list are not dialed (rejected); `dialer validate` lists them all",
+                list=str(self.campaign.list_path),
+                count=len(invalid),
+                **_first_problems(invalid),
+            )
         if replay.torn_tail:
             self.log.warning("results file ended in a torn line (a crash); it was ignored")
         if the_plan.already_called:
@@ -416,6 +439,15 @@ class Session:
         journal.write(lines.run_ended(status, reason, counts))
         self.log.info("run ended", status=status, meaning=exitcodes.DESCRIPTIONS[status], **counts)
 
+    def _results_change(self, journal: Journal) -> Change | None:
+        """What the watch saw happen to the results file during the dialing; else one more look, so
+        that a change after its last look does not end in a checkpoint of whatever file is there."""
+        change = self._runner.results_change if self._runner is not None else None
+        if change is None:
+            with contextlib.suppress(OSError):
+                change = look(self.campaign.results, journal)
+        return change
+
     def _results_lost(self, journal: Journal, change: Change) -> int:
         """The run ends on a results file that is not at its path any more, or not whole: what is
         left is written to the file it holds open, kept when nothing else would keep it, and the
@@ -424,12 +456,27 @@ class Session:
         with contextlib.suppress(JournalError):
             reason = f"the results file was {change.what}"
             journal.write(lines.run_ended(exitcodes.RESULTS_UNWRITABLE, reason, {}))
-            journal.flush()
-        remember(path, journal)  # how far the campaign's file had come: the next run refuses less
+            journal.sync()
+        if change.what == "cut short":
+            remember_cut_short(path, journal)  # the next run refuses what is left
+        else:
+            remember(path, journal)  # the campaign's file, wherever it is now: put back, it is accepted
         with contextlib.suppress(OSError):
             saved = save_removed(journal, path)
         self.log.error("results file changed during the run", detail=describe(change, path, saved))
         return exitcodes.RESULTS_UNWRITABLE
+
+
+def _first_problems(problems: list[RowProblem], shown: int = 3) -> dict[str, str]:
+    """The first invalid rows, each with its column and reason, as the terminal shows them."""
+    found = [p for p in problems if p.outcome == o.REJECTED][:shown]
+    if not found:
+        return {}
+    return {
+        "rows": "; ".join(
+            f"row {p.row}" + (f", column {p.column}" if p.column else "") + f": {p.reason}" for p in found
+        )
+    }
 
 
 def _check_person_setting(replay: Replay, c: Campaign) -> None:

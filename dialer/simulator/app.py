@@ -11,6 +11,7 @@ from aiohttp import web
 from dialer.simulator import answers, login, lookups
 from dialer.simulator.checks import TOKEN_FIELD, refusal_for
 from dialer.simulator.config import (
+    ECHO,
     HANG,
     NON_JSON,
     RESET_AFTER,
@@ -115,6 +116,12 @@ async def _faulty(
     request: web.Request, state: SimState, params: dict[str, str], fault: str
 ) -> web.StreamResponse:
     record = request[_ARRIVAL]
+    if fault == ECHO:
+        record["code"] = 401
+        received = (await request.read()).decode("utf-8", errors="replace")
+        echoed = "&".join(f"{name}={value}" for name, value in params.items())
+        message = f"The authentication details provided are invalid: {echoed} (as received: {received})"
+        return answers.envelope(401, "", message, None, state.config.code_as_number)
     if fault == RESET_BEFORE:
         return answers.drop_connection(request)
     if fault in (UNAVAILABLE, TOO_MANY):

@@ -24,6 +24,7 @@ _VALID = {
     Kind.INTEGER: lambda value: _DIGITS.fullmatch(value) is not None,
     Kind.FLAG: lambda value: value in ("0", "1"),
     Kind.STYPE: lambda value: value in ("phone", ""),
+    Kind.DIALPLAN: lambda value: value in ("auto", ""),  # the only dialplan the API page supports
 }
 
 

@@ -13,6 +13,9 @@ TOO_MANY = "429"  # nothing placed; HTTP 429 with Retry-After
 SERVER_ERROR = "500"  # call placed, then HTTP 500 with an HTML body
 HANG = "hang"  # call placed, then no answer for hang_seconds
 NON_JSON = "non-json"  # call placed, then HTTP 200 with an HTML body
+# Nothing placed; 401 whose message quotes the request as received, its login included (a switch or
+# proxy that echoes what it refused): what a client must keep out of everything it writes.
+ECHO = "echo"
 FAULT_KINDS: tuple[str, ...] = (
     RESET_BEFORE,
     RESET_AFTER,
@@ -21,6 +24,7 @@ FAULT_KINDS: tuple[str, ...] = (
     SERVER_ERROR,
     HANG,
     NON_JSON,
+    ECHO,
 )
 NO_FAULT = "ok"  # in a script: this request is answered normally
 

@@ -99,3 +99,58 @@ def test_empty_required_cell_is_rejected(tmp_path):
     calls = load(tmp_path, [["snumber", "cnumber", "x"], ["", "100", "y"]])
     assert calls.problems[0].column == "snumber"
     assert "snumber is empty" in calls.problems[0].reason
+
+
+@pytest.mark.parametrize(
+    ("cell", "sent"),
+    [
+        ("+44 (0) 20 7946 0000", "+442079460000"),
+        ("+44(0)2079460000", "+442079460000"),
+        ("+33 (0)1 23 45 67 89", "+33123456789"),
+        ("0044 (0) 20 7946 0000", "00442079460000"),
+        ("00 44 (0)20 7946 0000", "00442079460000"),
+        ("011 44 (0) 20 7946 0000", "011442079460000"),
+    ],
+)
+def test_a_trunk_zero_in_brackets_after_the_country_code_is_not_dialed(tmp_path, cell, sent):
+    """How people write UK (and French...) numbers for callers at home and abroad: with the country
+    code, the (0) is not dialed. Kept, "0044 (0) 20 ..." would go out as 0044020..., a wrong number."""
+    calls = load(tmp_path, [["snumber", "cnumber"], [cell, "100"]])
+    assert calls.table.loc[2, "snumber"] == sent
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("1234567890123456", "snumber has more than 15 digits"),
+        ("+1234567890123456", "snumber has more than 15 digits"),
+        ("*#", "snumber is not a telephone number: it has no digit"),
+        ("(  )", "snumber is empty"),
+        ("1064.5", "snumber is a decimal number"),
+        ("2125551234.25", "snumber is a decimal number"),
+    ],
+)
+def test_numbers_that_are_no_telephone_numbers_are_rejected(tmp_path, cell, reason):
+    calls = load(tmp_path, [["snumber", "cnumber"], [cell, "100"]])
+    assert by_row(calls)[2].reason.startswith(reason)
+    assert len(calls.table) == 0
+
+
+def test_fifteen_digits_are_a_telephone_number(tmp_path):
+    calls = load(tmp_path, [["snumber", "cnumber"], ["123456789012345", "+123456789012345"]])
+    assert calls.table.loc[2, ["snumber", "cnumber"]].tolist() == ["123456789012345", "+123456789012345"]
+
+
+@pytest.mark.parametrize(("cell", "sent"), [("auto", "auto"), (" AUTO ", "auto"), ("", None)])
+def test_cdialplan_auto_or_nothing(tmp_path, cell, sent):
+    calls = load(tmp_path, [["snumber", "cnumber", "cdialplan"], ["2125550001", "100", cell]])
+    got = calls.table.loc[2, "cdialplan"] if "cdialplan" in calls.table else None
+    assert (got or None) == sent
+
+
+@pytest.mark.parametrize("cell", ["e164", "none", "0", "international"])
+def test_cdialplan_other_than_auto_is_rejected(tmp_path, cell):
+    """The API page: auto is the only dialplan supported."""
+    calls = load(tmp_path, [["snumber", "cnumber", "cdialplan"], ["2125550001", "100", cell]])
+    problem = by_row(calls)[2]
+    assert problem.column == "cdialplan" and problem.reason.startswith('cdialplan must be "auto" or empty')

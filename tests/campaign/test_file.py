@@ -95,3 +95,60 @@ def test_a_bad_flag_value_names_the_flag(tmp_path, value):
     """--concurrency 0 (or a word, a fraction): a CampaignError naming --concurrency."""
     with pytest.raises(CampaignError, match=r"^--concurrency (must be|.* is out of range)"):
         load_campaign(campaign_file(tmp_path, ""), {"concurrency": value})
+
+
+# -- what a campaign file may say, and where -------------------------------------------------------
+
+
+def campaign_text(tmp_path: Path, text: str) -> Path:
+    numbered_list(tmp_path / "list.csv", 1)
+    toml = tmp_path / "c.toml"
+    head = '[campaign]\nlist = "list.csv"\n'
+    # A key before any [section] line: TOML reads it as in none (the mistake this is about).
+    toml.write_text(f"{head}{text}\n" if text.startswith("[") else f"{text}\n{head}", encoding="utf-8")
+    return toml
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("[pacing]\nrate = 0", r"\[pacing\] rate = 0 would send nothing: .* or leave rate out for no limit"),
+        ("[pacing]\nrate = false", r"\[pacing\] rate = False is not a number"),
+        ("[pacing]\nrate = 5\nperiod = inf", r"\[pacing\] period = inf is not a number"),
+        ("[pacing]\nrte = 5", r"\[pacing\] has 'rte', which is not a setting \(did you mean 'rate'\?\)"),
+        ("rate = 5", r"'rate' is outside any section: it belongs under \[pacing\]"),
+        (
+            "[retry]\nrate = 5",
+            r"\[retry\] has 'rate', which is not a setting \(it belongs under \[pacing\]\)",
+        ),
+        ("[pacing]\nwait = 5", r"\[pacing\] has 'wait', .* \(it belongs under \[defaults\]\)"),
+        ("[defaults]\nwait = 301", r"\[defaults\] wait = 301: wait is more than 300, the most dialer sends"),
+        ("[defaults]\ndelay = 86401", r"\[defaults\] delay = 86401: delay is more than 86,400"),
+        ("[defaults]\ndelay = -1", r"\[defaults\] delay = -1: delay must be a whole number, 0 or more"),
+        ("[defaults]\nwait = nan", r"\[defaults\] wait = nan: wait must be a whole number"),
+        ("[defaults]\nwait = 2.5", r"\[defaults\] wait = 2.5: wait must be a whole number"),
+        ("[defaults]\nwait = true", r"\[defaults\] wait = true is not a value of wait"),
+        (
+            '[defaults]\ncdialplan = "e164"',
+            r"\[defaults\] cdialplan = 'e164': cdialplan must be \"auto\" or empty",
+        ),
+        ('[defaults]\ncnumber = "*#"', r"\[defaults\] cnumber = '\*#': cnumber is not a telephone number"),
+        ("[defaults]\ncnumber = [1, 2]", r"\[defaults\] cnumber = \[1, 2\]: give one value"),
+    ],
+    ids=lambda x: x if len(x) < 30 else None,
+)
+def test_a_setting_that_is_wrong_or_misplaced_is_refused_naming_file_and_key(tmp_path, text, says):
+    with pytest.raises(CampaignError, match=rf"^{tmp_path}/c\.toml: (\[campaign\] )?.*{says}"):
+        load_campaign(campaign_text(tmp_path, text))
+
+
+def test_good_defaults_are_taken(tmp_path):
+    toml = campaign_text(
+        tmp_path, '[defaults]\nwait = 300\ndelay = 86400\ncdialplan = "auto"\nanswer1 = true'
+    )
+    assert load_campaign(toml).list.defaults == {
+        "wait": "300",
+        "delay": "86400",
+        "cdialplan": "auto",
+        "answer1": "1",
+    }

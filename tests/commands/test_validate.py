@@ -122,13 +122,13 @@ def test_campaign_toml_with_columns_defaults_and_options(tmp_path):
 
 
 def test_bad_campaign_default_is_bad_input(tmp_path):
-    """A campaign default that fails its check exits 2 naming the parameter."""
+    """A campaign default that fails its check exits 2 naming the campaign file and the key."""
     (tmp_path / "people.csv").write_text("snumber,cnumber\n2125551234,100\n")
     toml = tmp_path / "camp.toml"
     toml.write_text('[campaign]\nlist = "people.csv"\n[defaults]\nwarn1 = 7\n')
     result = run(toml)
     assert result.exit_code == exitcodes.BAD_INPUT
-    assert "the campaign default warn1 must be 0 or 1" in result.stderr
+    assert f"{toml}: [defaults] warn1 = 7: warn1 must be 0 or 1" in result.stderr
 
 
 def test_spreadsheet_sheet_option(tmp_path):
