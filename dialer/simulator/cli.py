@@ -162,6 +162,13 @@ def _log_option(name: str, text: str):
 )
 @_seconds_option("--cdr-delay", 0.0, "Seconds after a call's end before cdrs/list lists it.")
 @click.option(
+    "--no-cdr",
+    "no_cdr",
+    multiple=True,
+    metavar="SNUMBER",
+    help="Calls to this number never get a CDR: cdrs/list never lists them (repeatable).",
+)
+@click.option(
     "--login/--no-login",
     default=True,
     show_default=True,
@@ -185,6 +192,7 @@ def simulate(
     scripts: list[tuple[str, list[str]]],
     outcome_scripts: list[tuple[str, list[str]]],
     answer: dict[str, float] | None,
+    no_cdr: tuple[str, ...],
     **settings: Any,
 ) -> None:
     """Serve a simulated Enswitch (calls/make, calls/active/list, cdrs/list, user/login) until SIGINT
@@ -197,6 +205,7 @@ def simulate(
             scripted=dict(scripts),
             outcome_scripts=dict(outcome_scripts),
             answer=answer or {},
+            no_cdr=tuple(no_cdr),
             **({} if users is None else {"users": users}),
             **settings,
         )

@@ -94,6 +94,7 @@ class SimState:
             "ring_s": outcome.ring,
             "talk_s": outcome.talk,
             "end": now + outcome.length,
+            "cdr": params["snumber"] not in self.config.no_cdr,  # False: cdrs/list never lists it
         }
         self.placed.append(record)
         self._by_pair.setdefault((record["snumber"], record["cnumber"]), []).append(record)
