@@ -176,6 +176,12 @@ def _log_option(name: str, text: str):
 )
 @_seconds_option("--token-seconds", 3600.0, "Lifetime of a user/login token.")
 @click.option(
+    "--token-prefix",
+    default="",
+    metavar="TEXT",
+    help="Start every user/login token with TEXT (for tests that look for tokens where none may be).",
+)
+@click.option(
     "--lookups",
     type=click.Choice(LOOKUP_MODES),
     default=LOOKUPS_OFFERED,

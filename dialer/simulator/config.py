@@ -82,6 +82,7 @@ class SimulatorConfig:
     no_cdr: tuple[str, ...] = ()  # snumbers whose calls never get a CDR (a switch that lost them)
     login: bool = True  # user/login offered (else HTTP 404)
     token_seconds: float = 3600.0  # lifetime of a user/login token
+    token_prefix: str = ""  # every token starts with it: tests look for it where no token may be
     logins_log: Path | None = None  # user/login requests
 
     def __post_init__(self) -> None:

@@ -26,7 +26,7 @@ class SimState:
         self.arrivals: list[dict[str, Any]] = []
         self.faults = FaultPicker(config)
         self.answer_model = AnswerModel(config)
-        self.tokens = Tokens(config.token_seconds)
+        self.tokens = Tokens(config.token_seconds, prefix=config.token_prefix)
         self.lookups: list[dict[str, Any]] = []  # calls/active/list and cdrs/list requests
         self.logins: list[dict[str, Any]] = []  # user/login requests
         self._by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}  # placed calls, for lookups

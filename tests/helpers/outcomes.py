@@ -57,8 +57,9 @@ def placed_attempts(results: Sequence[dict]) -> list[dict]:
 
 
 def attempt_key(line: dict) -> tuple:
-    """One placed call: the run that placed it, the person, the attempt, and when (the result line's
-    dial; a call_ended line's placed_run and placed_at)."""
+    """A placed attempt: the run that placed it, the person, the attempt number (from a result line,
+    or a call_ended line's placed_run). A person called again in the same run has the same key
+    twice: compare these as multisets, or tell calls apart by callid or placed_at."""
     run = line.get("placed_run", line.get("run"))
     return (run, line.get("person"), line.get("attempt"))
 
