@@ -103,8 +103,14 @@ def test_wait_for_recycle_calls_the_unanswered_again_within_the_caps(tmp_path, s
     recycled = [line for line in results if line["event"] == "recycled"]
     assert len(recycled) == len(placed) - len(SCRIPTS)
     for line in recycled:  # each says why, and comes just before the dial it explains
-        assert re.search(r"the last call ended (no-answer|busy); call [23] of at most 3", line["reason"])
-        following = results[results.index(line) + 1]
+        at = results.index(line)
+        why = re.search(r"the last call ended (no-answer|busy); call ([23]) of at most 3", line["reason"])
+        assert why, line["reason"]
+        before = [e for e in results[:at] if e.get("person") == line["person"]]
+        last_ended = [e for e in before if e["event"] == "call_ended"][-1]
+        assert last_ended["call_status"] == why[1]  # the outcome the results file holds says so too
+        assert len([e for e in before if e["event"] == "call_ended"]) == int(why[2]) - 1
+        following = results[at + 1]
         assert (following["event"], following["row"], following["attempt"]) == ("dial", line["row"], 1)
 
 

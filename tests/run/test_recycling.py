@@ -97,9 +97,11 @@ def test_per_24h_holds_a_person_back_beyond_after():
 NUMBERS = ["2125550001", "2125550002", "2125550003"]
 
 
-def recycling_run(tmp_path: Path, switch: ListingSwitch, recycle: dict, **options) -> tuple[int, list[dict]]:
+def recycling_run(
+    tmp_path: Path, switch: ListingSwitch, recycle: dict, extra: str = "", **options
+) -> tuple[int, list[dict]]:
     source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], [[n, "100"] for n in NUMBERS])
-    camp = outcomes_campaign(tmp_path, source, "http://127.0.0.1:9/", recycle=recycle)
+    camp = outcomes_campaign(tmp_path, source, "http://127.0.0.1:9/", recycle=recycle, extra=extra)
     campaign = load_campaign(camp)
     campaign = replace(campaign, retry=replace(campaign.retry, backoff=0.01))
     transport = MockTransport(switch.make)
@@ -144,3 +146,12 @@ def test_wait_for_recycle_sleeps_until_the_next_is_due_and_carries_on(tmp_path):
     assert status == exitcodes.OK
     assert len(switch.times_of(NUMBERS[2])) == 3
     assert len(call_ended_lines(results)) == 5
+
+
+def test_a_calling_window_still_open_when_the_next_is_due_keeps_the_run_going(tmp_path):
+    """The window is the run's stop: a person due before it closes is waited for, no flag needed."""
+    switch = ListingSwitch({NUMBERS[1]: ["noanswer", "answer"]})
+    window = '[window]\ntimezone = "UTC"\nhours = "00:00-24:00"\n'
+    status, results = recycling_run(tmp_path, switch, {"after": 1}, extra=window)
+    assert status == exitcodes.OK
+    assert len(switch.times_of(NUMBERS[1])) == 2 and len(call_ended_lines(results)) == 4
