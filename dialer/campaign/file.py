@@ -112,7 +112,7 @@ def _from_toml(path: Path) -> Campaign:
         retry=_retry(tables["retry"], path),
         reconcile=_reconcile(tables["reconcile"], path),
         outcomes=_outcomes(tables["outcomes"], path),
-        recycle=_recycle(tables["recycle"], path),
+        recycle=_recycle(tables["recycle"], path) if "recycle" in doc else Recycle(),
         timeout_margin=_optional(head, "timeout_margin", 10.0, f"{path}: [campaign]", v.TIMEOUT_MARGIN),
         username_env=_variable(auth, "username_env", "ENSWITCH_USERNAME", path),
         password_env=_variable(auth, "password_env", "ENSWITCH_PASSWORD", path),
@@ -202,8 +202,6 @@ _OUTCOME_TIMES = (("first_look", v.FIRST_LOOK), ("give_up", v.GIVE_UP), ("wait",
 
 def _recycle(t: dict, path: Path) -> Recycle:
     """[recycle]: present (even empty) means on, with the defaults for what it leaves out."""
-    if not t:
-        return Recycle()
     where = f"{path}: [recycle]"
     statuses = t.get("statuses", list(Recycle.statuses))
     allowed = ("no-answer", "busy", "failed")

@@ -58,7 +58,7 @@ SETTLE = Bounds(0, 3_600, unit="seconds")
 FIRST_LOOK = Bounds(0, 86_400, unit="seconds")
 GIVE_UP = Bounds(1, 7 * 86_400, unit="seconds")
 OUTCOME_WAIT = Bounds(0, 86_400, unit="seconds")
-RECYCLE_AFTER = Bounds(60, 30 * 86_400, unit="seconds")
+RECYCLE_AFTER = Bounds(1, 30 * 86_400, unit="seconds")
 RECYCLE_ATTEMPTS = Bounds(1, 100, whole=True)
 
 

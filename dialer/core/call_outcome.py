@@ -141,13 +141,16 @@ def match(
     same numbers whose start is nearest the call's own, within ``slack`` seconds before it was sent
     and ``held + slack`` after. A record goes to one call at most."""
     records = list(records)
-    by_callid = {r.callid: r for r in records if r.callid}
+    by_callid: dict[str, list[CallRecord]] = {}
+    for r in records:
+        if r.callid:
+            by_callid.setdefault(r.callid, []).append(r)
     taken: set[tuple] = set()
     found: dict[object, CallRecord] = {}
     rest = []
     for call in calls:
-        record = by_callid.get(call.callid) if call.callid else None
-        if record is not None and record.identity not in taken:
+        record = _leg(call, by_callid.get(call.callid, ()), taken) if call.callid else None
+        if record is not None:
             found[call.key] = record
             taken.add(record.identity)
         else:
@@ -162,6 +165,14 @@ def match(
             found[call.key] = best
             taken.add(best.identity)
     return found
+
+
+def _leg(call: PlacedCall, legs: Iterable[CallRecord], taken: set) -> CallRecord | None:
+    """The record of a call among those with its callid (a switch may list a leg per party): the one
+    with the numbers it was sent with, else the first listed."""
+    free = [r for r in legs if r.identity not in taken]
+    same = [r for r in free if (r.snumber, r.cnumber) == (call.snumber, call.cnumber)]
+    return (same or free or [None])[0]
 
 
 def _nearest(

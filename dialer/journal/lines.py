@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from sys import intern
 from typing import Any, Protocol
 
@@ -329,13 +330,20 @@ def _fold_checked(replay: Replay, line: dict) -> None:
 # -- what became of a placed call -------------------------------------------------------------------------
 
 
-def call_ended(row_fields: dict, placed_run: str | None, attempt: int, outcome: Outcome) -> Line:
+def call_ended(
+    row_fields: dict, placed_run: str | None, attempt: int, outcome: Outcome, placed_at: float | None = None
+) -> Line:
     """A placed call's outcome, from the switch's records: the call is the one its run (``placed_run``,
-    which may be an earlier run than this line's) sent as ``attempt``."""
+    which may be an earlier run than this line's) sent as ``attempt``, at ``placed_at`` (Unix time,
+    written as UTC: tells apart two calls a run made to one person, and gives the hour it was made)."""
+    when = None
+    if placed_at is not None:
+        when = datetime.fromtimestamp(placed_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return Event.CALL_ENDED, {
         **row_fields,
         "attempt": attempt,
         "placed_run": placed_run,
+        "placed_at": when,
         "outcome": o.PLACED,
         **outcome.fields(),
     }

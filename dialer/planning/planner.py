@@ -167,6 +167,8 @@ def plan(
     out.counts[o.SUPPRESSED] += int(np.count_nonzero(called_elsewhere))
     if outcomes_since is not None and (replay.last_dialed or "") >= outcomes_since:
         out.outcomes_pending = _outcomes_pending(v, replay, placed_here | called_elsewhere, outcomes_since)
+        if recycle is not None and recycle.enabled:  # learned in this run, they may be called again
+            out.placed_times.update(_placed_times(replay, key) for _, key in out.outcomes_pending)
     if redial_unknown:
         out.redial_unknown = v.rows[unknown].tolist()
         out.to_dial += out.redial_unknown
@@ -214,6 +216,11 @@ def _recycle(
             out.recycle_later.append((row, key, at, str(rec.call_status)))
     out.recycle_later.sort(key=lambda entry: entry[2])
     return again
+
+
+def _placed_times(replay: Replay, key: str) -> tuple[str, list[float]]:
+    rec = replay.records.record_of(key)
+    return key, [unix_time(ts, 0.0) for ts in rec.placed_at.split()] if rec is not None else []
 
 
 def _outcomes_pending(v: _Verdicts, replay: Replay, placed: np.ndarray, since: str) -> list[tuple[int, str]]:

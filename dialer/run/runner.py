@@ -241,17 +241,24 @@ class Runner:
         return end
 
     def _recycle_due_before_stop(self) -> bool:
+        """Whether the next person to call again comes due before the run must stop (``--until``,
+        ``--max-duration``, the campaign's calling window closing); with none of these, only when
+        ``--wait-for-recycle`` lets it sleep until then (which also waits past the window)."""
         at = self.recycle.next_at() if self.recycle is not None else None
         if at is None:
             return False
+        stops = []
         if self.limits.deadline is not None:
-            return at - time.time() <= self.limits.deadline - self.clock()
-        return self.wait_for_recycle
+            stops.append(time.time() + self.limits.deadline - self.clock())
+        if self.windows is not None and not self.wait_for_recycle:
+            closes = self.windows.window.campaign_closes_at(datetime.now(UTC))
+            stops.append(closes.timestamp() if closes is not None else 0.0)
+        return at <= min(stops) if stops else self.wait_for_recycle
 
     def _stop_for_later(self) -> None:
         at = self.recycle.next_at() if self.recycle is not None else None
         if at is not None:
-            when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             self.request_stop(exitcodes.RECYCLE_LATER, f"the next call to make again is due at {when}")
 
     async def _dispatch(self) -> None:
@@ -410,11 +417,13 @@ class Runner:
         sent_at = time.time()
         self.tally.sent += 1
         reply: SwitchReply | None = None
+        status = None
         try:
             timeout = read_timeout(params, self.campaign.timeout_margin)
             raw = await self.transport.post_form(form, timeout, self._before_write)
             self.reach.answered()
             reply, verdict, answered = self._judge(raw)
+            status = raw.status
         except TransportFailure as failure:
             if self._held and failure.kind == NOT_CONNECTED:  # held back at the write: never sent
                 self._record(lines.withdrawn(fields, attempt.number, self.stop_reason))
@@ -422,10 +431,7 @@ class Runner:
             self.reach.failed(failure)
             verdict = classify_failure(failure.kind, failure.error)
             answered = {"error": failure.detail} if failure.detail else {}
-        if verdict.stop_run and verdict.code == "401" and await self.login.refused(form):
-            # The switch refused the login token: nothing was placed; the next attempt logs in anew.
-            verdict = Verdict(o.RETRY, verdict.code, "the switch refused the login token: logged in again")
-        verdict = self.retries.settle(attempt, verdict)
+        verdict = self.retries.settle(attempt, await self._login_verdict(form, status, verdict))
         callid = reply.callid if reply else None
         elapsed_ms = round((self.clock() - started) * 1000, 1)
         line = lines.result(fields, attempt.number, verdict, callid, elapsed_ms, answered, params)
@@ -442,12 +448,26 @@ class Runner:
         if verdict.outcome == o.PLACED:
             self._placed(attempt, fields, params, sent_at, callid)
 
+    async def _login_verdict(self, form: list, status: int | None, verdict: Verdict) -> Verdict:
+        """The login's part of an answer: a 401 to a token that could be renewed placed nothing and
+        is retried; any other answer from the API shows the switch accepted the login."""
+        if verdict.code != "401":
+            if status is not None and status < 500:
+                self.login.accepted(form)
+            return verdict
+        if verdict.stop_run and await self.login.refused(form):
+            # The switch refused the login token: nothing was placed; the next attempt logs in anew.
+            return Verdict(o.RETRY, verdict.code, "the switch refused the login token: logged in again")
+        return verdict
+
     def _placed(
         self, attempt: Attempt, fields: dict, params: dict, sent_at: float, callid: str | None
     ) -> None:
         """A call placed: its outcome is to be learned, and it counts against the person's calls."""
         if self.recycle is not None:
-            self.recycle.placed(str(fields.get("person")), sent_at)
+            # Counted from the answer, which came once the switch had placed the call: the next call
+            # to the person is never less than ``after`` from this one, at the switch.
+            self.recycle.placed(str(fields.get("person")), time.time())
         if self.outcomes is not None:
             held = float(settle_seconds(params, 0.0))
             self.outcomes.placed(

@@ -162,12 +162,25 @@ def _log_option(name: str, text: str):
 )
 @_seconds_option("--cdr-delay", 0.0, "Seconds after a call's end before cdrs/list lists it.")
 @click.option(
+    "--no-cdr",
+    "no_cdr",
+    multiple=True,
+    metavar="SNUMBER",
+    help="Calls to this number never get a CDR: cdrs/list never lists them (repeatable).",
+)
+@click.option(
     "--login/--no-login",
     default=True,
     show_default=True,
     help="Offer user/login (token login); --no-login answers it with HTTP 404.",
 )
 @_seconds_option("--token-seconds", 3600.0, "Lifetime of a user/login token.")
+@click.option(
+    "--token-prefix",
+    default="",
+    metavar="TEXT",
+    help="Start every user/login token with TEXT (for tests that look for tokens where none may be).",
+)
 @click.option(
     "--lookups",
     type=click.Choice(LOOKUP_MODES),
@@ -185,6 +198,7 @@ def simulate(
     scripts: list[tuple[str, list[str]]],
     outcome_scripts: list[tuple[str, list[str]]],
     answer: dict[str, float] | None,
+    no_cdr: tuple[str, ...],
     **settings: Any,
 ) -> None:
     """Serve a simulated Enswitch (calls/make, calls/active/list, cdrs/list, user/login) until SIGINT
@@ -197,6 +211,7 @@ def simulate(
             scripted=dict(scripts),
             outcome_scripts=dict(outcome_scripts),
             answer=answer or {},
+            no_cdr=tuple(no_cdr),
             **({} if users is None else {"users": users}),
             **settings,
         )

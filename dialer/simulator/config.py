@@ -83,8 +83,10 @@ class SimulatorConfig:
     outcome_scripts: dict[str, list[str]] = field(default_factory=dict)  # snumber -> statuses of its calls
     cdr_page_max: int = 500  # cdrs/list returns at most this many records a request
     cdr_delay: float = 0.0  # a CDR is listed only this long after its call ended
+    no_cdr: tuple[str, ...] = ()  # snumbers whose calls never get a CDR (a switch that lost them)
     login: bool = True  # user/login offered (else HTTP 404)
     token_seconds: float = 3600.0  # lifetime of a user/login token
+    token_prefix: str = ""  # every token starts with it: tests look for it where no token may be
     logins_log: Path | None = None  # user/login requests
 
     def __post_init__(self) -> None:

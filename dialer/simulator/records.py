@@ -33,8 +33,9 @@ def is_active(call: dict[str, Any], now: float) -> bool:
 
 
 def has_cdr(call: dict[str, Any], now: float, delay: float) -> bool:
-    """Whether the call's CDR is listed: it has ended, and the switch has written it ``delay`` s later."""
-    return call["end"] + delay <= now
+    """Whether the call's CDR is listed: it has ended, and the switch has written it ``delay`` s later
+    (unless it never writes one for this call)."""
+    return call["end"] + delay <= now and call.get("cdr", True)
 
 
 def active_leg(call: dict[str, Any], now: float) -> dict[str, Any]:

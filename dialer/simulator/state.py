@@ -26,7 +26,7 @@ class SimState:
         self.arrivals: list[dict[str, Any]] = []
         self.faults = FaultPicker(config)
         self.answer_model = AnswerModel(config)
-        self.tokens = Tokens(config.token_seconds)
+        self.tokens = Tokens(config.token_seconds, prefix=config.token_prefix)
         self.lookups: list[dict[str, Any]] = []  # calls/active/list and cdrs/list requests
         self.logins: list[dict[str, Any]] = []  # user/login requests
         self._by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}  # placed calls, for lookups
@@ -94,6 +94,7 @@ class SimState:
             "ring_s": outcome.ring,
             "talk_s": outcome.talk,
             "end": now + outcome.length,
+            "cdr": params["snumber"] not in self.config.no_cdr,  # False: cdrs/list never lists it
         }
         self.placed.append(record)
         self._by_pair.setdefault((record["snumber"], record["cnumber"]), []).append(record)

@@ -18,16 +18,18 @@ class Issued(NamedTuple):
 
 
 class Tokens:
-    def __init__(self, lifetime: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, lifetime: float, clock: Callable[[], float] = time.time, prefix: str = "") -> None:
+        """``prefix``: what every token starts with (tests look for it wherever a token must never be)."""
         self.lifetime = lifetime
         self._clock = clock
+        self._prefix = prefix
         self._holders: dict[str, tuple[str, float]] = {}  # token -> (username, expires)
 
     def issue(self, username: str) -> Issued:
         now = self._clock()
         # Expired tokens are forgotten here, so a client that logs in often does not grow the switch.
         self._holders = {t: held for t, held in self._holders.items() if held[1] > now}
-        token = secrets.token_urlsafe(32)
+        token = self._prefix + secrets.token_urlsafe(32)
         expires = now + self.lifetime
         self._holders[token] = (username, expires)
         return Issued(token, expires)

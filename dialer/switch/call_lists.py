@@ -46,6 +46,10 @@ class CallLists:
             except TransportFailure as failure:
                 return no_answer(path, failure.error)
             answer = read_answer(path, raw.status, raw.body)
-            if answer.refusal != "401" or not await self._login.refused(form):
+            if answer.refusal != "401":
+                if raw.status < 500:
+                    self._login.accepted(form)
+                return answer
+            if not await self._login.refused(form):
                 return answer
         return answer

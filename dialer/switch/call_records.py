@@ -1,9 +1,13 @@
 """The switch's records of calls, in bulk: every finished call that started in a time window
-(``cdrs/list`` by ``start``/``end``, page by page), and the calls in progress (``calls/active/list``).
+(``cdrs/list`` by ``start``/``end``, page by page), one call's records by its callid, and the calls
+in progress (``calls/active/list``).
 
 One question per page for a whole window of calls, not one per call: at 200 calls a second, a
 lookup per call would be a second load on the switch. A switch may cap a page below the ``limit``
-asked, so pages are asked for until one comes back empty or shorter than the longest seen.
+asked, so a page shorter than the limit ends the window only once it is also shorter than the
+longest page this switch has returned (in any window): until then one more page is asked for, which
+comes back empty (one call's records, asked by callid, fit one page). An answer "204, no content"
+without a ``data`` list is an empty page.
 """
 
 from __future__ import annotations
@@ -35,37 +39,44 @@ class CallRecords:
         self._transport = transport
         self._login = login
         self._read_timeout = read_timeout
-        self._page = page
+        self.page = page
+        self._longest = 0  # the longest page this switch has returned: its cap is at least that
         self.requests = 0  # every request made, for the run's figures
 
-    async def finished(self, start: float, end: float) -> Fetched:
-        """Every finished call that started between ``start`` and ``end`` (Unix seconds)."""
+    async def finished(self, start: float, end: float, callid: str | None = None) -> Fetched:
+        """Every finished call that started between ``start`` and ``end`` (Unix seconds); only
+        those with ``callid`` when one is given."""
         records: list[CallRecord] = []
-        longest, requests = 0, 0
+        requests = 0
+        only = [("callid", callid)] if callid else []
         while requests < MAX_PAGES:
             filters = [
                 ("start", str(int(start))),
                 ("end", str(int(end) + 1)),
-                ("limit", str(self._page)),
+                *only,
+                ("limit", str(self.page)),
                 ("offset", str(len(records))),
             ]
             answer = await self._ask(CDRS_PATH, filters)
             requests += 1
-            if not answer.usable:
+            entries = _entries(answer)
+            if entries is None:
                 return Fetched(records, requests, _why(answer), _not_offered(answer))
-            entries = answer.entries or ()
             records += [read_record(e) for e in entries]
-            if not entries or len(entries) < longest:
+            shorter_than_seen = len(entries) < self._longest
+            self._longest = max(self._longest, len(entries))
+            # One call's records (a leg or two) fit one page whatever the switch's cap.
+            if not entries or (len(entries) < self.page and (shorter_than_seen or callid)):
                 return Fetched(records, requests)
-            longest = max(longest, len(entries))
         return Fetched(records, requests, f"more than {MAX_PAGES} pages for one window")
 
     async def active(self) -> Fetched:
         """The calls in progress (one request)."""
         answer = await self._ask(ACTIVE_PATH, [])
-        if not answer.usable:
+        entries = _entries(answer)
+        if entries is None:
             return Fetched([], 1, _why(answer), _not_offered(answer))
-        return Fetched([read_record(e) for e in answer.entries or ()], 1)
+        return Fetched([read_record(e) for e in entries], 1)
 
     async def _ask(self, path: str, filters: list[tuple[str, str]]) -> Answer:
         for _ in range(2):  # a refused token is renewed once
@@ -77,15 +88,33 @@ class CallRecords:
             except TransportFailure as failure:
                 return no_answer(path, failure.error)
             answer = read_answer(path, raw.status, raw.body)
-            if answer.refusal != "401" or not await self._login.refused(form):
+            if answer.refusal != "401":
+                if raw.status < 500:
+                    self._login.accepted(form)
+                return answer
+            if not await self._login.refused(form):
                 return answer
         return answer
 
 
+def _entries(answer: Answer) -> tuple[dict, ...] | None:
+    """The answer's records; None when it cannot be read as a list of them."""
+    if answer.usable:
+        return answer.entries
+    no_content = answer.code == "204" or (answer.code is None and answer.http_status == 204)
+    if no_content and answer.entries is None and answer.http_status is not None:
+        return ()  # "no content": nothing in the window (a switch may leave an empty data out)
+    return None
+
+
 def _why(answer: Answer) -> str:
-    if answer.refusal is not None:
-        return f"{answer.path} answered {answer.refusal}"
-    return f"{answer.path}: {answer.error or f'HTTP {answer.http_status} without a list'}"
+    if answer.http_status is None:
+        return f"{answer.path}: {answer.error}"
+    if answer.code not in (None, "200", "204"):
+        return f"{answer.path} answered {answer.code}"
+    if answer.code is None and answer.http_status >= 400:
+        return f"{answer.path} answered {answer.http_status}"
+    return f"{answer.path}: HTTP {answer.http_status} without a list"
 
 
 def _not_offered(answer: Answer) -> bool:

@@ -50,3 +50,10 @@ def test_cdr_page_is_sorted_offset_and_capped():
     assert cdr_page(calls, {"limit": "0"}, 2000.0, 0.0, 4) == page
     rest = cdr_page(calls, {"offset": "4", "limit": "9"}, 2000.0, 0.0, 4)
     assert [r["uniqueid"] for r in rest] == ["1000.4-1", "1000.2-1", "1000.5-1"]
+
+
+def test_a_call_whose_cdr_the_switch_never_writes_is_active_then_listed_nowhere():
+    """--no-cdr: the call shows while it lasts, and no cdrs/list answer ever lists it."""
+    lost = call(cdr=False)  # ends 1013.2
+    assert len(active_legs([lost], {}, 1005.0)) == 1
+    assert not has_cdr(lost, 5000.0, 0.0) and cdr_page([lost, call()], {}, 5000.0, 0.0, 10) == [cdr(call())]

@@ -35,3 +35,11 @@ def test_tokens_are_random_and_expired_ones_forgotten():
     clock.now = 1011.0
     tokens.issue("viewer")
     assert len(tokens._holders) == 1
+
+
+def test_a_prefix_starts_every_token_and_the_rest_stays_random():
+    """--token-prefix: what tests look for wherever a token must never be written."""
+    tokens = Tokens(10.0, Clock(), prefix="SIMTOKEN-")
+    first, second = tokens.issue("demo"), tokens.issue("demo")
+    assert first.token.startswith("SIMTOKEN-") and second.token.startswith("SIMTOKEN-")
+    assert first.token != second.token and tokens.holder(second.token) == "demo"

@@ -1,5 +1,6 @@
 """The transport to calls/make (dialer/switch/transport.py): the form body byte for byte, and the hook each
-call passes once its connection is ready and before its bytes go out, judged from the simulator's side."""
+call passes once its connection is ready and before its bytes go out, judged from the simulator's side;
+requests, answers and failures mocked at aiohttp's level (aioresponses)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ import string
 import time
 from urllib.parse import quote, urlencode
 
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
+from aioresponses import aioresponses
 
-from dialer.core.policy import NOT_CONNECTED
-from dialer.switch.transport import AiohttpTransport, TransportFailure, encode_form
+from dialer.core.policy import DROPPED, NOT_CONNECTED, TIMEOUT
+from dialer.switch.transport import BODY_NOT_WRITTEN, AiohttpTransport, TransportFailure, api_url, encode_form
+from tests.helpers.mocked_api import ACTIVE_URL, CDRS_URL, MAKE_URL, envelope, forms, requested_urls
 from tests.helpers.processes import PASSWORD, USERNAME
 
 pytestmark = pytest.mark.timeout(60)
@@ -103,3 +108,89 @@ async def test_a_request_held_past_its_time_limit_was_never_sent(simulator, conn
     if connection == "reused":
         assert "not yet written" in failure.value.detail
     assert [a["snumber"] for a in sim.arrivals()] == (["2125550001"] if connection == "reused" else [])
+
+
+# -- requests and answers, mocked at aiohttp's level ------------------------------------------------
+
+SECRETS = (PASSWORD, "a-login-token-never-written")
+
+
+@pytest.fixture
+async def mocked_transport():
+    transport = AiohttpTransport(MAKE_URL, max_connections=4)
+    with aioresponses() as mock:
+        yield transport, mock
+    await transport.close()
+
+
+async def test_calls_make_and_the_lists_are_posted_as_forms_with_the_login_in_the_body_only(mocked_transport):
+    """The password and a token travel in the POST body: no URL the client asks for holds them, so
+    none can reach a proxy's or the switch's access log."""
+    transport, m = mocked_transport
+    m.post(MAKE_URL, body=envelope("200", {"callid": "1.1"}))
+    m.post(CDRS_URL, body=envelope("200", []))
+    await transport.post_form([*AUTH, ("snumber", "2125550000"), ("cnumber", "100")], 5)
+    await transport.post_api("cdrs/list", [("auth_token", SECRETS[1]), ("start", "1"), ("end", "2")], 5)
+    assert requested_urls(m) == [MAKE_URL, CDRS_URL]
+    assert all("?" not in url and not any(s in url for s in SECRETS) for url in requested_urls(m))
+    assert forms(m, MAKE_URL) == [{**dict(AUTH), "snumber": "2125550000", "cnumber": "100"}]
+    assert forms(m, CDRS_URL) == [{"auth_token": SECRETS[1], "start": "1", "end": "2"}]
+    assert all(call.kwargs["allow_redirects"] is False for calls in m.requests.values() for call in calls)
+
+
+async def test_an_answer_comes_back_raw_with_its_headers_whatever_its_status(mocked_transport):
+    transport, m = mocked_transport
+    m.post(MAKE_URL, status=503, body=b"busy", headers={"Retry-After": "7"}, content_type="text/plain")
+    reply = await transport.post_form(AUTH, 5)
+    assert (reply.status, reply.body, reply.headers.get("retry-after")) == (503, b"busy", "7")
+
+
+@pytest.mark.parametrize(
+    ("exception", "kind"),
+    [
+        (
+            aiohttp.ClientConnectorError(
+                ConnectionKey("pbx.test", 80, False, True, None, None, None), OSError(111, "refused")
+            ),
+            NOT_CONNECTED,
+        ),
+        (aiohttp.ConnectionTimeoutError("connect timed out"), NOT_CONNECTED),
+        (aiohttp.ServerDisconnectedError(), DROPPED),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), DROPPED),
+        (aiohttp.ClientOSError(32, f"{BODY_NOT_WRITTEN}: broken pipe"), NOT_CONNECTED),
+        (aiohttp.SocketTimeoutError("read timed out"), TIMEOUT),
+        (TimeoutError(), TIMEOUT),
+    ],
+)
+async def test_what_went_wrong_says_whether_the_switch_can_have_placed_the_call(
+    mocked_transport, exception, kind
+):
+    """Not connected (never sent: safe to retry), dropped or timed out (may have been placed), and
+    the failure's words hold neither the password nor a token."""
+    transport, m = mocked_transport
+    m.post(MAKE_URL, exception=exception)
+    with pytest.raises(TransportFailure) as failure:
+        await transport.post_form([*AUTH, ("auth_token", SECRETS[1])], 5)
+    assert failure.value.kind == kind
+    assert not any(s in str(failure.value) for s in SECRETS)
+
+
+async def test_a_lookup_that_fails_is_a_transport_failure_holding_no_secret(mocked_transport):
+    transport, m = mocked_transport
+    m.post(ACTIVE_URL, exception=aiohttp.ServerDisconnectedError())
+    m.post(CDRS_URL, exception=TimeoutError())
+    with pytest.raises(TransportFailure) as dropped:
+        await transport.post_api("calls/active/list", [("auth_token", SECRETS[1])], 5)
+    with pytest.raises(TransportFailure) as timed_out:
+        await transport.post_api("cdrs/list", [*AUTH], 5)
+    assert (dropped.value.kind, timed_out.value.kind) == (DROPPED, TIMEOUT)
+    assert not any(s in str(f.value) for f in (dropped, timed_out) for s in SECRETS)
+
+
+def test_other_functions_are_addressed_beside_calls_make():
+    assert api_url("https://pbx.example.com/api/json/calls/make/", "cdrs/list") == (
+        "https://pbx.example.com/api/json/cdrs/list/"
+    )
+    assert api_url("http://h:8080/sub/api/json/calls/make/", "/user/login/") == (
+        "http://h:8080/sub/api/json/user/login/"
+    )
