@@ -24,7 +24,7 @@ BOUNDS = {
     "first_look": (v.FIRST_LOOK, [-1, 86_401], [0, 86_400]),
     "give_up": (v.GIVE_UP, [0, 0.5, 7 * 86_400 + 1], [1, 7 * 86_400]),
     "outcome wait": (v.OUTCOME_WAIT, [-1, 86_401], [0, 86_400]),
-    "recycle after": (v.RECYCLE_AFTER, [59, 30 * 86_400 + 1], [60, 30 * 86_400]),
+    "recycle after": (v.RECYCLE_AFTER, [0, 0.5, 30 * 86_400 + 1], [1, 30 * 86_400]),
     "recycle attempts": (v.RECYCLE_ATTEMPTS, [0, 101, 2.5], [1, 100]),
 }
 
@@ -91,10 +91,10 @@ def test_a_duration_out_of_bounds_is_refused():
         duration("0s", "--max-duration", Bounds(0, 86_400, low_allowed=False))
     with pytest.raises(
         CampaignError,
-        match=r"c\.toml: \[recycle\] after = '59s' is out of range: give a number at least 60 "
+        match=r"c\.toml: \[recycle\] after = '0s' is out of range: give a number at least 1 "
         r"and at most 2,592,000 seconds",
     ):
-        duration("59s", "c.toml: [recycle] after", v.RECYCLE_AFTER)
+        duration("0s", "c.toml: [recycle] after", v.RECYCLE_AFTER)
 
 
 # -- the switch's address ---------------------------------------------------------------------------
