@@ -89,10 +89,12 @@ class Reconciler:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         on_change: Callable[[], None] = lambda: None,
+        on_found: Callable[[RowCheck, str | None], None] = lambda check, callid: None,
         concurrent: int = CONCURRENT,
     ) -> None:
         """``wall``: Unix time, to read the results file's timestamps against; ``on_change``: called
-        when a check ends (the dispatcher may have something new to do)."""
+        when a check ends (the dispatcher may have something new to do); ``on_found``: called with a
+        check the lists showed placed, and the callid they gave (its outcome is to be learned)."""
         self._lists = lists
         self._campaign = campaign
         self._journal = journal
@@ -104,6 +106,7 @@ class Reconciler:
         self._clock = clock
         self._wall = wall
         self._on_change = on_change
+        self._on_found = on_found
         self._asking = asyncio.Semaphore(concurrent)
         self._tasks: set[asyncio.Task] = set()
         self._stopped = asyncio.Event()
@@ -319,6 +322,8 @@ class Reconciler:
             self._tally.resolve(verdict.outcome)
             if self._progress:
                 self._progress.update(self._tally)
+        if verdict.outcome == o.PLACED:
+            self._on_found(check, judgement.callid)
 
     def _outcome(self, attempt: Attempt, judgement: Judgement) -> Verdict:
         if judgement.verdict == FOUND:

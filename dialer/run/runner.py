@@ -34,7 +34,7 @@ from dialer.run.attempts import Attempt, Retries
 from dialer.run.call_outcomes import CallOutcomes
 from dialer.run.pacing import Pacer
 from dialer.run.progress import ANSWERS, CHECKS, OUTCOMES, RATE, RECYCLE, RETRY, WINDOW, Progress, Tally
-from dialer.run.reconciler import Reconciler
+from dialer.run.reconciler import Reconciler, RowCheck
 from dialer.run.recycling import RecycleQueue
 from dialer.run.results_watch import Change, watch
 from dialer.run.row_windows import RowWindows
@@ -137,6 +137,7 @@ class Runner:
             log=log,
             clock=self.clock,
             on_change=self._changed.set,
+            on_found=self._found_placed,
         )
 
     # -- stopping ---------------------------------------------------------------------------------
@@ -479,6 +480,14 @@ class Runner:
                 held=held,
                 callid=callid,
             )
+
+    def _found_placed(self, check: RowCheck, callid: str | None) -> None:
+        """An unknown attempt of this run the switch's lists showed placed: its call counts, and its
+        outcome is learned, as a call placed on the first answer is (an earlier run's call is the
+        next run's to learn, as every call that run left)."""
+        if check.earlier_attempt is None:
+            params = request_params(self.rows.params(check.attempt.row), 0)
+            self._placed(check.attempt, check.fields, params, check.sent_at, callid)
 
     def _judge(self, raw: RawReply) -> tuple[SwitchReply, Verdict, dict]:
         """What an answer says, and what its results line says of it. All three steps are pure, so

@@ -103,3 +103,24 @@ def test_the_outcome_of_a_call_an_earlier_run_could_not_wait_for_is_learned_by_t
     first_run = next(line["run"] for line in lines if line["event"] == "run_started")
     assert {line["placed_run"] for line in ended} == {first_run} != {line["run"] for line in ended}
     assert len(sim.placed()) == 6  # nobody called twice
+
+
+def test_a_call_found_by_reconciliation_gets_its_outcome_in_the_same_run(tmp_path, simulator):
+    """A dropped connection after the switch placed the call (reset-after): the row is unknown until
+    the call lists show the call, and that call's outcome is then learned in the same run, as any
+    placed call's is: one call_ended line per call the switch placed, none left to a later run."""
+    dropped = [f"212555{i:04d}" for i in (1, 4)]
+    faults = [a for n in dropped for a in ("--script", f"{n}=reset-after")]
+    sim = simulator(*ANSWER_MODEL, "--seed", "5", *faults)
+    list_path = numbered_list(tmp_path / "list.csv", 8)
+    camp = outcomes_campaign(tmp_path, list_path, sim.url)
+    done = run_dialer("run", str(camp), "--wait", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = read_lines(tmp_path / "camp.results.jsonl")
+    found = [ln for ln in results if ln.get("event") == "checked" and ln.get("outcome") == "placed"]
+    assert sorted(ln["snumber"] for ln in found) == dropped
+    ended = {ln["callid"]: ln for ln in call_ended_lines(results)}
+    placed = sim.placed()
+    assert len(placed) == 8 and set(ended) == {p["callid"] for p in placed}
+    for call in placed:
+        assert ended[call["callid"]]["call_status"] == call_status(call["status"])
