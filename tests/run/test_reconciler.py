@@ -166,7 +166,7 @@ async def test_the_check_waits_for_delay_wait_and_settle(tmp_path):
     """The lists are asked no sooner than the delay and wait sent plus the settle margin after the attempt."""
     switch = Switch({A: ["500"]})
     source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber", "wait"], [[A, "100", "1"]])
-    campaign = load_campaign(source, {"reconcile_settle": 0.3})
+    campaign = load_campaign(source, {"reconcile_settle": 0.3, "outcomes": False})
     transport = MockTransport(switch.make)
     transport.api_handler = switch.api
     session = Session(campaign, CREDS, RunOptions(quiet=True), console(), transport=transport)
