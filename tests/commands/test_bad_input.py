@@ -14,6 +14,7 @@ nothing recorded as unknown (no results file at all when the campaign or a flag 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -62,7 +63,23 @@ def dialer_run(*args: str, env: dict[str, str] | None = None) -> Done:
 
 
 def error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if "level='error'" in line or line.startswith("Error:")]
+    """The console's error lines as text (each JSON object of level error, its values decoded, since
+    there is no terminal here), and click's usage errors."""
+    found = []
+    for line in stderr.splitlines():
+        if line.startswith("Error:"):
+            found.append(line)
+        elif (event := json_object(line)) and event.get("level") == "error":
+            found.append(" ".join(f"{key}={value}" for key, value in event.items()))
+    return found
+
+
+def json_object(line: str) -> dict | None:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
 
 
 def assert_refused(done, *named: str) -> str:
