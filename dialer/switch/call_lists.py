@@ -17,10 +17,10 @@ from dialer.core.lookup import (
     Question,
     judge,
     no_answer,
-    read_answer,
 )
+from dialer.switch.list_request import ask_list
 from dialer.switch.login import Login
-from dialer.switch.transport import LookupTransport, TransportFailure
+from dialer.switch.transport import LookupTransport
 
 
 class CallLists:
@@ -38,18 +38,5 @@ class CallLists:
         return [active, cdrs], judge(active, cdrs)
 
     async def _lookup(self, path: str, filters: Sequence[tuple[str, str]]) -> Answer:
-        for _ in range(2):  # a refused token is renewed once
-            await self._login.fresh()
-            form = [*self._login.fields(), *filters]
-            try:
-                raw = await self._transport.post_api(path, form, self._read_timeout)
-            except TransportFailure as failure:
-                return no_answer(path, failure.error)
-            answer = read_answer(path, raw.status, raw.body)
-            if answer.refusal != "401":
-                if raw.status < 500:
-                    self._login.accepted(form)
-                return answer
-            if not await self._login.refused(form):
-                return answer
+        answer, _ = await ask_list(self._transport, self._login, path, filters, self._read_timeout)
         return answer

@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dialer.core.call_outcome import CallRecord, read_record
-from dialer.core.lookup import ACTIVE_PATH, CDRS_PATH, NOT_OFFERED, Answer, no_answer, read_answer
+from dialer.core.lookup import ACTIVE_PATH, CDRS_PATH, NOT_OFFERED, Answer
+from dialer.switch.list_request import ask_list
 from dialer.switch.login import Login
-from dialer.switch.transport import LookupTransport, TransportFailure
+from dialer.switch.transport import LookupTransport
 
 PAGE = 500  # records asked for per cdrs/list request
 MAX_PAGES = 1_000  # per window: a switch that never stops paging is not believed
@@ -79,21 +80,8 @@ class CallRecords:
         return Fetched([read_record(e) for e in entries], 1)
 
     async def _ask(self, path: str, filters: list[tuple[str, str]]) -> Answer:
-        for _ in range(2):  # a refused token is renewed once
-            await self._login.fresh()
-            form = [*self._login.fields(), *filters]
-            self.requests += 1
-            try:
-                raw = await self._transport.post_api(path, form, self._read_timeout)
-            except TransportFailure as failure:
-                return no_answer(path, failure.error)
-            answer = read_answer(path, raw.status, raw.body)
-            if answer.refusal != "401":
-                if raw.status < 500:
-                    self._login.accepted(form)
-                return answer
-            if not await self._login.refused(form):
-                return answer
+        answer, requests = await ask_list(self._transport, self._login, path, filters, self._read_timeout)
+        self.requests += requests
         return answer
 
 

@@ -48,7 +48,14 @@ def say_everything(log) -> None:
     log.info("run ended", **RUN_ENDED)
 
 
-def human(width: int = 100) -> tuple[io.StringIO, object]:
+@pytest.fixture(autouse=True)
+def columns_100(monkeypatch):
+    """The console wraps at the terminal's width; here there is none, and what a test worker's stdout
+    happens to be must not decide it."""
+    monkeypatch.setenv("COLUMNS", "100")
+
+
+def human() -> tuple[io.StringIO, object]:
     out = io.StringIO()
     return out, console(out, log_format="human")
 

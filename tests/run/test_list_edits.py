@@ -179,7 +179,7 @@ def test_kill9_then_an_edited_list_calls_nobody_twice(tmp_path, simulator):
     sim = simulator(*[a for s in held for a in ("--script", f"{s}=hang")])
     campaign = EditedCampaign(tmp_path, sim.url)
     campaign.write(base)
-    killed = campaign.start("--concurrency", "4", "--wait", "20")
+    killed = campaign.start("--concurrency", "4", "--wait", "5")
     # The first two answered, the next four placed and held: nothing else can go.
     wait_for(lambda: len(sim.arrivals()) == 6, 30, "two calls answered and four held")
     killed.send_signal(signal.SIGKILL)
@@ -263,7 +263,7 @@ def test_without_call_lists_kill9_then_an_edit_leaves_the_calls_in_flight_unknow
     campaign = EditedCampaign(tmp_path, sim.url)
     campaign.write(base)
     # The switch places the first three calls and holds their requests; nothing else can go.
-    killed = campaign.start("--concurrency", "3", "--wait", "20")
+    killed = campaign.start("--concurrency", "3", "--wait", "5")
     wait_for(lambda: len(sim.arrivals()) == 3, 30, "three calls placed and held by the switch")
     killed.send_signal(signal.SIGKILL)
     assert finish(killed)[0] == -signal.SIGKILL
