@@ -47,7 +47,7 @@ def status(
     attention and why, the last error."""
     with collector_policy.bulk_work():
         src = load_source(source, source_overrides(results, sheet, encoding, delimiter, do_not_call, person))
-        summary = summary_of(src, attention_limit=None if list_all else ATTENTION_SHOWN)
+        summary = summary_of(src, None if list_all else ATTENTION_SHOWN, codes_by_row=False)
     info = _status_info(src)
     if as_json:
         click.echo(orjson.dumps(status_json(summary, info), option=orjson.OPT_INDENT_2).decode())

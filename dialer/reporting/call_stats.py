@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
-import numpy as np
 import pandas as pd
 
 from dialer.campaign.settings import Recycle as RecyclePolicy
@@ -113,8 +112,9 @@ def recycle_waiting(table: RowTable, policy: RecyclePolicy | None) -> list[Recyc
     if policy is None or not policy.enabled:
         return []
     out = []
-    placed = (table.states == o.PLACED) & pd.Series(table.call_status, dtype=object).isin(policy.statuses)
-    for i in np.flatnonzero(placed.to_numpy(dtype=bool)).tolist():
+    placed = table.where(o.PLACED)
+    unanswered = pd.Series(table.call_status[placed], dtype=object).isin(policy.statuses).to_numpy(dtype=bool)
+    for i in placed[unanswered].tolist():
         rec = table.record_at(i)
         if rec is None:
             continue
@@ -139,8 +139,8 @@ def call_stats(
     states (rows.row_table), ``recycle`` its [recycle] policy, ``zone`` its calling window's zone."""
     statuses: Counter = Counter()
     if table is not None and len(table):
-        placed = table.states == o.PLACED
-        statuses.update(pd.Series(table.call_status[placed], dtype=object).value_counts().to_dict())
+        placed = table.call_status[table.where(o.PLACED)]
+        statuses.update(pd.Series(placed, dtype=object).value_counts().to_dict())
     reached = statuses[ANSWERED]
     not_reached = sum(statuses[s] for s in UNANSWERED)
     asked = reached + not_reached

@@ -24,6 +24,8 @@ from dialer.planning.planner import (
     _verdicts,
 )
 
+STATES = np.asarray(o.ROW_STATES, dtype=object)  # a state's number in ``RowTable.state_numbers``
+
 
 @dataclass(frozen=True)
 class RowTable:
@@ -31,7 +33,7 @@ class RowTable:
     (None when none is), and why the list or the planner sets it aside, where one does."""
 
     rows: np.ndarray  # int64, ascending
-    states: np.ndarray  # object: one of outcomes.ROW_STATES
+    state_numbers: np.ndarray  # int8: each row's state, as its place in outcomes.ROW_STATES
     keys: np.ndarray  # object: the record speaking for the row, or None
     call_status: np.ndarray  # object: what became of that record's latest call (None: not learned)
     snumbers: np.ndarray  # object
@@ -42,9 +44,19 @@ class RowTable:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def where(self, *states: str) -> np.ndarray:
-        """Positions of the rows in any of ``states``, in row order."""
-        return np.flatnonzero(pd.Series(self.states, dtype=object, copy=False).isin(states).to_numpy())
+    @property
+    def states(self) -> np.ndarray:
+        """Each row's state (object array)."""
+        return STATES[self.state_numbers]
+
+    def counts(self) -> dict[str, int]:
+        """Rows by state, every state in outcomes.ROW_STATES order."""
+        n = np.bincount(self.state_numbers, minlength=len(STATES))
+        return {state: int(k) for state, k in zip(o.ROW_STATES, n.tolist(), strict=True)}
+
+    def where(self, state: str) -> np.ndarray:
+        """Positions of the rows in ``state``, in row order."""
+        return np.flatnonzero(self.state_numbers == o.ROW_STATES.index(state))
 
     def record_at(self, i: int) -> PersonRecord | None:
         key = self.keys[i]
@@ -56,7 +68,7 @@ class RowTable:
             row,
             self.snumbers[i],
             self.cnumbers[i],
-            self.states[i],
+            o.ROW_STATES[self.state_numbers[i]],
             self.record_at(i),
             self.problems.get(row),
         )
@@ -65,24 +77,25 @@ class RowTable:
 def row_table(call_list: CallList, replay: Replay) -> RowTable:
     """Every row of the list with its state, as ``list_row_states`` gives them."""
     v = _verdicts(call_list, replay)
-    state = v.state
-    present = v.present
+    state, present, same = v.state, v.present, v.same
     failed = present & _isin(state, (o.FAILED,))
     nothing = ~present | _isin(state, (o.NOT_DIALED, o.FAILED))
     rejected = present & _isin(state, (o.REJECTED,))
     placed = present & _isin(state, (o.PLACED,))
-    called_elsewhere = placed & ~v.same
-    states = np.where(_isin(state, (o.PLACED, o.UNKNOWN)), state, o.UNKNOWN).astype(object)
-    states[placed & v.same] = o.PLACED
-    states[called_elsewhere] = o.SUPPRESSED
-    states[rejected] = np.where(v.same[rejected], o.REJECTED, o.NOT_DIALED)
-    states[nothing] = np.where(failed[nothing], o.FAILED, o.NOT_DIALED)
-    speaks = present & ~(rejected & ~v.same) & ~called_elsewhere
+    called_elsewhere = placed & ~same
+    number = o.ROW_STATES.index
+    numbers = np.full(len(v.rows), number(o.UNKNOWN), dtype=np.int8)  # unknown, or a state nobody wrote
+    numbers[placed & same] = number(o.PLACED)
+    numbers[called_elsewhere] = number(o.SUPPRESSED)
+    numbers[rejected & same] = number(o.REJECTED)
+    numbers[(rejected & ~same) | (nothing & ~failed)] = number(o.NOT_DIALED)
+    numbers[nothing & failed] = number(o.FAILED)
+    speaks = present & ~(rejected & ~same) & ~called_elsewhere
     keys = np.where(speaks, v.keys, None).astype(object)
     problems = {}
     for i in np.flatnonzero(called_elsewhere).tolist():
         problems[int(v.rows[i])] = _already_called(v, i, replay.records.record_of(v.keys[i]))
-    table = (v.rows, states, keys, np.where(speaks, v.call_status, None), v.snumbers, v.cnumbers)
+    table = (v.rows, numbers, keys, np.where(speaks, v.call_status, None), v.snumbers, v.cnumbers)
     if call_list.problems:
         listed = [_problem_row_state(problem, replay, v) for problem in call_list.problems]
         problems.update((st.row, st.problem) for st in listed if st.problem is not None)
@@ -94,7 +107,7 @@ def _with_rows(table: tuple, listed: list[ListRowState]) -> tuple:
     """The table's columns with the rows the list set aside put in, all in row order."""
     extra = (
         np.array([st.row for st in listed], dtype=np.int64),
-        _objects(st.state for st in listed),
+        np.array([o.ROW_STATES.index(st.state) for st in listed], dtype=np.int8),
         _objects(st.record.key if st.record is not None else None for st in listed),
         _objects(st.record.call_status if st.record is not None else None for st in listed),
         _objects(st.snumber for st in listed),

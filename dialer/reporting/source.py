@@ -83,9 +83,14 @@ def window_zone(campaign: Campaign) -> tzinfo:
     return window.zone if window is not None else UTC
 
 
-def summary_of(src: Source, attention_limit: int | None = None) -> Summary:
-    """The summary status and report show of SOURCE; ``attention_limit``: the rows needing attention
-    listed of each state (None: all)."""
+def summary_of(src: Source, attention_limit: int | None = None, *, codes_by_row: bool = True) -> Summary:
+    """The summary status and report show of SOURCE (see ``summarise`` for the options)."""
     c = src.campaign
-    zone = window_zone(c)
-    return summarise(src.rows, src.replay, recycle=c.recycle, zone=zone, attention_limit=attention_limit)
+    return summarise(
+        src.rows,
+        src.replay,
+        recycle=c.recycle,
+        zone=window_zone(c),
+        attention_limit=attention_limit,
+        codes_by_row=codes_by_row,
+    )

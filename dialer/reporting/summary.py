@@ -290,7 +290,7 @@ def _row_codes(table: RowTable) -> Counter[tuple[str, str | None]]:
     at = {row: i for i, row in enumerate(table.rows.tolist())} if table.problems else {}
     for row, problem in table.problems.items():
         codes[at[row]] = problem.code
-    dialed = table.states != o.NOT_DIALED
+    dialed = table.state_numbers != o.ROW_STATES.index(o.NOT_DIALED)
     pairs = pd.DataFrame({"state": table.states[dialed], "code": codes[dialed]}, dtype=object)
     counts = pairs.value_counts(dropna=False)
     return Counter({(state, None if pd.isna(code) else code): int(n) for (state, code), n in counts.items()})
@@ -332,14 +332,15 @@ def summarise(
     recycle: RecyclePolicy | None = None,
     zone: tzinfo = UTC,
     attention_limit: int | None = None,
+    codes_by_row: bool = True,
 ) -> Summary:
     """The summary of a campaign: ``table`` its list rows' states (rows.row_table), ``replay`` its
     results file replayed, ``recycle`` its [recycle] policy, ``zone`` its calling window's time zone;
-    ``attention_limit``: the rows needing attention listed of each state (None: all)."""
+    ``attention_limit``: the rows needing attention listed of each state (None: all);
+    ``codes_by_row``: count the rows by state and code (row_codes, which status does not show: on a
+    million rows, that is a look-up of every row's code)."""
     runs = _runs(replay)
     sending = [r for r in runs if r.requests]
-    states, n = np.unique(table.states.astype(str), return_counts=True) if len(table) else ([], [])
-    counts = dict.fromkeys(o.ROW_STATES, 0) | dict(zip(states, (int(k) for k in n), strict=True))
     seconds = sum(r.seconds for r in sending)
     gaps = sum(r.requests - 1 for r in sending if r.seconds > 0)
     all_times = sorted(ts for r in sending for ts in (r.first_request, r.last_request) if ts)
@@ -347,7 +348,7 @@ def summarise(
     tally = replay.tally
     return Summary(
         total=len(table),
-        counts=counts,
+        counts=table.counts(),
         requests=sum(r.requests for r in runs),
         first_request=all_times[0] if all_times else None,
         last_request=all_times[-1] if all_times else None,
@@ -358,7 +359,7 @@ def summarise(
         attention=attention,
         last_error=last_error(replay),
         attempt_codes=_sorted_codes(_attempt_codes(replay)),
-        row_codes=_sorted_codes(_row_codes(table)),
+        row_codes=_sorted_codes(_row_codes(table)) if codes_by_row else [],
         placed_per_minute=sorted((minute + "Z", n) for minute, n in tally["placed_minutes"].items()),
         not_in_list=_not_in_list(table, replay),
         torn_tail=replay.torn_tail,
