@@ -12,8 +12,7 @@ from dialer.commands.errors import clean_errors, fail
 from dialer.commands.list_flags import source_options, source_overrides
 from dialer.core import exitcodes
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
-from dialer.reporting.source import Source, load_source
-from dialer.reporting.summary import summarise
+from dialer.reporting.source import Source, load_source, summary_of
 from dialer.reporting.table import report_table, row_details
 from dialer.reporting.writers import FORMATS, report_paths, write_csv, write_html, write_xlsx
 from dialer.run import collector_policy
@@ -27,7 +26,7 @@ def _write_reports(src: Source, paths: dict[str, Path]) -> None:
         if "xlsx" in paths:
             write_xlsx(table, paths["xlsx"])
     if "html" in paths:
-        summary = summarise(src.states, src.replay, src.lines())
+        summary = summary_of(src)
         c = src.campaign
         info = PageInfo(
             title=c.name,
