@@ -71,7 +71,7 @@ class Plan:
 
 
 @dataclass
-class _Verdicts:
+class RowVerdicts:
     """Every table row's person and what the results file says of it, as arrays in row order."""
 
     rows: np.ndarray  # int64
@@ -96,7 +96,7 @@ class _Verdicts:
         return None
 
 
-def _verdicts(call_list: CallList, replay: Replay) -> _Verdicts:
+def row_verdicts(call_list: CallList, replay: Replay) -> RowVerdicts:
     table = call_list.table
     if len(table):
         rows = table.index.to_numpy(dtype=np.int64)
@@ -112,7 +112,7 @@ def _verdicts(call_list: CallList, replay: Replay) -> _Verdicts:
     present &= had["sent"].astype(bool)
     same = present & (had["snumber"] == snumbers) & (had["cnumber"] == cnumbers)
     state, row_of, status = had["state"], had["row"], had["call_status"]
-    return _Verdicts(rows, snumbers, cnumbers, keys, present, state, row_of, same, status, had["dialed_ts"])
+    return RowVerdicts(rows, snumbers, cnumbers, keys, present, state, row_of, same, status, had["dialed_ts"])
 
 
 def _older_records(
@@ -151,7 +151,7 @@ def plan(
     ``recycle`` and ``now`` (Unix time): who is called again now, and who later; ``outcomes_since``
     (a results-line time): the placed calls since then whose outcome is still to learn."""
     out = Plan()
-    v = _verdicts(call_list, replay)
+    v = row_verdicts(call_list, replay)
     dial = ~v.present | v.where(_NOTHING_PLACED) | (v.where((o.REJECTED,)) & ~v.same)
     counts = Counter(np.where(v.present & v.where((o.FAILED,)), o.FAILED, o.NOT_DIALED)[dial].tolist())
     out.to_dial = v.rows[dial].tolist()
@@ -181,10 +181,10 @@ def plan(
     out.moved = v.rows[(placed_here | (unknown & v.same)) & (v.row_of != v.rows)].tolist()
     out.already_called = v.rows[called_elsewhere].tolist()
     for i in np.flatnonzero(called_elsewhere).tolist():
-        problem = _already_called(v, i, replay.records.record_of(v.keys[i]))
+        problem = already_called_problem(v, i, replay.records.record_of(v.keys[i]))
         _note(out, problem, replay)
     for problem in call_list.problems:
-        state = _problem_row_state(problem, replay, v)
+        state = problem_row_state(problem, replay, v)
         if state.problem is not None:
             _note(out, state.problem, replay)
         out.counts[state.state] += 1
@@ -193,7 +193,7 @@ def plan(
 
 
 def _recycle(
-    out: Plan, v: _Verdicts, replay: Replay, placed: np.ndarray, policy: Recycle | None, now: float
+    out: Plan, v: RowVerdicts, replay: Replay, placed: np.ndarray, policy: Recycle | None, now: float
 ) -> np.ndarray:
     """The placed rows whose person is called again now (True); those due later go in the plan."""
     again = np.zeros(len(v.rows), dtype=bool)
@@ -223,7 +223,9 @@ def _placed_times(replay: Replay, key: str) -> tuple[str, list[float]]:
     return key, [unix_time(ts, 0.0) for ts in rec.placed_at.split()] if rec is not None else []
 
 
-def _outcomes_pending(v: _Verdicts, replay: Replay, placed: np.ndarray, since: str) -> list[tuple[int, str]]:
+def _outcomes_pending(
+    v: RowVerdicts, replay: Replay, placed: np.ndarray, since: str
+) -> list[tuple[int, str]]:
     candidates = np.flatnonzero(placed & pd.isna(pd.Series(v.call_status, dtype=object)).to_numpy())
     dialed = v.dialed_ts[candidates].tolist()
     recent = [i for i, ts in zip(candidates.tolist(), dialed, strict=True) if (ts or "") >= since]
@@ -233,12 +235,12 @@ def _outcomes_pending(v: _Verdicts, replay: Replay, placed: np.ndarray, since: s
 def list_row_states(call_list: CallList, replay: Replay) -> Iterator[ListRowState]:
     """Every row of the list with its current state, in row order (for status and reports)."""
     replay.records.make_all_records()  # every record is read: built at once, not one by one
-    v = _verdicts(call_list, replay)
+    v = row_verdicts(call_list, replay)
     states = [
         _table_row_state(v, i, replay.records.record_of(v.keys[i]) if v.present[i] else None)
         for i in range(len(v.rows))
     ]
-    states += [_problem_row_state(problem, replay, v) for problem in call_list.problems]
+    states += [problem_row_state(problem, replay, v) for problem in call_list.problems]
     yield from sorted(states, key=lambda st: st.row)
 
 
@@ -259,7 +261,7 @@ def not_in_list(call_list: CallList, replay: Replay) -> list[PersonRecord]:
     return replay.records.records_of(key for key in gone if key not in pairs)
 
 
-def _table_row_state(v: _Verdicts, i: int, rec: PersonRecord | None) -> ListRowState:
+def _table_row_state(v: RowVerdicts, i: int, rec: PersonRecord | None) -> ListRowState:
     row, snumber, cnumber = int(v.rows[i]), v.snumbers[i], v.cnumbers[i]
     if rec is None or rec.state in _NOTHING_PLACED:
         state = o.FAILED if rec is not None and rec.state == o.FAILED else o.NOT_DIALED
@@ -269,12 +271,12 @@ def _table_row_state(v: _Verdicts, i: int, rec: PersonRecord | None) -> ListRowS
             return ListRowState(row, snumber, cnumber, o.REJECTED, rec, None)
         return ListRowState(row, snumber, cnumber, o.NOT_DIALED, None, None)
     if rec.state == o.PLACED and not v.same[i]:
-        return ListRowState(row, snumber, cnumber, o.SUPPRESSED, None, _already_called(v, i, rec))
+        return ListRowState(row, snumber, cnumber, o.SUPPRESSED, None, already_called_problem(v, i, rec))
     state = rec.state if rec.state in _MAY_EXIST else o.UNKNOWN
     return ListRowState(row, snumber, cnumber, state, rec, None)
 
 
-def _already_called(v: _Verdicts, i: int, rec: PersonRecord | None) -> RowProblem:
+def already_called_problem(v: RowVerdicts, i: int, rec: PersonRecord | None) -> RowProblem:
     row, snumber, cnumber = int(v.rows[i]), v.snumbers[i], v.cnumbers[i]
     earlier = "an earlier run" if rec is None or not rec.run else f"run {rec.run}"
     detail = "" if rec is None else f" as row {rec.row} ({rec.snumber} to {rec.cnumber})"
@@ -291,7 +293,7 @@ def _already_called(v: _Verdicts, i: int, rec: PersonRecord | None) -> RowProble
     )
 
 
-def _problem_row_state(problem: RowProblem, replay: Replay, table: _Verdicts) -> ListRowState:
+def problem_row_state(problem: RowProblem, replay: Replay, table: RowVerdicts) -> ListRowState:
     """A row the list sets aside; one whose person was called (or may have been) with these very
     numbers before the list set it aside shows that call: a number put on do-not-call since, or a
     copy of a person whose first row now holds other numbers than the call was made with (the call

@@ -1,7 +1,7 @@
 """Every list row's state as columns: what ``planner.list_row_states`` says of each row, without making an
 object per row (status on a million rows looks at the few that need attention, and counts the rest).
 
-The states are the planner's: its verdicts on the table's rows (``_verdicts``, one vectorised look-up of
+The states are the planner's: its verdicts on the table's rows (``row_verdicts``, one vectorised look-up of
 the records) turned into states by the rule of ``_table_row_state``, and its own function for the rows
 the list sets aside. tests/reporting/test_rows.py holds the two to the same answers.
 """
@@ -19,9 +19,9 @@ from dialer.journal.records import PersonRecord
 from dialer.journal.replay import Replay
 from dialer.planning.planner import (
     ListRowState,
-    _already_called,
-    _problem_row_state,
-    _verdicts,
+    already_called_problem,
+    problem_row_state,
+    row_verdicts,
 )
 
 STATES = np.asarray(o.ROW_STATES, dtype=object)  # a state's number in ``RowTable.state_numbers``
@@ -76,7 +76,7 @@ class RowTable:
 
 def row_table(call_list: CallList, replay: Replay) -> RowTable:
     """Every row of the list with its state, as ``list_row_states`` gives them."""
-    v = _verdicts(call_list, replay)
+    v = row_verdicts(call_list, replay)
     state, present, same = v.state, v.present, v.same
     failed = present & _isin(state, (o.FAILED,))
     nothing = ~present | _isin(state, (o.NOT_DIALED, o.FAILED))
@@ -94,10 +94,10 @@ def row_table(call_list: CallList, replay: Replay) -> RowTable:
     keys = np.where(speaks, v.keys, None).astype(object)
     problems = {}
     for i in np.flatnonzero(called_elsewhere).tolist():
-        problems[int(v.rows[i])] = _already_called(v, i, replay.records.record_of(v.keys[i]))
+        problems[int(v.rows[i])] = already_called_problem(v, i, replay.records.record_of(v.keys[i]))
     table = (v.rows, numbers, keys, np.where(speaks, v.call_status, None), v.snumbers, v.cnumbers)
     if call_list.problems:
-        listed = [_problem_row_state(problem, replay, v) for problem in call_list.problems]
+        listed = [problem_row_state(problem, replay, v) for problem in call_list.problems]
         problems.update((st.row, st.problem) for st in listed if st.problem is not None)
         table = _with_rows(table, listed)
     return RowTable(*table, problems=problems, replay=replay)
