@@ -46,7 +46,7 @@ def test_a_restart_between_runs_leaves_the_unknown_row_unknown(tmp_path, simulat
     edited = [*new, *BASE]
     # The check falls due a few seconds into the run (settle counts from the unknown row's last line),
     # after the new rows are placed on the restarted switch.
-    campaign.settle = time.time() - last_line + 4
+    campaign.settle = time.time() - last_line + 8  # room for a loaded machine to start the run
     campaign.write(edited)
     second = campaign.run("--no-outcomes", "--concurrency", "1")
     assert second.returncode == exitcodes.NEEDS_ATTENTION, second.stderr
