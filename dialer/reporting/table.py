@@ -1,8 +1,13 @@
-"""The per-row report: every list row's original cells followed by what became of it. Pure."""
+"""The per-row report: every list row's original cells followed by what became of it. Pure.
+
+The table is kept as columns (one list of values per header), not as a DataFrame of Python objects:
+a million-row report is written straight from them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -11,7 +16,26 @@ from dialer.planning.planner import ListRowState
 from dialer.reporting.summary import RowLine, row_line
 
 ROW_COLUMN = "row"
-RESULT_COLUMNS = ("outcome", "code", "message", "callid", "attempts", "time")
+RESULT_COLUMNS = ("snumber", "cnumber", "outcome", "code", "message", "callid", "attempts", "time")
+TIME_COLUMN = "time"  # ts of the row's last results line, ISO-8601 UTC
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """The report's rows as columns: header -> one value per list row, in row order."""
+
+    columns: dict[str, list]
+    time_column: str  # the header of the results timestamps (renamed if the list has a "time" column)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()), []))
+
+    @property
+    def headers(self) -> list[str]:
+        return list(self.columns)
+
+    def rows(self) -> Iterator[tuple]:
+        return zip(*self.columns.values(), strict=True)
 
 
 def result_names(original_columns: Iterable[str]) -> dict[str, str]:
@@ -55,32 +79,33 @@ def _from_table_and_problems(call_list: CallList, rows: list[int]) -> pd.DataFra
     return frame
 
 
-def report_table(call_list: CallList, states: Iterable[ListRowState]) -> pd.DataFrame:
-    """One row per list row, in row order: row number, original cells, outcome, code, message,
-    callid, attempts and time (ts of the row's last results line, UTC)."""
+def _result_columns(lines: list[RowLine], callids: list[str]) -> dict[str, list]:
+    return {
+        "snumber": [r.snumber for r in lines],
+        "cnumber": [r.cnumber for r in lines],
+        "outcome": [r.state for r in lines],
+        "code": [r.code or "" for r in lines],
+        "message": [r.message or "" for r in lines],
+        "callid": callids,
+        "attempts": [r.attempts for r in lines],
+        "time": [r.time or "" for r in lines],
+    }
+
+
+def report_table(call_list: CallList, states: Iterable[ListRowState]) -> ReportTable:
+    """One row per list row, in row order: row number, original cells, then the numbers dialed, outcome,
+    code, message, callid, attempts and time (ts of the row's last results line, UTC)."""
     states = sorted(states, key=lambda st: st.row)
     rows = [st.row for st in states]
     cells = original_cells(call_list, rows)
     names = result_names(cells.columns)
-    results = pd.DataFrame(
-        [
-            {
-                names["outcome"]: st.state,
-                names["code"]: line.code or "",
-                names["message"]: line.message or "",
-                names["callid"]: (st.record.callid if st.record is not None else None) or "",
-                names["attempts"]: line.attempts,
-                names["time"]: line.time or "",
-            }
-            for st, line in ((st, row_line(st)) for st in states)
-        ],
-        index=rows,
-        columns=[names[c] for c in RESULT_COLUMNS],
-    )
-    out = pd.concat([cells, results], axis=1)
-    out.insert(0, names[ROW_COLUMN], rows)
-    out[names["attempts"]] = out[names["attempts"]].astype(int)
-    return out.reset_index(drop=True)
+    lines = [row_line(st) for st in states]
+    callids = [(st.record.callid if st.record is not None else None) or "" for st in states]
+    results = _result_columns(lines, callids)
+    columns: dict[str, list] = {names[ROW_COLUMN]: rows}
+    columns.update((str(header), cells[header].tolist()) for header in cells.columns)
+    columns.update((names[name], results[name]) for name in RESULT_COLUMNS)
+    return ReportTable(columns, names[TIME_COLUMN])
 
 
 def row_details(call_list: CallList, rows: Iterable[RowLine], *, width: int = 60) -> dict[int, str]:

@@ -1,5 +1,5 @@
 """The HTML report page (dialer/reporting/html.py) in a real headless browser (Debian's chromium): charts
-rendered, nothing executed. The page is the `page` fixture (reporting/conftest.py)."""
+rendered, nothing executed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ import zlib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from dialer.commands.report import report
+from tests.helpers.report_campaign import write_campaign
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI") != "true":
@@ -41,6 +45,16 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=90,
     )
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Path:
+    """The report page of the hand-made finished campaign, as `dialer report` writes it."""
+    directory = tmp_path_factory.mktemp("browser")
+    files = write_campaign(directory)
+    result = CliRunner().invoke(report, [str(files.toml), "--format", "html"])
+    assert result.exit_code == 0, result.output
+    return Path(result.output.strip())
 
 
 def _png_size_and_colours(png: bytes) -> tuple[int, int, int]:

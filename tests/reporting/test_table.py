@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
+
+from dialer.calllist import load_call_list
+from dialer.calllist.model import ListOptions
 from dialer.core import outcomes as o
 from dialer.journal.replay import Replay
 from dialer.planning.planner import list_row_states
@@ -18,16 +22,18 @@ from tests.helpers.report_campaign import (
 )
 
 
-def _table(call_list=None):
-    replay = replay_of()
+def _table(call_list=None, replay=None) -> pd.DataFrame:
+    replay = replay or replay_of()
     call_list = call_list or make_call_list()
-    return report_table(call_list, list_row_states(call_list, replay))
+    table = report_table(call_list, list_row_states(call_list, replay))
+    return pd.DataFrame(table.columns)
 
 
 def test_one_row_per_list_row_in_row_order_with_original_cells():
     """Every list row appears once, in order, with its cells as in the file."""
     t = _table()
-    assert list(t.columns) == ["row", *HEADERS, *RESULT_COLUMNS]
+    dialed = ["snumber (dialer)", "cnumber (dialer)"]  # the list has its own snumber and cnumber
+    assert list(t.columns) == ["row", *HEADERS, *dialed, *RESULT_COLUMNS[2:]]
     assert t["row"].tolist() == sorted(ORIGINAL)
     assert t.loc[t["row"] == 4, "callerid1"].item() == XSS
     assert t.loc[t["row"] == 11, "cnumber"].item() == "not a number"
@@ -59,8 +65,7 @@ def test_without_original_falls_back_to_table_and_problem_values():
 
 def test_no_results_yet():
     """Before any run every row is reported, undialed ones with zero attempts."""
-    cl = make_call_list()
-    t = report_table(cl, list_row_states(cl, Replay()))
+    t = _table(make_call_list(), Replay())
     assert t["outcome"].value_counts().to_dict() == {o.NOT_DIALED: 10, o.SUPPRESSED: 2, o.REJECTED: 1}
     assert set(t["attempts"]) == {0}
 
@@ -82,3 +87,15 @@ def test_row_details_show_the_other_cells_without_repeating_numbers():
     assert details[4] == f"callerid1: {XSS}; Name: Cat <b>Bold</b> & Co"
     assert details[5] == "callerid1: Sales; Name: " + "x" * 59 + "…"
     assert details[11] == "callerid1: Sales; Name: Ivy Po"
+
+
+def test_numbers_dialed_have_their_own_columns_whatever_the_list_calls_them(tmp_path):
+    """A list naming its number "Phone", with snumber a campaign-wide default, still gets snumber and
+    cnumber columns holding the numbers as dialed (the report had no cnumber column)."""
+    path = tmp_path / "list.csv"
+    path.write_text("Phone,Name\n+1 (555) 010-0002,Ann\n", encoding="utf-8")
+    options = ListOptions(columns={"Phone": "cnumber"}, defaults={"snumber": "201"}, keep_original=True)
+    t = _table(load_call_list(path, options), Replay())
+    assert list(t.columns[:5]) == ["row", "Phone", "Name", "snumber", "cnumber"]
+    assert t.loc[0, ["Phone", "snumber", "outcome"]].tolist() == ["+1 (555) 010-0002", "201", o.NOT_DIALED]
+    assert t.loc[0, "cnumber"] == "+15550100002"
