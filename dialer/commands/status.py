@@ -9,9 +9,8 @@ import orjson
 
 from dialer.commands.errors import clean_errors
 from dialer.commands.list_flags import source_options, source_overrides
-from dialer.reporting.source import Source, load_source
+from dialer.reporting.source import Source, load_source, summary_of
 from dialer.reporting.status_text import StatusInfo, status_json, status_text
-from dialer.reporting.summary import summarise
 from dialer.run import collector_policy
 
 
@@ -37,7 +36,7 @@ def status(
     """Where the campaign in SOURCE stands: counts, rate, unknown rows, last error."""
     with collector_policy.bulk_work():
         src = load_source(source, source_overrides(results, sheet, encoding, delimiter, do_not_call, person))
-        summary = summarise(src.states, src.replay, src.lines())
+        summary = summary_of(src)
     info = _status_info(src)
     if as_json:
         click.echo(orjson.dumps(status_json(summary, info), option=orjson.OPT_INDENT_2).decode())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from dialer.journal.replay import Replay
 from dialer.journal.results_file import iter_results
 from dialer.journal.results_marks import refuse_if_went_backwards
 from dialer.planning.planner import ListRowState, list_row_states
+from dialer.reporting.summary import Summary, summarise
 
 
 def load_list(path: Path, options: ListOptions, results: Path | None = None) -> CallList:
@@ -57,3 +59,21 @@ def load_source(
     replay = replay_with_checkpoint(campaign.results).replay  # a run's checkpoint when it proves itself
     states = sorted(list_row_states(call_list, replay), key=lambda st: st.row)
     return Source(campaign, call_list, replay, states)
+
+
+def window_zone(campaign: Campaign) -> tzinfo:
+    """The campaign's calling-window time zone, the hours of day are shown in; UTC when it has no
+    window (or one ``dialer run`` would refuse: status still shows where things stand)."""
+    from dialer.windows import CallingWindow, WindowError
+
+    try:
+        window = CallingWindow.from_config(campaign.window)
+    except WindowError:
+        return UTC
+    return window.zone if window is not None else UTC
+
+
+def summary_of(src: Source) -> Summary:
+    """The summary status and report show of SOURCE (raises ResultsFileError)."""
+    c = src.campaign
+    return summarise(src.states, src.replay, src.lines(), recycle=c.recycle, zone=window_zone(c))

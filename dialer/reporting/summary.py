@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
+from dialer.campaign.settings import Recycle as RecyclePolicy
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.records import is_person
 from dialer.journal.replay import Replay
 from dialer.planning.planner import ListRowState
+from dialer.reporting.call_stats import CallStats, CallTally, call_stats
 
 # States an operator has to look at, in the order the report lists them.
 ATTENTION_STATES = (o.UNKNOWN, o.FAILED, o.REJECTED)
@@ -57,6 +59,9 @@ class RowLine:
     message: str | None
     attempts: int
     time: str | None  # ts of its last line in the results file
+    call_status: str | None = None  # what became of its person's latest placed call (None: not learned)
+    talk_s: float | None = None  # that call's talk time
+    calls: int = 0  # calls placed to its person
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class Summary:
     placed_per_minute: list[tuple[str, int]]  # ("2026-11-26T20:01Z", calls placed), sorted
     not_in_list: dict[str, int] = field(default_factory=dict)  # sent rows whose list row is gone
     torn_tail: bool = False
+    call_stats: CallStats = field(default_factory=lambda: call_stats([], CallTally()))
 
 
 def parse_ts(ts: str | None) -> datetime | None:
@@ -136,6 +142,9 @@ def row_line(st: ListRowState) -> RowLine:
             message=rec.message or rec.reason,
             attempts=rec.attempts,
             time=rec.last_ts,
+            call_status=rec.call_status,
+            talk_s=rec.talk_s,
+            calls=rec.calls,
         )
     return RowLine(
         row=st.row,
@@ -188,6 +197,7 @@ class _LineAcc:
         self.last_error: LastError | None = None
         self.attempt_codes: Counter[tuple[str, str | None]] = Counter()
         self.placed: Counter[str] = Counter()
+        self.calls = CallTally()
 
     def run_of(self, line: dict) -> _RunAcc:
         run = str(line.get("run") or self.current)
@@ -211,6 +221,11 @@ class _LineAcc:
                 withdrawn.pop()
         elif event == Event.RESULT:
             self.add_result(line)
+        elif event == Event.CHECKED:
+            if line.get("outcome") == o.PLACED:  # settled by the switch's call lists: placed
+                self.add_placed(line)
+        elif event == Event.CALL_ENDED:
+            self.calls.add_ended(line)
         elif event in (Event.RUN_ENDED, Event.RUN_ERROR):
             self.add_run_outcome(acc, line)
 
@@ -218,7 +233,12 @@ class _LineAcc:
         code = line.get("code")
         outcome = str(line.get("outcome"))
         self.attempt_codes[(outcome, None if code is None else str(code))] += 1
-        key = ts_key(line.get("ts")) if outcome == o.PLACED else None
+        if outcome == o.PLACED:
+            self.add_placed(line)
+
+    def add_placed(self, line: dict) -> None:
+        self.calls.add_placed()
+        key = ts_key(line.get("ts"))
         if key:
             self.placed[key[:16] + "Z"] += 1
 
@@ -273,8 +293,16 @@ def _not_in_list(states: Sequence[ListRowState], replay: Replay) -> dict[str, in
     return dict(sorted(out.items()))
 
 
-def summarise(states: Iterable[ListRowState], replay: Replay, lines: Iterable[dict]) -> Summary:
-    """The summary of a campaign: ``states`` from planner.list_row_states, ``lines`` the parsed results."""
+def summarise(
+    states: Iterable[ListRowState],
+    replay: Replay,
+    lines: Iterable[dict],
+    *,
+    recycle: RecyclePolicy | None = None,
+    zone: tzinfo = UTC,
+) -> Summary:
+    """The summary of a campaign: ``states`` from planner.list_row_states, ``lines`` the parsed results,
+    ``recycle`` the campaign's [recycle] policy and ``zone`` its calling window's time zone."""
     states = sorted(states, key=lambda st: st.row)
     acc = _LineAcc()
     for line in lines:
@@ -307,4 +335,5 @@ def summarise(states: Iterable[ListRowState], replay: Replay, lines: Iterable[di
         placed_per_minute=sorted(acc.placed.items()),
         not_in_list=_not_in_list(states, replay),
         torn_tail=replay.torn_tail,
+        call_stats=call_stats(states, acc.calls, recycle=recycle, zone=zone),
     )
