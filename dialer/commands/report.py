@@ -13,8 +13,7 @@ from dialer.commands.help_text import option
 from dialer.commands.list_flags import source_options, source_overrides
 from dialer.core import exitcodes
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
-from dialer.reporting.source import Source, load_source
-from dialer.reporting.summary import summarise
+from dialer.reporting.source import Source, load_source, summary_of, window_zone
 from dialer.reporting.table import report_table, row_details
 from dialer.reporting.writers import (
     FORMATS,
@@ -36,7 +35,7 @@ def _write_reports(src: Source, paths: dict[str, Path]) -> None:
         if "xlsx" in paths:
             write_xlsx(table, paths["xlsx"])
     if "html" in paths:
-        summary = summarise(src.states, src.replay, src.lines())
+        summary = summary_of(src)
         c = src.campaign
         info = PageInfo(
             title=c.name,
@@ -44,6 +43,7 @@ def _write_reports(src: Source, paths: dict[str, Path]) -> None:
             results_path=str(c.results),
             generated=datetime.now(UTC).isoformat(timespec="seconds"),
             version=__version__,
+            zone=str(window_zone(c)),
         )
         details = row_details(src.call_list, summary.attention[:MAX_ATTENTION_ROWS])
         write_html(render_html(summary, info, details), paths["html"])

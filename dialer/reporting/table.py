@@ -12,11 +12,27 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dialer.calllist.model import CallList
+from dialer.core import outcomes as o
 from dialer.planning.planner import ListRowState
+from dialer.reporting.call_stats import WAITING
 from dialer.reporting.summary import RowLine, row_line
+from dialer.reporting.wording import code_words
 
 ROW_COLUMN = "row"
-RESULT_COLUMNS = ("snumber", "cnumber", "outcome", "code", "message", "callid", "attempts", "time")
+RESULT_COLUMNS = (
+    "snumber",  # the numbers as dialed (or as the list has them, for a row never dialed)
+    "cnumber",
+    "outcome",  # the row's state
+    "reason",  # its code in an operator's words
+    "code",  # the raw code
+    "message",
+    "callid",
+    "attempts",
+    "time",
+    "call_status",  # what became of its person's latest call: answered, no-answer, ..., waiting
+    "talk_s",
+    "calls",  # calls placed to its person
+)
 TIME_COLUMN = "time"  # ts of the row's last results line, ISO-8601 UTC
 
 
@@ -79,22 +95,45 @@ def _from_table_and_problems(call_list: CallList, rows: list[int]) -> pd.DataFra
     return frame
 
 
+def call_status_of(line: RowLine) -> str:
+    """What became of a row's call: its call_status, "waiting" for a placed row not learned yet, ""
+    for a row not placed."""
+    if line.state != o.PLACED:
+        return ""
+    return line.call_status or WAITING
+
+
+def _reasons(lines: list[RowLine]) -> list[str]:
+    words: dict[tuple[str, str | None], str] = {}  # a few distinct codes among many rows
+    out = []
+    for r in lines:
+        key = (r.state, r.code)
+        if key not in words:
+            words[key] = code_words(r.state, r.code)
+        out.append(words[key])
+    return out
+
+
 def _result_columns(lines: list[RowLine], callids: list[str]) -> dict[str, list]:
     return {
         "snumber": [r.snumber for r in lines],
         "cnumber": [r.cnumber for r in lines],
         "outcome": [r.state for r in lines],
+        "reason": _reasons(lines),
         "code": [r.code or "" for r in lines],
         "message": [r.message or "" for r in lines],
         "callid": callids,
         "attempts": [r.attempts for r in lines],
         "time": [r.time or "" for r in lines],
+        "call_status": [call_status_of(r) for r in lines],
+        "talk_s": [r.talk_s for r in lines],
+        "calls": [r.calls for r in lines],
     }
 
 
 def report_table(call_list: CallList, states: Iterable[ListRowState]) -> ReportTable:
-    """One row per list row, in row order: row number, original cells, then the numbers dialed, outcome,
-    code, message, callid, attempts and time (ts of the row's last results line, UTC)."""
+    """One row per list row, in row order: row number, original cells, then RESULT_COLUMNS: the numbers
+    dialed, what became of the row and of its person's latest call."""
     states = sorted(states, key=lambda st: st.row)
     rows = [st.row for st in states]
     cells = original_cells(call_list, rows)

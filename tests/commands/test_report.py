@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -10,10 +12,14 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from dialer.commands.report import report
+from dialer.commands.status import status
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.reporting import writers
+from dialer.reporting.source import load_source, summary_of
+from dialer.reporting.status_text import LABELS
 from tests.helpers.report_campaign import EXPECTED_COUNTS, ORIGINAL, XSS, results_bytes, write_campaign
+from tests.reporting.test_call_stats import with_outcomes
 
 
 def _run(*args: str):
@@ -194,3 +200,49 @@ def test_a_list_too_long_for_xlsx_is_refused_before_anything_is_written(tmp_path
     assert "calls.report.xlsx" in result.output
     assert sorted(tmp_path.iterdir()) == before
     assert _run(files.toml, "--format", "csv").exit_code == 0
+
+
+def _with_calls(tmp_path: Path):
+    """The report tests' campaign with its calls' outcomes, [recycle] and a calling window in New York."""
+    files = write_campaign(tmp_path)
+    files.results.write_bytes(results_bytes(with_outcomes()))
+    toml = files.toml.read_text(encoding="utf-8")
+    toml += '[recycle]\nafter = "1h"\n[window]\ntimezone = "America/New_York"\nhours = "09:00-20:00"\n'
+    files.toml.write_text(toml, encoding="utf-8")
+    return files
+
+
+def test_csv_carries_reason_and_each_rows_last_call(tmp_path: Path):
+    """The CSV has the reason in words, the raw code, and per row its call status, talk time and calls."""
+    files = _with_calls(tmp_path)
+    assert _run(files.toml, "--format", "csv").exit_code == 0
+    table = pd.read_csv(tmp_path / "calls.report.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    by_row = table.set_index("row")
+    assert by_row.loc["2", ["call_status", "talk_s", "calls"]].tolist() == ["answered", "30.0", "1"]
+    assert by_row.loc["9", ["call_status", "talk_s"]].tolist() == ["busy", ""]
+    assert by_row.loc["10", "call_status"] == "waiting"
+    assert by_row.loc["5", ["reason", "code"]].tolist() == [
+        "the switch was too busy to take the call (503)",
+        "503",
+    ]
+
+
+def test_html_figures_are_the_summarys_that_status_shows(tmp_path: Path):
+    """The page's totals are `dialer status --json`'s counts, its call figures the same summary's."""
+    files = _with_calls(tmp_path)
+    assert _run(files.toml, "--format", "html").exit_code == 0
+    page = (tmp_path / "calls.report.html").read_text(encoding="utf-8")
+    status_json = json.loads(CliRunner().invoke(status, [str(files.toml), "--json"]).output)
+    cards = dict(
+        (label.lower(), int(n.replace(",", "")))
+        for n, label in re.findall(r'<div class="n">([\d,]+)</div><div class="l">([^<]+)</div>', page)
+    )
+    assert cards == {"list rows": status_json["total"]} | {
+        LABELS[k]: n for k, n in status_json["counts"].items()
+    }
+    c = summary_of(load_source(files.toml)).call_stats
+    assert (
+        f"Answer rate: {c.answer_rate:.1%}" in page
+        and f"Waiting to be called again ({len(c.recycle_waiting)})" in page
+    )
+    assert "America/New_York" in page

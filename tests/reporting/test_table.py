@@ -20,6 +20,7 @@ from tests.helpers.report_campaign import (
     make_call_list,
     replay_of,
 )
+from tests.reporting.test_call_stats import with_outcomes
 
 
 def _table(call_list=None, replay=None) -> pd.DataFrame:
@@ -53,6 +54,31 @@ def test_result_columns_hold_final_outcome_code_message_callid_attempts_time():
     assert t.loc[7, ["outcome", "code", "time"]].tolist() == [o.UNKNOWN, "", "2026-11-26T20:00:02.500000Z"]
     assert t.loc[13, ["outcome", "code", "attempts", "time"]].tolist() == [o.SUPPRESSED, "do-not-call", 0, ""]
     assert t.loc[14, ["outcome", "message"]].tolist() == [o.NOT_DIALED, ""]
+
+
+def test_reason_in_an_operators_words_beside_the_raw_code():
+    """The reason column says what the code means; the code keeps its own column."""
+    t = _table().set_index("row")
+    assert t.loc[5, ["reason", "code"]].tolist() == ["the switch was too busy to take the call (503)", "503"]
+    assert t.loc[6, "reason"] == "no answer came back in time (timeout)"
+    assert t.loc[13, "reason"] == "on the do-not-call list (do-not-call)"
+    assert t.loc[14, ["reason", "code"]].tolist() == ["not yet dialed", ""]
+
+
+def test_each_row_carries_its_persons_last_call_talk_time_and_calls():
+    """Answered rows with their talk time, the unanswered, a placed row whose outcome is to be learned
+    (waiting), and rows never placed (empty)."""
+    t = _table(replay=replay_of(with_outcomes())).set_index("row")
+    got = t.loc[[2, 3, 8, 9, 10, 5, 14], ["call_status", "talk_s", "calls"]]
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["answered", 30.0, 1],
+        ["answered", 90.0, 1],
+        ["no-answer", None, 1],
+        ["busy", None, 1],
+        ["waiting", None, 1],
+        ["", None, 0],
+        ["", None, 0],
+    ]
 
 
 def test_without_original_falls_back_to_table_and_problem_values():
