@@ -34,6 +34,9 @@ RESULT_COLUMNS = (
     "calls",  # calls placed to its person
 )
 TIME_COLUMN = "time"  # ts of the row's last results line, ISO-8601 UTC
+# Columns whose values dialer writes itself (numbers, states, its own words, times): none can hold
+# text from the list or the switch.
+OWN_COLUMNS = (ROW_COLUMN, "outcome", "reason", "attempts", "time", "call_status", "talk_s", "calls")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class ReportTable:
 
     columns: dict[str, list]
     time_column: str  # the header of the results timestamps (renamed if the list has a "time" column)
+    own: frozenset[str] = frozenset()  # the headers of OWN_COLUMNS
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()), []))
@@ -144,7 +148,7 @@ def report_table(call_list: CallList, states: Iterable[ListRowState]) -> ReportT
     columns: dict[str, list] = {names[ROW_COLUMN]: rows}
     columns.update((str(header), cells[header].tolist()) for header in cells.columns)
     columns.update((names[name], results[name]) for name in RESULT_COLUMNS)
-    return ReportTable(columns, names[TIME_COLUMN])
+    return ReportTable(columns, names[TIME_COLUMN], frozenset(names[c] for c in OWN_COLUMNS))
 
 
 def row_details(call_list: CallList, rows: Iterable[RowLine], *, width: int = 60) -> dict[int, str]:

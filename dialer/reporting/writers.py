@@ -88,7 +88,7 @@ def _umask() -> int:
 
 def write_csv(table: ReportTable, path: Path) -> None:
     """UTF-8 with a byte-order mark, so Excel reads accents and non-Latin names right."""
-    safe = [_safe_column(values) for values in table.columns.values()]
+    safe = [v if h in table.own else _safe_column(v) for h, v in table.columns.items()]
 
     def write(f: io.BufferedWriter) -> None:
         text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="", write_through=False)

@@ -125,3 +125,13 @@ def test_numbers_dialed_have_their_own_columns_whatever_the_list_calls_them(tmp_
     assert list(t.columns[:5]) == ["row", "Phone", "Name", "snumber", "cnumber"]
     assert t.loc[0, ["Phone", "snumber", "outcome"]].tolist() == ["+1 (555) 010-0002", "201", o.NOT_DIALED]
     assert t.loc[0, "cnumber"] == "+15550100002"
+
+
+def test_only_dialers_own_columns_are_marked_as_holding_no_outside_text():
+    """A list column named like one of ours ("outcome") is the list's text: not among the table's own
+    columns, so the CSV writer still defuses formulas in it."""
+    cl = make_call_list()
+    cl.original["outcome"] = '=HYPERLINK("http://evil")'
+    table = report_table(cl, list_row_states(cl, replay_of()))
+    assert "outcome" in table.columns and "outcome (dialer)" in table.own
+    assert "outcome" not in table.own and "Name" not in table.own and "message" not in table.own
