@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.core.call_outcome import ANSWERED, BUSY, FAILED, NO_ANSWER, NOT_KNOWN
+from dialer.journal.lines import Event
 from dialer.reporting.call_stats import WAITING, CallStats, RecycleWaiting
 from dialer.reporting.charts import bar_chart, bucket_series, column_chart, e, hour_chart
 from dialer.reporting.summary import (
@@ -357,7 +358,7 @@ def _code_table(title: str, what: str, counts: list[CodeCount]) -> str:
 def _last_error(le: LastError | None) -> str:
     if le is None:
         return '<p class="ok">No run error.</p>'
-    plain = le.event == "run_ended" and le.error in {f"exit status {n}" for n in NOT_ERRORS}
+    plain = le.event == Event.RUN_ENDED and le.error in {f"exit status {n}" for n in NOT_ERRORS}
     what = "Last run" if plain else "Last error"
     return (
         f'<div class="{"note" if plain else "error"}"><strong>{what}</strong> ({e(when(le.ts))}, '
