@@ -12,6 +12,7 @@ from dialer.commands.errors import clean_errors, fail
 from dialer.commands.help_text import option
 from dialer.commands.list_flags import source_options, source_overrides
 from dialer.core import exitcodes
+from dialer.reporting.call_stats import recycle_waiting
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
 from dialer.reporting.source import Source, load_source, summary_of, window_zone
 from dialer.reporting.table import report_table, row_details
@@ -29,7 +30,8 @@ from dialer.run import collector_policy
 
 def _write_reports(src: Source, paths: dict[str, Path]) -> None:
     if "csv" in paths or "xlsx" in paths:
-        table = report_table(src.call_list, src.states)
+        waiting = recycle_waiting(src.states, src.campaign.recycle)
+        table = report_table(src.call_list, src.states, waiting)
         if "csv" in paths:
             write_csv(table, paths["csv"])
         if "xlsx" in paths:

@@ -61,8 +61,14 @@ CALL_COLOURS = {
     WAITING: "#b0bec5",
 }
 REACHED_COLOUR, NOT_REACHED_COLOUR = CALL_COLOURS[ANSWERED], "#ef6c00"
-# A run that ended this way did what it was asked: its exit is said plainly, not as an error.
-NOT_ERRORS = (exitcodes.NEEDS_ATTENTION,)
+# Runs that ended this way did what they were asked (finished, or stopped where they were told to, to
+# be run again): their exit is said plainly, not as an error.
+NOT_ERRORS = (
+    exitcodes.NEEDS_ATTENTION,
+    exitcodes.WINDOW_CLOSED,
+    exitcodes.TIME_LIMIT,
+    exitcodes.RECYCLE_LATER,
+)
 # Belt and braces on top of escaping: the page may run no script and fetch nothing.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 MAX_ATTENTION_ROWS = 1000  # beyond this the page says so and points at the CSV / xlsx
@@ -280,7 +286,7 @@ def _calls(s: Summary, info: PageInfo) -> str:
 
 
 def _waiting_row(w: RecycleWaiting, generated: str) -> str:
-    due = clock(w.due) if w.due > generated else f"{clock(w.due)} (due)"
+    due = clock(w.due) if w.due > generated else f"{clock(w.due)} (due now)"
     return (
         f"<tr><td class=num>{w.row}</td><td>{e(w.snumber)}</td><td>{e(w.cnumber)}</td>"
         f"<td>{e(CALL_LABELS.get(w.last_status, w.last_status))}</td><td class=num>{w.calls:,}</td>"
@@ -299,9 +305,14 @@ def _recycle(s: Summary, info: PageInfo) -> str:
         '<th class="num">Calls so far</th><th>Next call from (UTC)</th></tr>'
     )
     generated = _journal_ts(info.generated)
+    due_now = sum(1 for w in waiting if w.due <= generated)
+    later = [w.due for w in waiting if w.due > generated]
+    gist = f"{due_now:,} due now" + (
+        f"; the next from {when(later[0])}, the last from {when(later[-1])}" if later else ""
+    )
     body = "".join(_waiting_row(w, generated) for w in shown)
     return (
-        f'<section id="recycle" class="long"><h2>{e(title)}</h2>'
+        f'<section id="recycle" class="long"><h2>{e(title)}</h2><p>{e(gist)}.</p>'
         f'<div class="scroll"><table><thead>{head}</thead><tbody>{body}</tbody></table></div>'
         f"{_more(len(shown), len(waiting))}</section>"
     )
@@ -433,9 +444,9 @@ def render_html(summary: Summary, info: PageInfo, details: dict[int, str] | None
             _outcomes(summary),
             _calls(summary, info),
             _timeline(summary),
-            _recycle(summary, info),
             _codes(summary),
             _attention(summary, details or {}),
+            _recycle(summary, info),
             _runs(summary),
         )
     )

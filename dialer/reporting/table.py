@@ -14,7 +14,7 @@ import pandas as pd
 from dialer.calllist.model import CallList
 from dialer.core import outcomes as o
 from dialer.planning.planner import ListRowState
-from dialer.reporting.call_stats import WAITING
+from dialer.reporting.call_stats import WAITING, RecycleWaiting
 from dialer.reporting.summary import RowLine, row_line
 from dialer.reporting.wording import code_words
 
@@ -32,11 +32,12 @@ RESULT_COLUMNS = (
     "call_status",  # what became of its person's latest call: answered, no-answer, ..., waiting
     "talk_s",
     "calls",  # calls placed to its person
+    "next_call",  # [recycle]: when its person may be called again, ISO-8601 UTC
 )
-TIME_COLUMN = "time"  # ts of the row's last results line, ISO-8601 UTC
+TIME_COLUMNS = ("time", "next_call")  # "time": ts of the row's last results line, ISO-8601 UTC
 # Columns whose values dialer writes itself (numbers, states, its own words, times): none can hold
 # text from the list or the switch.
-OWN_COLUMNS = (ROW_COLUMN, "outcome", "reason", "attempts", "time", "call_status", "talk_s", "calls")
+OWN_COLUMNS = (ROW_COLUMN, "outcome", "reason", "attempts", *TIME_COLUMNS, "call_status", "talk_s", "calls")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class ReportTable:
     """The report's rows as columns: header -> one value per list row, in row order."""
 
     columns: dict[str, list]
-    time_column: str  # the header of the results timestamps (renamed if the list has a "time" column)
+    times: frozenset[str] = frozenset()  # the headers of TIME_COLUMNS (renamed if the list has them)
     own: frozenset[str] = frozenset()  # the headers of OWN_COLUMNS
 
     def __len__(self) -> int:
@@ -118,7 +119,7 @@ def _reasons(lines: list[RowLine]) -> list[str]:
     return out
 
 
-def _result_columns(lines: list[RowLine], callids: list[str]) -> dict[str, list]:
+def _result_columns(lines: list[RowLine], callids: list[str], due: dict[int, str]) -> dict[str, list]:
     return {
         "snumber": [r.snumber for r in lines],
         "cnumber": [r.cnumber for r in lines],
@@ -132,23 +133,29 @@ def _result_columns(lines: list[RowLine], callids: list[str]) -> dict[str, list]
         "call_status": [call_status_of(r) for r in lines],
         "talk_s": [r.talk_s for r in lines],
         "calls": [r.calls for r in lines],
+        "next_call": [due.get(r.row, "") for r in lines],
     }
 
 
-def report_table(call_list: CallList, states: Iterable[ListRowState]) -> ReportTable:
+def report_table(
+    call_list: CallList, states: Iterable[ListRowState], waiting: Iterable[RecycleWaiting] = ()
+) -> ReportTable:
     """One row per list row, in row order: row number, original cells, then RESULT_COLUMNS: the numbers
-    dialed, what became of the row and of its person's latest call."""
+    dialed, what became of the row and of its person's latest call, and when ``waiting`` (rows whose
+    person [recycle] calls again, call_stats.recycle_waiting) says the next call may be made."""
     states = sorted(states, key=lambda st: st.row)
     rows = [st.row for st in states]
     cells = original_cells(call_list, rows)
     names = result_names(cells.columns)
     lines = [row_line(st) for st in states]
     callids = [(st.record.callid if st.record is not None else None) or "" for st in states]
-    results = _result_columns(lines, callids)
+    results = _result_columns(lines, callids, {w.row: w.due for w in waiting})
     columns: dict[str, list] = {names[ROW_COLUMN]: rows}
     columns.update((str(header), cells[header].tolist()) for header in cells.columns)
     columns.update((names[name], results[name]) for name in RESULT_COLUMNS)
-    return ReportTable(columns, names[TIME_COLUMN], frozenset(names[c] for c in OWN_COLUMNS))
+    return ReportTable(
+        columns, frozenset(names[c] for c in TIME_COLUMNS), frozenset(names[c] for c in OWN_COLUMNS)
+    )
 
 
 def row_details(call_list: CallList, rows: Iterable[RowLine], *, width: int = 60) -> dict[int, str]:

@@ -137,7 +137,7 @@ def _xlsx_time(ts: object) -> object:
 
 def write_xlsx(table: ReportTable, path: Path, *, sheet: str = "report") -> None:
     """One sheet: a bold, frozen header row with filters, then one row per list row, text as text and
-    the time column as date-times. Raises TooManyRows, before writing anything, past Excel's limit."""
+    the time columns as date-times. Raises TooManyRows, before writing anything, past Excel's limit."""
     check_fits_xlsx(len(table))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
@@ -154,7 +154,7 @@ def write_xlsx(table: ReportTable, path: Path, *, sheet: str = "report") -> None
         header.append(cell)
     ws.append(header)
     columns = [
-        [_xlsx_time(v) for v in values] if name == table.time_column else values
+        [_xlsx_time(v) for v in values] if name in table.times else values
         for name, values in table.columns.items()
     ]
     for values in zip(*columns, strict=True):

@@ -213,14 +213,16 @@ def _with_calls(tmp_path: Path):
 
 
 def test_csv_carries_reason_and_each_rows_last_call(tmp_path: Path):
-    """The CSV has the reason in words, the raw code, and per row its call status, talk time and calls."""
+    """The CSV has the reason in words, the raw code, and per row its call status, talk time, calls and
+    when [recycle] may call again."""
     files = _with_calls(tmp_path)
     assert _run(files.toml, "--format", "csv").exit_code == 0
     table = pd.read_csv(tmp_path / "calls.report.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     by_row = table.set_index("row")
     assert by_row.loc["2", ["call_status", "talk_s", "calls"]].tolist() == ["answered", "30.0", "1"]
     assert by_row.loc["9", ["call_status", "talk_s"]].tolist() == ["busy", ""]
-    assert by_row.loc["10", "call_status"] == "waiting"
+    assert by_row.loc["10", ["call_status", "next_call"]].tolist() == ["waiting", ""]
+    assert by_row.loc["8", "next_call"] == "2026-11-26T21:10:30.000000Z"  # [recycle] after 1 h
     assert by_row.loc["5", ["reason", "code"]].tolist() == [
         "the switch was too busy to take the call (503)",
         "503",

@@ -73,12 +73,12 @@ def _tips(svg_part: str) -> list[str]:
 
 
 def test_page_has_every_section_and_its_charts():
-    """Totals, outcomes, whom the calls reached, placements, rows waiting for a call again, codes, rows
-    needing attention and runs; five charts: outcomes, reached, calls by status, answers by hour,
+    """Totals, outcomes, whom the calls reached, placements, codes, rows needing attention, rows waiting
+    for a call again and runs; five charts: outcomes, reached, calls by status, answers by hour,
     placements."""
     page = render_html(_with_calls(), INFO)
     sections = re.findall(r'<section id="(\w+)"', page)
-    assert sections == ["totals", "outcomes", "calls", "timeline", "recycle", "codes", "attention", "runs"]
+    assert sections == ["totals", "outcomes", "calls", "timeline", "codes", "attention", "recycle", "runs"]
     tags = _parse(page).tags
     assert tags.count("svg") == 5
     assert tags.count("rect") > 10
@@ -154,8 +154,13 @@ def test_rows_waiting_for_a_call_again_and_when():
     rows = re.findall(r"<tr><td class=num>(\d+)</td>.*?</tr>", waiting)
     assert rows == ["8", "9"]
     assert "No answer" in waiting and "2026-11-26 21:10:30" in waiting and "Busy" in waiting
-    later = render_html(_with_calls(), replace(INFO, generated="2026-11-26T21:10:35Z"))
-    assert "2026-11-26 21:10:30 (due)" in _section(later, "recycle")
+    assert (
+        "0 due now; the next from 2026-11-26 21:10:30 UTC, the last from 2026-11-26 21:10:40 UTC." in waiting
+    )
+    later = _section(render_html(_with_calls(), replace(INFO, generated="2026-11-26T21:10:35Z")), "recycle")
+    assert (
+        "2026-11-26 21:10:30 (due now)" in later and "1 due now; the next from 2026-11-26 21:10:40" in later
+    )
 
 
 def test_attention_rows_show_the_last_call_and_attempts():
@@ -170,12 +175,13 @@ def test_attention_rows_show_the_last_call_and_attempts():
 
 
 def test_an_exit_that_is_not_an_error_is_not_shown_as_one():
-    """An exit 4 (finished, some rows need attention) is said plainly, not in the red error box; a
-    run error is."""
+    """An exit 4 (finished, some rows need attention), like the planned stops (window closed, time
+    limit, calls to make later), is said plainly, not in the red error box; a stop by a signal is."""
     s = summary_of()
-    four = LastError("2026-11-26T20:11:21.5Z", "r2", "run_ended", "exit status 4", "finished")
-    page = render_html(replace(s, last_error=four), INFO)
-    assert 'class="error"' not in page and "exit status 4" in _section(page, "codes")
+    for status in (4, 7, 9, 10):
+        ended = LastError("2026-11-26T20:11:21.5Z", "r2", "run_ended", f"exit status {status}", "finished")
+        page = render_html(replace(s, last_error=ended), INFO)
+        assert 'class="error"' not in page and f"exit status {status}" in _section(page, "codes")
     six = LastError("2026-11-26T20:11:21.5Z", "r2", "run_ended", "exit status 6", "stopped by SIGTERM")
     assert 'class="error"' in render_html(replace(s, last_error=six), INFO)
     assert 'class="error"' not in render_html(replace(s, last_error=None), INFO)

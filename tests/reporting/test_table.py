@@ -11,6 +11,7 @@ from dialer.calllist.model import ListOptions
 from dialer.core import outcomes as o
 from dialer.journal.replay import Replay
 from dialer.planning.planner import list_row_states
+from dialer.reporting.call_stats import recycle_waiting
 from dialer.reporting.summary import row_line
 from dialer.reporting.table import RESULT_COLUMNS, report_table, result_names, row_details
 from tests.helpers.report_campaign import (
@@ -20,7 +21,7 @@ from tests.helpers.report_campaign import (
     make_call_list,
     replay_of,
 )
-from tests.reporting.test_call_stats import with_outcomes
+from tests.reporting.test_call_stats import RECYCLE, with_outcomes
 
 
 def _table(call_list=None, replay=None) -> pd.DataFrame:
@@ -63,6 +64,17 @@ def test_reason_in_an_operators_words_beside_the_raw_code():
     assert t.loc[6, "reason"] == "no answer came back in time (timeout)"
     assert t.loc[13, "reason"] == "on the do-not-call list (do-not-call)"
     assert t.loc[14, ["reason", "code"]].tolist() == ["not yet dialed", ""]
+
+
+def test_rows_waiting_for_a_call_again_say_when():
+    """[recycle]: the rows waiting to be called again carry the time of the next call, the others none."""
+    cl, replay = make_call_list(), replay_of(with_outcomes())
+    states = list(list_row_states(cl, replay))
+    waiting = recycle_waiting(states, RECYCLE)
+    t = pd.DataFrame(report_table(cl, states, waiting).columns).set_index("row")
+    assert t.loc[8, "next_call"] == "2026-11-26T21:10:30.000000Z"
+    assert t.loc[9, "next_call"] == "2026-11-26T21:10:40.000000Z"
+    assert (t.drop([8, 9])["next_call"] == "").all()
 
 
 def test_each_row_carries_its_persons_last_call_talk_time_and_calls():

@@ -65,7 +65,7 @@ def test_spreadsheet_safe(cell, safe):
 
 
 def _table(**columns: list) -> ReportTable:
-    return ReportTable(columns, time_column="time")
+    return ReportTable(columns, times=frozenset({"time"}))
 
 
 def test_write_xlsx_strips_control_characters_and_keeps_types(tmp_path: Path):
@@ -105,7 +105,7 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(tmp_path: Path):
             return XLSX_MAX_ROWS
 
     with pytest.raises(TooManyRows):
-        write_xlsx(Huge({"row": [2]}, "time"), tmp_path / "t.xlsx")
+        write_xlsx(Huge({"row": [2]}), tmp_path / "t.xlsx")
     assert list(tmp_path.iterdir()) == []
 
 
