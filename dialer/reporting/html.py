@@ -106,8 +106,9 @@ th { background: #f0f2f4; font-weight: 600; }
 td.num, th.num { text-align: right; }
 td.t { white-space: nowrap; }
 .scroll { overflow-x: auto; }
-td.msg { overflow-wrap: break-word; min-width: 120px; max-width: 360px; }
-td.cells { min-width: 200px; }
+td.msg { overflow-wrap: break-word; min-width: 150px; max-width: 360px; }
+td.cells { min-width: 160px; }
+td.why { min-width: 160px; }
 .pill { display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff; font-size: 12px;
   background: var(--c, #455a64); white-space: nowrap; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: nowrap; }
@@ -398,7 +399,7 @@ def _attention_row(r: RowLine, details: dict[int, str]) -> str:
     return (
         f"<tr><td class=num>{r.row}</td><td>{_pill(r.state)}</td><td>{e(r.snumber)}</td>"
         f"<td>{e(r.cnumber)}</td><td class='msg cells'>{e(details.get(r.row, ''))}</td>"
-        f"<td class=msg>{e(code_words(r.state, r.code))}</td>"
+        f"<td class='msg why'>{e(code_words(r.state, r.code))}</td>"
         f"<td class=msg>{e(r.message or '')}</td><td class=num>{r.attempts}</td>"
         f"<td>{e(last_call(r))}</td><td class=t>{e(clock(r.time))}</td></tr>"
     )
