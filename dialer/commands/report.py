@@ -30,8 +30,8 @@ from dialer.run import collector_policy
 
 def _write_reports(src: Source, paths: dict[str, Path]) -> None:
     if "csv" in paths or "xlsx" in paths:
-        waiting = recycle_waiting(src.states, src.campaign.recycle)
-        table = report_table(src.call_list, src.states, waiting)
+        waiting = recycle_waiting(src.rows, src.campaign.recycle)
+        table = report_table(src.call_list, src.rows, waiting)
         if "csv" in paths:
             write_csv(table, paths["csv"])
         if "xlsx" in paths:
@@ -96,7 +96,7 @@ def report(
         paths = report_paths(src.campaign.name, src.campaign.results, out, formats)
         try:
             if "xlsx" in paths:
-                check_fits_xlsx(len(src.states))  # before any file is written
+                check_fits_xlsx(len(src.rows))  # before any file is written
             _write_reports(src, paths)
         except TooManyRows as exc:
             fail(f"{paths['xlsx']}: {exc}", exitcodes.BAD_INPUT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -9,19 +10,27 @@ import orjson
 
 from dialer.commands.errors import clean_errors
 from dialer.commands.list_flags import source_options, source_overrides
-from dialer.reporting.source import Source, load_source, summary_of
-from dialer.reporting.status_text import StatusInfo, status_json, status_text
+from dialer.reporting.source import Source, load_source, summary_of, window_zone
+from dialer.reporting.status_text import ATTENTION_SHOWN, StatusInfo, status_json, status_text
 from dialer.run import collector_policy
 
 
 def _status_info(src: Source) -> StatusInfo:
     c = src.campaign
-    return StatusInfo(c.name, str(c.source), str(c.list_path), str(c.results), src.results_exists)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    zone = str(window_zone(c))
+    return StatusInfo(c.name, str(c.source), str(c.list_path), str(c.results), src.results_exists, zone, now)
 
 
 @click.command("status")
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object, for machines.")
+@click.option(
+    "--all",
+    "list_all",
+    is_flag=True,
+    help=f"List every row needing attention (without it, the first {ATTENTION_SHOWN} of each state).",
+)
 @clean_errors
 def status(
     source: Path,
@@ -32,11 +41,13 @@ def status(
     do_not_call: tuple[Path, ...],
     person: str | None,
     as_json: bool,
+    list_all: bool,
 ) -> None:
-    """Where the campaign in SOURCE stands: counts, rate, unknown rows, last error."""
+    """Where the campaign in SOURCE stands: counts, requests, rate, calls and answers, rows needing
+    attention and why, the last error."""
     with collector_policy.bulk_work():
         src = load_source(source, source_overrides(results, sheet, encoding, delimiter, do_not_call, person))
-        summary = summary_of(src)
+        summary = summary_of(src, None if list_all else ATTENTION_SHOWN, codes_by_row=False)
     info = _status_info(src)
     if as_json:
         click.echo(orjson.dumps(status_json(summary, info), option=orjson.OPT_INDENT_2).decode())

@@ -31,6 +31,7 @@ from dialer.journal import lines as _lines_module
 from dialer.journal import records as _records_module
 from dialer.journal import replay as _replay_module
 from dialer.journal import store as _store_module
+from dialer.journal import tally as _tally_module
 from dialer.journal.column_codec import encode_column
 from dialer.journal.derived_file import (
     Derived,
@@ -56,11 +57,11 @@ CHECKPOINT_FORMAT = 3  # bump on any change to what a checkpoint holds or means
 def checkpoint_format() -> str:
     """Changes with anything that could change what a replayed state means: this format, the
     dialer's version, PersonRecord's and Replay's fields (names, order), and the modules that make and
-    hold a replay (lines, replay, records, store, outcomes)."""
+    hold a replay (lines, replay, records, store, tally, outcomes)."""
     if not all(f.init for f in fields(PersonRecord)):
         raise Stale("PersonRecord has a field set outside its constructor")
     names = field_names(PersonRecord, Replay)
-    modules = [_lines_module, _replay_module, _records_module, _store_module, _outcomes]
+    modules = [_lines_module, _replay_module, _records_module, _store_module, _tally_module, _outcomes]
     digest = sources_digest(modules, [str(CHECKPOINT_FORMAT), __version__, *names])
     return f"{CHECKPOINT_FORMAT}-{digest}"
 

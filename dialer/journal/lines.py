@@ -27,6 +27,7 @@ from dialer.core import outcomes as o
 from dialer.core.call_outcome import NOT_KNOWN, Outcome
 from dialer.core.lookup import ABSENT, FOUND, Answer, Judgement, Question
 from dialer.core.policy import Verdict
+from dialer.journal import tally
 from dialer.journal.records import OLDER_ROW, PersonRecord, key_of, list_row_key
 from dialer.journal.store import RecordStore
 
@@ -40,6 +41,7 @@ class Replay(Protocol):
     records: RecordStore
     older_rows: bool
     last_dialed: str | None
+    tally: dict  # dialer.journal.tally: what status counts of the attempts and calls
 
 
 Fold = Callable[[Replay, dict], None]
@@ -246,6 +248,7 @@ def _fold_result(replay: Replay, line: dict) -> None:
     rec.callid = callid if callid is None or type(callid) is str else str(callid)
     rec.reason = _shared(line.get("reason"))
     rec.message = _shared(line.get("message"))
+    tally.count_result(replay.tally, line, rec)
 
 
 def withdrawn(row_fields: dict, attempt: int, reason: str) -> Line:
@@ -320,6 +323,7 @@ def _fold_checked(replay: Replay, line: dict) -> None:
     rec.state = o.PLACED if verdict == FOUND else o.FAILED
     if verdict == FOUND:
         _placed(rec)
+        tally.count_placed(replay.tally, line)
     rec.code = _shared(_str_or_none(line.get("code")))
     callid = line.get("callid")
     if callid is not None:
@@ -351,7 +355,8 @@ def call_ended(
 
 def _fold_call_ended(replay: Replay, line: dict) -> None:
     """The outcome counts for the person's latest placed call only (an earlier call's, learned late,
-    says nothing of the latest)."""
+    says nothing of the latest); every call's outcome is tallied."""
+    tally.count_call_ended(replay.tally, line)
     key = key_of(line)
     rec = replay.records.record_of(key) if key is not None else None
     if rec is None or rec.state != o.PLACED or rec.run != line.get("placed_run"):

@@ -16,6 +16,7 @@ import orjson
 from dialer.journal.lines import ROW_FOLDS, Event
 from dialer.journal.records import PersonRecord
 from dialer.journal.store import RecordStore
+from dialer.journal.tally import new_tally
 
 
 class ResultsFileError(Exception):
@@ -35,6 +36,7 @@ class Replay:
     torn_tail: bool = False  # the last line was cut short by a crash and ignored
     older_rows: bool = False  # lines of an older dialer, about rows without naming the person
     last_dialed: str | None = None  # the time of the latest intent (results-line times sort as text)
+    tally: dict = field(default_factory=new_tally)  # what status counts (dialer.journal.tally)
 
     def in_flight_records(self) -> list[PersonRecord]:
         """Intents with no answer after them, in the store's order."""

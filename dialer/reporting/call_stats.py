@@ -2,25 +2,26 @@
 hour, and who waits to be called again ([recycle]). Pure: the caller passes the instant and the zone.
 
 Two sources, each for what it alone knows. Every placed call and every ``call_ended`` line counts in
-``CallTally`` (a person called three times is three calls); a row is reached or not by its person's
-record, whose latest call speaks for all of them (someone who answered is never called again, and a
-person is called again only after an unanswered call).
+the replay's tally (``CallTally``: a person called three times is three calls); a row is reached or
+not by its person's record, whose latest call speaks for all of them (someone who answered is never
+called again, and a person is called again only after an unanswered call).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+
+import pandas as pd
 
 from dialer.campaign.settings import Recycle as RecyclePolicy
 from dialer.core import outcomes as o
 from dialer.core.call_outcome import ANSWERED, BUSY, CALL_STATUSES, FAILED, NO_ANSWER
-from dialer.planning.planner import ListRowState
 from dialer.planning.recycle import next_call_at
 from dialer.planning.times import unix_time
+from dialer.reporting.rows import RowTable
 
 WAITING = "waiting"  # placed, what became of the call not learned yet
 CALL_KEYS = (*CALL_STATUSES, WAITING)
@@ -51,9 +52,9 @@ class CallStats:
     recycle_waiting: list[RecycleWaiting]  # soonest first
 
 
-@dataclass
+@dataclass(frozen=True)
 class CallTally:
-    """The placed calls and ``call_ended`` lines of a results file, added one line at a time."""
+    """The placed calls and ``call_ended`` lines of a results file, as the replay tallied them."""
 
     placed: int = 0
     ended: Counter[str] = field(default_factory=Counter)  # call_ended lines by call_status
@@ -62,28 +63,15 @@ class CallTally:
     # minutes off UTC, so the local hour is known once the zone is.
     answered_at: Counter[str] = field(default_factory=Counter)
 
-    def add_placed(self) -> None:
-        self.placed += 1
-
-    def add_ended(self, line: dict) -> None:
-        """A ``call_ended`` line: its call_status (anything else is not-known), talk and placement."""
-        status = line.get("call_status")
-        status = status if status in CALL_STATUSES else CALL_STATUSES[-1]
-        self.ended[status] += 1
-        if status != ANSWERED:
-            return
-        talk = line.get("talk_s")
-        if isinstance(talk, int | float) and not isinstance(talk, bool) and math.isfinite(talk) and talk >= 0:
-            self.talk[float(talk)] += 1
-        placed_at = line.get("placed_at")
-        if isinstance(placed_at, str) and len(placed_at) >= 16:
-            self.answered_at[placed_at[:16]] += 1
-
-    def merge(self, other: CallTally) -> None:
-        self.placed += other.placed
-        self.ended.update(other.ended)
-        self.talk.update(other.talk)
-        self.answered_at.update(other.answered_at)
+    @classmethod
+    def of(cls, tally: dict) -> CallTally:
+        """From a replay's tally (dialer.journal.tally)."""
+        return cls(
+            placed=tally["placed"],
+            ended=Counter(tally["ended"]),
+            talk=Counter({float(seconds): n for seconds, n in tally["talk"].items()}),
+            answered_at=Counter(tally["answered_at"]),
+        )
 
 
 def calls_by_status(tally: CallTally) -> dict[str, int]:
@@ -119,37 +107,40 @@ def answers_by_hour(answered_at: Counter[str], zone: tzinfo) -> list[int]:
     return hours
 
 
-def recycle_waiting(states: Iterable[ListRowState], policy: RecyclePolicy | None) -> list[RecycleWaiting]:
+def recycle_waiting(table: RowTable, policy: RecyclePolicy | None) -> list[RecycleWaiting]:
     """The placed rows whose person [recycle] calls again, soonest first (those due already too)."""
     if policy is None or not policy.enabled:
         return []
     out = []
-    for st in states:
-        rec = st.record
-        if st.state != o.PLACED or rec is None or rec.call_status not in policy.statuses:
+    placed = table.where(o.PLACED)
+    unanswered = pd.Series(table.call_status[placed], dtype=object).isin(policy.statuses).to_numpy(dtype=bool)
+    for i in placed[unanswered].tolist():
+        rec = table.record_at(i)
+        if rec is None:
             continue
         at = next_call_at(policy, rec.call_status, [unix_time(ts, 0.0) for ts in rec.placed_at.split()])
         if at is None:
             continue
         due = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        out.append(RecycleWaiting(st.row, st.snumber, st.cnumber, due, str(rec.call_status), rec.calls))
+        numbers = (table.snumbers[i], table.cnumbers[i])
+        out.append(RecycleWaiting(int(table.rows[i]), *numbers, due, str(rec.call_status), rec.calls))
     out.sort(key=lambda w: (w.due, w.row))
     return out
 
 
 def call_stats(
-    states: Iterable[ListRowState],
     tally: CallTally,
+    table: RowTable | None = None,
     *,
     recycle: RecyclePolicy | None = None,
     zone: tzinfo = UTC,
 ) -> CallStats:
-    """The call statistics of a campaign: ``states`` its list rows (planner.list_row_states), ``tally``
-    its results lines', ``recycle`` its [recycle] policy, ``zone`` its calling window's time zone."""
-    states = list(states)
-    statuses = Counter(
-        st.record.call_status for st in states if st.state == o.PLACED and st.record is not None
-    )
+    """The call statistics of a campaign: ``tally`` its results lines', ``table`` its list rows'
+    states (rows.row_table), ``recycle`` its [recycle] policy, ``zone`` its calling window's zone."""
+    statuses: Counter = Counter()
+    if table is not None and len(table):
+        placed = table.call_status[table.where(o.PLACED)]
+        statuses.update(pd.Series(placed, dtype=object).value_counts().to_dict())
     reached = statuses[ANSWERED]
     not_reached = sum(statuses[s] for s in UNANSWERED)
     asked = reached + not_reached
@@ -161,5 +152,5 @@ def call_stats(
         talk_median_s=percentile(tally.talk, 0.5),
         talk_p90_s=percentile(tally.talk, 0.9),
         answers_by_hour=answers_by_hour(tally.answered_at, zone),
-        recycle_waiting=recycle_waiting(states, recycle),
+        recycle_waiting=[] if table is None else recycle_waiting(table, recycle),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, tzinfo
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from dialer.journal.replay import Replay
 from dialer.journal.results_file import iter_results
 from dialer.journal.results_marks import refuse_if_went_backwards
 from dialer.planning.planner import ListRowState, list_row_states
+from dialer.reporting.rows import RowTable, row_table
 from dialer.reporting.summary import Summary, summarise
 
 
@@ -34,11 +36,20 @@ class Source:
     campaign: Campaign
     call_list: CallList
     replay: Replay
-    states: list[ListRowState]  # every list row, in row order
 
     @property
     def results_exists(self) -> bool:
         return self.campaign.results.exists()
+
+    @cached_property
+    def rows(self) -> RowTable:
+        """Every list row's state, as columns (what status needs)."""
+        return row_table(self.call_list, self.replay)
+
+    @cached_property
+    def states(self) -> list[ListRowState]:
+        """Every list row's state, one object a row, in row order (what a per-row report needs)."""
+        return sorted(list_row_states(self.call_list, self.replay), key=lambda st: st.row)
 
     def lines(self) -> Iterator[dict]:
         """The results file's lines, parsed, read afresh (raises ResultsFileError)."""
@@ -57,8 +68,7 @@ def load_source(
     options = replace(campaign.list, keep_original=True) if keep_original else campaign.list
     call_list = load_list(campaign.list_path, options, campaign.results)
     replay = replay_with_checkpoint(campaign.results).replay  # a run's checkpoint when it proves itself
-    states = sorted(list_row_states(call_list, replay), key=lambda st: st.row)
-    return Source(campaign, call_list, replay, states)
+    return Source(campaign, call_list, replay)
 
 
 def window_zone(campaign: Campaign) -> tzinfo:
@@ -73,7 +83,14 @@ def window_zone(campaign: Campaign) -> tzinfo:
     return window.zone if window is not None else UTC
 
 
-def summary_of(src: Source) -> Summary:
-    """The summary status and report show of SOURCE (raises ResultsFileError)."""
+def summary_of(src: Source, attention_limit: int | None = None, *, codes_by_row: bool = True) -> Summary:
+    """The summary status and report show of SOURCE (see ``summarise`` for the options)."""
     c = src.campaign
-    return summarise(src.states, src.replay, src.lines(), recycle=c.recycle, zone=window_zone(c))
+    return summarise(
+        src.rows,
+        src.replay,
+        recycle=c.recycle,
+        zone=window_zone(c),
+        attention_limit=attention_limit,
+        codes_by_row=codes_by_row,
+    )

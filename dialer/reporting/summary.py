@@ -1,33 +1,51 @@
-"""Where a campaign stands, as plain data: a pure function of the list rows' states and the results lines.
+"""Where a campaign stands, as plain data: a pure function of the list rows' states and the replayed
+results file.
 
-Counts come from the planner's ``list_row_states`` (the same states a run acts on); times, rates,
-codes and errors come from the results lines themselves. A *request* is a ``dial`` intent that was
-not ``withdrawn``: it left for the switch.
+Counts come from the planner's states of the list rows (``rows.row_table``: the same states a run
+acts on); requests, rates, codes and calls from the replay's tally of the results lines
+(``dialer.journal.tally``), errors from its run lines. A *request* is a ``dial`` intent that was not
+``withdrawn``: it left for the switch, or tried to (one whose connection never opened sent nothing).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+
+import numpy as np
+import pandas as pd
 
 from dialer.campaign.settings import Recycle as RecyclePolicy
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
+from dialer.journal import tally as t
 from dialer.journal.lines import Event
 from dialer.journal.records import is_person
 from dialer.journal.replay import Replay
 from dialer.planning.planner import ListRowState
 from dialer.reporting.call_stats import CallStats, CallTally, call_stats
+from dialer.reporting.rows import RowTable
 
-# States an operator has to look at, in the order the report lists them.
-ATTENTION_STATES = (o.UNKNOWN, o.FAILED, o.REJECTED)
+# States an operator has to look at, in the order status and the report list them.
+ATTENTION_STATES = (o.UNKNOWN, o.FAILED, o.REJECTED, o.NOT_DIALED)
 
 UNKNOWN_NOTE = (
     "unknown rows may have been placed (the request left, no answer came back, and the switch's call "
     "lists were not asked or could not tell); "
     "they are not redialed unless you run again with --redial-unknown"
+)
+# Runs that ended as planned: finished (4: some rows need attention, which is no error of the run),
+# or paused until the window opens, the time limit or a recycle: nothing went wrong. Such a run that
+# met no error itself shows the campaign carried on past the errors before it.
+ORDERLY_ENDS = frozenset(
+    {
+        exitcodes.OK,
+        exitcodes.NEEDS_ATTENTION,
+        exitcodes.WINDOW_CLOSED,
+        exitcodes.TIME_LIMIT,
+        exitcodes.RECYCLE_LATER,
+    }
 )
 
 
@@ -45,6 +63,7 @@ class RunStats:
     last_request: str | None
     rate: float | None  # requests per second between its first and last request
     seconds: float = 0.0  # from its first request to its last
+    never_connected: int = 0  # requests whose connection never opened: nothing was sent
 
 
 @dataclass(frozen=True)
@@ -84,21 +103,25 @@ class LastError:
 class Summary:
     total: int  # list rows
     counts: dict[str, int]  # every outcomes.ROW_STATES key, in that order
-    requests: int
+    requests: int  # sent, or tried: never_connected of them sent nothing
     first_request: str | None
     last_request: str | None
     rate_last_run: float | None  # requests/s in the last run that sent any
     rate_overall: float | None  # requests/s over every run's sending time (gaps between runs left out)
     runs: list[RunStats]
-    unknown: list[RowLine]
-    attention: list[RowLine]  # unknown, failed and rejected rows, by state then row
-    last_error: LastError | None
+    unknown: list[RowLine]  # every unknown row
+    # Rows needing attention, by state (ATTENTION_STATES) then row: the first ``attention_limit`` of
+    # each state (all when no limit was given); attention_counts says how many there are of each.
+    attention: list[RowLine]
+    last_error: LastError | None  # the last error that still describes the campaign
     attempt_codes: list[CodeCount]  # per attempt: result lines by (outcome, code)
     row_codes: list[CodeCount]  # per row: final state and code of every row that has one
     placed_per_minute: list[tuple[str, int]]  # ("2026-11-26T20:01Z", calls placed), sorted
     not_in_list: dict[str, int] = field(default_factory=dict)  # sent rows whose list row is gone
     torn_tail: bool = False
-    call_stats: CallStats = field(default_factory=lambda: call_stats([], CallTally()))
+    call_stats: CallStats = field(default_factory=lambda: call_stats(CallTally()))
+    never_connected: int = 0  # requests whose connection never opened
+    attention_counts: dict[str, int] = field(default_factory=dict)  # every ATTENTION_STATES key
 
 
 def parse_ts(ts: str | None) -> datetime | None:
@@ -110,15 +133,6 @@ def parse_ts(ts: str | None) -> datetime | None:
     except ValueError:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def ts_key(ts: object) -> str | None:
-    """A timestamp in the journal's own form ('2026-11-26T20:01:02.345678Z'), whose string order is
-    time order; other ISO-8601 forms are converted, unreadable ones give None. Fast for the usual case."""
-    if isinstance(ts, str) and len(ts) == 27 and ts[10] == "T" and ts[19] == "." and ts[26] == "Z":
-        return ts
-    value = parse_ts(ts) if isinstance(ts, str) else None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else None
 
 
 def rate(requests: int, first: str | None, last: str | None) -> float | None:
@@ -158,8 +172,11 @@ def row_line(st: ListRowState) -> RowLine:
     )
 
 
+# -- runs, from the replay's run lines and tally ---------------------------------------------------------
+
+
 class _RunAcc:
-    """Accumulates one run's lines."""
+    """One run's lines, as the replay kept and tallied them."""
 
     def __init__(self, run: str) -> None:
         self.run = run
@@ -167,105 +184,85 @@ class _RunAcc:
         self.ended: str | None = None
         self.status: int | None = None
         self.reason: str | None = None
-        self.sent: dict[tuple[object, object], list[str]] = defaultdict(list)
+        self.requests = 0
+        self.never_connected = 0
+        self.first: str | None = None
+        self.last: str | None = None
+
+    def sent(self, n: int, first: str | None, last: str | None) -> None:
+        self.requests += n
+        times = [ts for ts in (self.first, self.last, first, last) if isinstance(ts, str)]
+        self.first, self.last = (min(times), max(times)) if times else (None, None)
 
     def stats(self) -> RunStats:
-        requests = sum(len(ts_list) for ts_list in self.sent.values())
-        times = [key for ts_list in self.sent.values() for t in ts_list if (key := ts_key(t))]
-        first, last = (min(times), max(times)) if times else (None, None)
-        start, end = parse_ts(first), parse_ts(last)
+        start, end = parse_ts(self.first), parse_ts(self.last)
         return RunStats(
             run=self.run,
             started=self.started,
             ended=self.ended,
             status=self.status,
             reason=self.reason,
-            requests=requests,
-            first_request=first,
-            last_request=last,
-            rate=rate(requests, first, last),
+            requests=self.requests,
+            first_request=self.first,
+            last_request=self.last,
+            rate=rate(self.requests, self.first, self.last),
             seconds=(end - start).total_seconds() if start and end else 0.0,
+            never_connected=self.never_connected,
         )
 
 
-class _LineAcc:
-    """Everything the summary takes from the results lines, in one pass."""
+def _runs(replay: Replay) -> list[RunStats]:
+    """Every run, in the order the results file first names it."""
+    runs: dict[str, _RunAcc] = {}
 
-    def __init__(self) -> None:
-        self.runs: dict[str, _RunAcc] = {}
-        self.current: str = ""
-        self.last_error: LastError | None = None
-        self.attempt_codes: Counter[tuple[str, str | None]] = Counter()
-        self.placed: Counter[str] = Counter()
-        self.calls = CallTally()
+    def acc(run: object) -> _RunAcc:
+        key = str(run or "")
+        return runs.setdefault(key, _RunAcc(key))
 
-    def run_of(self, line: dict) -> _RunAcc:
-        run = str(line.get("run") or self.current)
-        acc = self.runs.get(run)
-        if acc is None:
-            acc = self.runs[run] = _RunAcc(run)
-        return acc
-
-    def add(self, line: dict) -> None:
-        event = line.get("event")
-        acc = self.run_of(line)
-        ts = line.get("ts")
-        if event == Event.RUN_STARTED:
-            self.current = acc.run
-            acc.started = ts
-        elif event == Event.DIAL:
-            acc.sent[(line.get("row"), line.get("attempt"))].append(ts)
-        elif event == Event.WITHDRAWN:
-            withdrawn = acc.sent.get((line.get("row"), line.get("attempt")))
-            if withdrawn:
-                withdrawn.pop()
-        elif event == Event.RESULT:
-            self.add_result(line)
-        elif event == Event.CHECKED:
-            if line.get("outcome") == o.PLACED:  # settled by the switch's call lists: placed
-                self.add_placed(line)
-        elif event == Event.CALL_ENDED:
-            self.calls.add_ended(line)
-        elif event in (Event.RUN_ENDED, Event.RUN_ERROR):
-            self.add_run_outcome(acc, line)
-
-    def add_result(self, line: dict) -> None:
-        code = line.get("code")
-        outcome = str(line.get("outcome"))
-        self.attempt_codes[(outcome, None if code is None else str(code))] += 1
-        if outcome == o.PLACED:
-            self.add_placed(line)
-
-    def add_placed(self, line: dict) -> None:
-        self.calls.add_placed()
-        key = ts_key(line.get("ts"))
-        if key:
-            self.placed[key[:16] + "Z"] += 1
-
-    def add_run_outcome(self, acc: _RunAcc, line: dict) -> None:
-        ts, run = line.get("ts"), acc.run
-        if line.get("event") == Event.RUN_ERROR:
-            self.last_error = LastError(
-                ts,
-                run,
-                Event.RUN_ERROR,
-                str(line.get("error") or "error"),
-                str(line.get("message") or ""),
-            )
-            return
-        acc.ended, acc.reason = ts, line.get("reason")
+    for line in replay.runs:
+        acc(line.get("run")).started = line.get("ts")
+    for run, entry in replay.tally["runs"].items():
+        a = acc(run)
+        a.sent(entry[t.REQUESTS], entry[t.FIRST], entry[t.LAST])
+        a.never_connected += entry[t.NEVER_CONNECTED]
+    for rec in replay.in_flight_records():  # sent, no answer yet: still a request
+        acc(rec.run).sent(1, rec.dialed_ts, rec.dialed_ts)
+    for line in replay.ends:
+        a = acc(line.get("run"))
+        a.ended, a.reason = line.get("ts"), line.get("reason")
         status = line.get("status")
-        acc.status = status if isinstance(status, int) else None
-        if acc.status:
-            what = exitcodes.DESCRIPTIONS.get(acc.status, "")
-            reason = str(acc.reason or "")
-            message = what if what.startswith(reason) else "; ".join(p for p in (reason, what) if p)
-            self.last_error = LastError(ts, run, Event.RUN_ENDED, f"exit status {acc.status}", message)
+        a.status = status if type(status) is int else None
+    return [a.stats() for a in runs.values() if a.started or a.requests or a.ended]
 
 
-def _state_order(state: str) -> int:
-    return ATTENTION_STATES.index(state) if state in ATTENTION_STATES else len(ATTENTION_STATES)
+def last_error(replay: Replay) -> LastError | None:
+    """The last error that still describes the campaign: a run_error line, or a run that ended other
+    than in order (ORDERLY_ENDS); a later run that ended in order, meeting no error itself, clears
+    those before it (the campaign carried on past them)."""
+    events = sorted(
+        [*((line, True) for line in replay.errors), *((line, False) for line in replay.ends)],
+        key=lambda item: str(item[0].get("ts") or ""),
+    )  # the file's order (its times only grow), run_error before its run's run_ended
+    found: LastError | None = None
+    for line, is_error in events:
+        ts, run = line.get("ts"), line.get("run")
+        if is_error:
+            error, message = str(line.get("error") or "error"), str(line.get("message") or "")
+            found = LastError(ts, run, Event.RUN_ERROR, error, message)
+            continue
+        status = line.get("status")
+        if status in ORDERLY_ENDS:
+            if found is not None and found.run != run:
+                found = None
+            continue
+        what = exitcodes.DESCRIPTIONS.get(status, "") if type(status) is int else ""
+        reason = str(line.get("reason") or "")
+        message = what if what.startswith(reason) else "; ".join(p for p in (reason, what) if p)
+        found = LastError(ts, run, Event.RUN_ENDED, f"exit status {status}", message)
+    return found
 
+
+# -- codes ---------------------------------------------------------------------------------------------
 
 # Outcomes in the order tables list them: how far the call got, then the rows that need a decision.
 OUTCOME_ORDER = (o.PLACED, o.REJECTED, o.SUPPRESSED, o.RETRY, o.FAILED, o.UNKNOWN, o.NOT_DIALED)
@@ -283,57 +280,90 @@ def _sorted_codes(counter: Counter[tuple[str, str | None]]) -> list[CodeCount]:
     return [CodeCount(outcome, code, n) for (outcome, code), n in items]
 
 
-def _not_in_list(states: Sequence[ListRowState], replay: Replay) -> dict[str, int]:
-    matched = {id(st.record) for st in states if st.record is not None}
-    out: Counter[str] = Counter(
-        rec.state
-        for rec in replay.records.records()
-        if is_person(rec.key) and rec.sent and id(rec) not in matched
-    )
-    return dict(sorted(out.items()))
+def _row_codes(table: RowTable) -> Counter[tuple[str, str | None]]:
+    """Each row's final state and code (the code of the record speaking for it, or of the list's or
+    the planner's verdict), rows not yet dialed left out."""
+    speaks = np.flatnonzero(table.keys != None)  # noqa: E711 - elementwise
+    codes = np.full(len(table), None, dtype=object)
+    _, had = table.replay.records.lookup(table.keys[speaks], ("code",))
+    codes[speaks] = had["code"]
+    at = {row: i for i, row in enumerate(table.rows.tolist())} if table.problems else {}
+    for row, problem in table.problems.items():
+        codes[at[row]] = problem.code
+    dialed = table.state_numbers != o.ROW_STATES.index(o.NOT_DIALED)
+    pairs = pd.DataFrame({"state": table.states[dialed], "code": codes[dialed]}, dtype=object)
+    counts = pairs.value_counts(dropna=False)
+    return Counter({(state, None if pd.isna(code) else code): int(n) for (state, code), n in counts.items()})
+
+
+def _attempt_codes(replay: Replay) -> Counter[tuple[str, str | None]]:
+    return Counter({t.outcome_code(key): n for key, n in replay.tally["codes"].items()})
+
+
+# -- rows ----------------------------------------------------------------------------------------------
+
+
+def _attention(table: RowTable, limit: int | None) -> tuple[list[RowLine], dict[str, int]]:
+    lines: list[RowLine] = []
+    counts = {}
+    for state in ATTENTION_STATES:
+        at = table.where(state)
+        counts[state] = len(at)
+        lines += [row_line(table.state_at(i)) for i in (at if limit is None else at[:limit]).tolist()]
+    return lines, counts
+
+
+def _not_in_list(table: RowTable, replay: Replay) -> dict[str, int]:
+    """Sent persons no row of the list speaks for, by state (a list edited since they were sent)."""
+    records = replay.records
+    sent = records.count("sent").get(True, 0)  # only persons' records are ever sent
+    spoken = pd.unique(table.keys[table.keys != None])  # noqa: E711 - elementwise
+    if len(spoken) >= sent:
+        return {}
+    known = set(spoken.tolist())
+    gone = [key for key in records.select(sent=True) if is_person(key) and key not in known]
+    return dict(sorted(Counter(rec.state for rec in records.records_of(gone)).items()))
 
 
 def summarise(
-    states: Iterable[ListRowState],
+    table: RowTable,
     replay: Replay,
-    lines: Iterable[dict],
     *,
     recycle: RecyclePolicy | None = None,
     zone: tzinfo = UTC,
+    attention_limit: int | None = None,
+    codes_by_row: bool = True,
 ) -> Summary:
-    """The summary of a campaign: ``states`` from planner.list_row_states, ``lines`` the parsed results,
-    ``recycle`` the campaign's [recycle] policy and ``zone`` its calling window's time zone."""
-    states = sorted(states, key=lambda st: st.row)
-    acc = _LineAcc()
-    for line in lines:
-        acc.add(line)
-    runs = [r.stats() for r in acc.runs.values() if r.started or r.sent or r.ended]
+    """The summary of a campaign: ``table`` its list rows' states (rows.row_table), ``replay`` its
+    results file replayed, ``recycle`` its [recycle] policy, ``zone`` its calling window's time zone;
+    ``attention_limit``: the rows needing attention listed of each state (None: all);
+    ``codes_by_row``: count the rows by state and code (row_codes, which status does not show: on a
+    million rows, that is a look-up of every row's code)."""
+    runs = _runs(replay)
     sending = [r for r in runs if r.requests]
-    rows = [row_line(st) for st in states]
-    counts = dict.fromkeys(o.ROW_STATES, 0)
-    for st in states:
-        counts[st.state] = counts.get(st.state, 0) + 1
     seconds = sum(r.seconds for r in sending)
     gaps = sum(r.requests - 1 for r in sending if r.seconds > 0)
-    all_times = sorted(t for r in sending for t in (r.first_request, r.last_request) if t)
+    all_times = sorted(ts for r in sending for ts in (r.first_request, r.last_request) if ts)
+    attention, attention_counts = _attention(table, attention_limit)
+    tally = replay.tally
     return Summary(
-        total=len(states),
-        counts=counts,
+        total=len(table),
+        counts=table.counts(),
         requests=sum(r.requests for r in runs),
         first_request=all_times[0] if all_times else None,
         last_request=all_times[-1] if all_times else None,
         rate_last_run=sending[-1].rate if sending else None,
         rate_overall=gaps / seconds if seconds > 0 else None,
         runs=runs,
-        unknown=[r for r in rows if r.state == o.UNKNOWN],
-        attention=sorted(
-            (r for r in rows if r.state in ATTENTION_STATES), key=lambda r: (_state_order(r.state), r.row)
-        ),
-        last_error=acc.last_error,
-        attempt_codes=_sorted_codes(acc.attempt_codes),
-        row_codes=_sorted_codes(Counter((r.state, r.code) for r in rows if r.state != o.NOT_DIALED)),
-        placed_per_minute=sorted(acc.placed.items()),
-        not_in_list=_not_in_list(states, replay),
+        unknown=[row_line(table.state_at(i)) for i in table.where(o.UNKNOWN).tolist()],
+        attention=attention,
+        last_error=last_error(replay),
+        attempt_codes=_sorted_codes(_attempt_codes(replay)),
+        row_codes=_sorted_codes(_row_codes(table)) if codes_by_row else [],
+        placed_per_minute=sorted((minute + "Z", n) for minute, n in tally["placed_minutes"].items()),
+        not_in_list=_not_in_list(table, replay),
         torn_tail=replay.torn_tail,
-        call_stats=call_stats(states, acc.calls, recycle=recycle, zone=zone),
+        call_stats=call_stats(CallTally.of(tally), table, recycle=recycle, zone=zone),
+        never_connected=sum(r.never_connected for r in runs),
+        attention_counts=attention_counts,
     )

@@ -13,8 +13,8 @@ import pandas as pd
 
 from dialer.calllist.model import CallList
 from dialer.core import outcomes as o
-from dialer.planning.planner import ListRowState
 from dialer.reporting.call_stats import WAITING, RecycleWaiting
+from dialer.reporting.rows import RowTable
 from dialer.reporting.summary import RowLine, row_line
 from dialer.reporting.wording import code_words
 
@@ -137,16 +137,15 @@ def _result_columns(lines: list[RowLine], callids: list[str], due: dict[int, str
     }
 
 
-def report_table(
-    call_list: CallList, states: Iterable[ListRowState], waiting: Iterable[RecycleWaiting] = ()
-) -> ReportTable:
+def report_table(call_list: CallList, table: RowTable, waiting: Iterable[RecycleWaiting] = ()) -> ReportTable:
     """One row per list row, in row order: row number, original cells, then RESULT_COLUMNS: the numbers
     dialed, what became of the row and of its person's latest call, and when ``waiting`` (rows whose
-    person [recycle] calls again, call_stats.recycle_waiting) says the next call may be made."""
-    states = sorted(states, key=lambda st: st.row)
-    rows = [st.row for st in states]
+    person [recycle] calls again, call_stats.recycle_waiting) says the next call may be made.
+    ``table``: the list rows' states (rows.row_table)."""
+    rows = table.rows.tolist()
     cells = original_cells(call_list, rows)
     names = result_names(cells.columns)
+    states = [table.state_at(i) for i in range(len(rows))]
     lines = [row_line(st) for st in states]
     callids = [(st.record.callid if st.record is not None else None) or "" for st in states]
     results = _result_columns(lines, callids, {w.row: w.due for w in waiting})

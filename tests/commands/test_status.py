@@ -4,18 +4,25 @@ an exit status for what it cannot read."""
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dialer.commands.status import status
 from dialer.core import exitcodes
 from dialer.core import outcomes as o
+from dialer.reporting.summary import parse_ts
+from tests.helpers.files import numbered_list
+from tests.helpers.outcomes import ListingSwitch
+from tests.helpers.processes import run_dialer
 from tests.helpers.report_campaign import (
     EXPECTED_COUNTS,
     results_bytes,
     write_campaign,
 )
+from tests.run.test_recycling import NUMBERS, recycling_run
 
 
 def test_command_counts_agree_with_the_results_file(tmp_path: Path):
@@ -113,3 +120,67 @@ def test_without_the_do_not_call_list_its_rows_are_not_dialed(tmp_path: Path):
     assert result.exit_code == 0, result.output
     counts = json.loads(result.output)["counts"]
     assert (counts[o.SUPPRESSED], counts[o.NOT_DIALED]) == (1, 2)
+
+
+def test_rows_needing_attention_the_first_few_and_all_with_all(tmp_path: Path):
+    """25 rows not yet dialed: the first 20 listed and how many more; --all lists them all (text and
+    JSON), each state always counted."""
+    source = numbered_list(tmp_path / "list.csv", 25)
+    result = CliRunner().invoke(status, [str(source)])
+    assert result.exit_code == 0, result.output
+    assert "Rows needing attention: 0 unknown, 0 failed, 0 rejected, 25 not yet dialed" in result.output
+    assert "  … and 5 more" in result.output and "--all" in result.output
+    listed = result.output.split("Not yet dialed (25):")[1].splitlines()[2:]
+    assert [line.split()[0] for line in listed[:20]] == [str(row) for row in range(2, 22)]
+    everything = CliRunner().invoke(status, [str(source), "--all", "--json"])
+    rows = json.loads(everything.output)["attention"][o.NOT_DIALED]
+    assert rows["count"] == 25 and [r["row"] for r in rows["rows"]] == list(range(2, 27))
+
+
+def test_requests_that_never_connected_and_why_rows_failed(tmp_path: Path):
+    """A run against a port where no switch listens: every row failed; status says no request reached
+    the switch, and why each row failed, in words with the raw code."""
+    source = numbered_list(tmp_path / "list.csv", 3)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ran = run_dialer("run", str(source), "--url", f"http://127.0.0.1:{port}/", "--attempts", "1", timeout=60)
+    assert ran.returncode == exitcodes.NEEDS_ATTENTION, ran.stderr
+    result = CliRunner().invoke(status, [str(source)])
+    assert result.exit_code == 0, result.output
+    assert "Requests: 0 reached the switch, 3 never connected (nothing sent), in 1 run(s)" in result.output
+    failed = result.output.split("Failed (3):")[1].splitlines()
+    assert "could not connect to the switch (ClientConnectorError): nothing was sent" in failed[2]
+    assert "Last error" not in result.output  # exit 4: rows need attention, nothing else went wrong
+    data = json.loads(CliRunner().invoke(status, [str(source), "--json"]).output)
+    assert (data["requests"], data["requests_never_connected"]) == (3, 3)
+
+
+def test_calls_answers_and_who_is_called_again_after_a_run_that_recycles(tmp_path: Path):
+    """A run whose switch lists its calls: one person not answering (called again in an hour), two
+    answering; status shows the calls by what became of them and who waits for another call."""
+    switch = ListingSwitch({NUMBERS[0]: ["noanswer"]})
+    ran, lines = recycling_run(tmp_path, switch, {"after": 3_600})
+    assert ran == exitcodes.RECYCLE_LATER
+    result = CliRunner().invoke(status, [str(tmp_path / "camp.toml"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["calls"] == {
+        "answered": 2,
+        "no-answer": 1,
+        "busy": 0,
+        "failed": 0,
+        "not-known": 0,
+        "waiting": 0,
+    }
+    assert (data["reached"], data["not_reached"]) == (2, 1)
+    assert data["answer_rate"] == pytest.approx(2 / 3)
+    assert sum(data["answers_by_hour"]) == 2
+    (waiting,) = data["recycle_waiting"]
+    placed = next(ln for ln in lines if ln["event"] == "result" and ln["snumber"] == NUMBERS[0])
+    assert (waiting["row"], waiting["last_status"], waiting["calls"]) == (2, "no-answer", 1)
+    assert 3_599 < (parse_ts(waiting["due"]) - parse_ts(placed["ts"])).total_seconds() <= 3_600
+    assert data["last_error"] is None  # exit 10: nothing left but calls to make later, in order
+    text = CliRunner().invoke(status, [str(tmp_path / "camp.toml")]).output
+    assert "Answer rate: 66.7% (2 rows reached, 1 not reached)" in text
+    assert "Waiting to be called again ([recycle]): 1" in text

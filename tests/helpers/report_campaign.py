@@ -14,7 +14,7 @@ from dialer.calllist.model import CallList, RowProblem
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.replay import Replay, replay_lines
-from dialer.planning.planner import list_row_states
+from dialer.reporting.rows import row_table
 from dialer.reporting.summary import summarise
 
 HEADERS = ["snumber", "cnumber", "callerid1", "Name"]
@@ -307,4 +307,4 @@ def summary_of(lines: list[dict] | None = None, call_list: CallList | None = Non
     lines = campaign_lines() if lines is None else lines
     call_list = make_call_list() if call_list is None else call_list
     replay = replay_of(lines)
-    return summarise(list_row_states(call_list, replay), replay, lines)
+    return summarise(row_table(call_list, replay), replay)

@@ -17,6 +17,7 @@ from dialer.reporting.call_stats import (
     call_stats,
     percentile,
 )
+from dialer.reporting.rows import row_table
 from dialer.reporting.summary import row_line
 from tests.helpers.report_campaign import campaign_lines, make_call_list, replay_of, summary_of
 
@@ -52,14 +53,7 @@ def with_outcomes() -> list[dict]:
 
 def stats_of(lines: list[dict], **kwargs):
     replay = replay_of(lines)
-    states = list(list_row_states(make_call_list(), replay))
-    tally = CallTally()
-    for line in lines:
-        if line["event"] == Event.RESULT and line["outcome"] == o.PLACED:
-            tally.add_placed()
-        elif line["event"] == Event.CALL_ENDED:
-            tally.add_ended(line)
-    return call_stats(states, tally, **kwargs)
+    return call_stats(CallTally.of(replay.tally), row_table(make_call_list(), replay), **kwargs)
 
 
 def test_calls_by_status_count_every_placed_call_and_those_still_waiting():

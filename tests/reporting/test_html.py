@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.replay import Replay
-from dialer.planning.planner import list_row_states
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, duration, render_html
+from dialer.reporting.rows import row_table
 from dialer.reporting.summary import LastError, summarise
 from tests.helpers.report_campaign import (
     XSS,
@@ -60,7 +60,7 @@ def _with_calls(lines: list[dict] | None = None):
     10 not learned yet), with [recycle] and a calling window in New York."""
     lines = with_outcomes() if lines is None else lines
     replay = replay_of(lines)
-    return summarise(list_row_states(make_call_list(), replay), replay, lines, recycle=RECYCLE, zone=NEW_YORK)
+    return summarise(row_table(make_call_list(), replay), replay, recycle=RECYCLE, zone=NEW_YORK)
 
 
 def _section(page: str, name: str) -> str:
@@ -206,7 +206,7 @@ def test_values_from_the_list_and_results_are_escaped():
             line["snumber"] = cl.table.loc[6, "snumber"]
     replay = replay_of(lines)
     details = {4: f"callerid1: {XSS}"}
-    page = render_html(summarise(list_row_states(cl, replay), replay, lines), INFO, details)
+    page = render_html(summarise(row_table(cl, replay), replay), INFO, details)
     parsed = _parse(page)
     assert "script" not in parsed.tags and "img" not in parsed.tags and "b" not in parsed.tags
     assert not any(name.startswith("on") for name, _ in parsed.attrs)
@@ -246,7 +246,7 @@ def test_attention_rows_are_capped_with_a_pointer_to_the_full_report():
 
 def test_before_any_run_the_page_says_nothing_was_placed():
     """With no results the page renders, with no placements chart and no run yet."""
-    s = summarise(list_row_states(make_call_list(), Replay()), Replay(), [])
+    s = summarise(row_table(make_call_list(), Replay()), Replay())
     page = render_html(s, INFO)
     assert "No call has been placed yet." in page
     assert "No call has ended yet." in page and "No answered call yet." in page

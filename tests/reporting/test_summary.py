@@ -8,7 +8,7 @@ import pytest
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.replay import Replay
-from dialer.planning.planner import list_row_states
+from dialer.reporting.rows import row_table
 from dialer.reporting.summary import CodeCount, parse_ts, rate, summarise
 from tests.helpers.report_campaign import (
     EXPECTED_COUNTS,
@@ -59,8 +59,9 @@ def test_unknown_rows_listed_with_their_time_and_code():
     assert s.unknown[1].time == "2026-11-26T20:00:02.500000Z"
 
 
-def test_attention_lists_unknown_then_failed_then_rejected():
-    """Rows needing attention: unknown first, then failed, then rejected (by the switch or the list)."""
+def test_attention_lists_unknown_then_failed_then_rejected_then_not_dialed():
+    """Rows needing attention: unknown first, then failed, rejected (by the switch or the list), and the
+    rows not yet dialed, each state counted."""
     s = summary_of()
     assert [(r.state, r.row) for r in s.attention] == [
         (o.UNKNOWN, 6),
@@ -68,20 +69,71 @@ def test_attention_lists_unknown_then_failed_then_rejected():
         (o.FAILED, 5),
         (o.REJECTED, 4),
         (o.REJECTED, 11),
+        (o.NOT_DIALED, 14),
     ]
-    assert s.attention[-1].message == "cnumber is not a telephone number"
+    assert s.attention[-2].message == "cnumber is not a telephone number"
+    assert s.attention_counts == {o.UNKNOWN: 2, o.FAILED: 1, o.REJECTED: 2, o.NOT_DIALED: 1}
 
 
-def test_last_error_is_the_last_run_error_or_failing_run_end():
-    """r2's run_ended (status 4) comes after its run_error, so it is the last error."""
+def test_attention_limit_lists_the_first_rows_of_each_state_and_counts_them_all():
+    replay = replay_of()
+    s = summarise(row_table(make_call_list(), replay), replay, attention_limit=1)
+    assert [(r.state, r.row) for r in s.attention] == [
+        (o.UNKNOWN, 6),
+        (o.FAILED, 5),
+        (o.REJECTED, 4),
+        (o.NOT_DIALED, 14),
+    ]
+    assert s.attention_counts[o.REJECTED] == 2 and len(s.unknown) == 2
+
+
+def test_last_error_is_a_run_error_not_an_expected_exit_4():
+    """r1 was stopped (exit 6); r2 carried on, met a run_error, and finished with rows needing attention
+    (exit 4, no error in itself): r2's run_error is the last error."""
     s = summary_of()
     assert s.last_error is not None
     assert (s.last_error.run, s.last_error.event, s.last_error.error) == (
         "r2",
-        Event.RUN_ENDED,
-        "exit status 4",
+        Event.RUN_ERROR,
+        "ServiceUnavailable",
     )
-    assert "calling window closed" in s.last_error.message
+
+
+def _ended(lines: list[dict], run: str, status: int) -> list[dict]:
+    """``lines`` with ``run``'s run_ended status set, and no run_error."""
+    out = [line for line in lines if line["event"] != Event.RUN_ERROR]
+    return [
+        {**line, "status": status} if line["event"] == Event.RUN_ENDED and line["run"] == run else line
+        for line in out
+    ]
+
+
+@pytest.mark.parametrize(
+    ("r1", "r2", "shown"),
+    [
+        (6, 0, None),  # stopped, then a resume that finished: nothing to show
+        (6, 4, None),  # ... finished with rows rejected, as expected: nothing wrong
+        (6, 7, None),  # ... paused until the window opens again: in order
+        (0, 4, None),
+        (6, 6, ("r2", "exit status 6")),  # stopped again: the latest stop
+        (3, 8, ("r2", "exit status 8")),
+        (8, 10, None),
+    ],
+)
+def test_last_error_only_while_it_still_describes_the_campaign(r1, r2, shown):
+    s = summary_of(_ended(_ended(campaign_lines(), "r1", r1), "r2", r2))
+    assert (None if s.last_error is None else (s.last_error.run, s.last_error.error)) == shown
+
+
+def test_an_error_of_an_earlier_run_is_cleared_by_a_later_run_that_finished():
+    lines = campaign_lines()
+    error = next(line for line in lines if line["event"] == Event.RUN_ERROR)
+    lines.remove(error)
+    lines.insert(
+        lines.index(next(ln for ln in lines if ln["event"] == Event.RUN_ENDED)), {**error, "run": "r1"}
+    )
+    assert summary_of(_ended(lines, "r2", 0)).last_error is None
+    assert summary_of(_ended(lines, "r2", 6)).last_error.error == "exit status 6"
 
 
 def test_run_error_is_the_last_error_when_the_run_then_ends_cleanly():
@@ -115,9 +167,38 @@ def test_placed_per_minute():
     ]
 
 
+def test_placed_per_minute_counts_rows_settled_by_the_switchs_call_lists():
+    """Row 6 timed out (unknown); the switch's lists then showed its call: placed at 20:12, in the
+    minutes as in the counts."""
+    lines = campaign_lines()
+    unknown = next(ln for ln in lines if ln["event"] == Event.RESULT and ln["row"] == 6)
+    found = {
+        **unknown,
+        "ts": "2026-11-26T20:12:00.000000Z",
+        "event": Event.CHECKED,
+        "run": "r2",
+        "verdict": "found",
+        "outcome": o.PLACED,
+        "code": "found",
+    }
+    s = summary_of([*lines, found])
+    assert s.counts[o.PLACED] == EXPECTED_COUNTS[o.PLACED] + 1
+    assert ("2026-11-26T20:12Z", 1) in s.placed_per_minute
+    assert sum(n for _, n in s.placed_per_minute) == s.counts[o.PLACED]
+    assert s.call_stats.calls["waiting"] == s.counts[o.PLACED]
+
+
+def test_requests_that_never_connected_are_told_apart():
+    """A connection that never opened (no HTTP status, nothing placed) sent nothing: r1's 503s reached
+    the switch, its ServerDisconnectedError retry did not."""
+    s = summary_of()
+    assert (s.requests, s.never_connected) == (14, 1)
+    assert [r.never_connected for r in s.runs] == [1, 0]
+
+
 def test_no_results_yet_everything_not_dialed_except_list_problems():
     """Without a results file the list's rows are not yet dialed, its problems rejected or suppressed."""
-    s = summarise(list_row_states(make_call_list(), Replay()), Replay(), [])
+    s = summarise(row_table(make_call_list(), Replay()), Replay())
     assert s.counts == {
         o.PLACED: 0,
         o.REJECTED: 1,
@@ -127,6 +208,7 @@ def test_no_results_yet_everything_not_dialed_except_list_problems():
         o.NOT_DIALED: 10,
     }
     assert (s.requests, s.rate_last_run, s.rate_overall, s.last_error, s.runs) == (0, None, None, None, [])
+    assert s.attention_counts[o.NOT_DIALED] == 10
 
 
 def test_sent_rows_no_longer_in_the_list_are_reported():
@@ -136,7 +218,7 @@ def test_sent_rows_no_longer_in_the_list_are_reported():
     cl.persons.loc[9] = "+15550109999"
     lines = campaign_lines()
     replay = replay_of(lines)
-    s = summarise(list_row_states(cl, replay), replay, lines)
+    s = summarise(row_table(cl, replay), replay)
     assert s.not_in_list == {o.PLACED: 1}
     assert s.counts[o.NOT_DIALED] == 2
 

@@ -12,6 +12,7 @@ from dialer.core import outcomes as o
 from dialer.journal.replay import Replay
 from dialer.planning.planner import list_row_states
 from dialer.reporting.call_stats import recycle_waiting
+from dialer.reporting.rows import row_table
 from dialer.reporting.summary import row_line
 from dialer.reporting.table import RESULT_COLUMNS, report_table, result_names, row_details
 from tests.helpers.report_campaign import (
@@ -27,7 +28,7 @@ from tests.reporting.test_call_stats import RECYCLE, with_outcomes
 def _table(call_list=None, replay=None) -> pd.DataFrame:
     replay = replay or replay_of()
     call_list = call_list or make_call_list()
-    table = report_table(call_list, list_row_states(call_list, replay))
+    table = report_table(call_list, row_table(call_list, replay))
     return pd.DataFrame(table.columns)
 
 
@@ -69,9 +70,8 @@ def test_reason_in_an_operators_words_beside_the_raw_code():
 def test_rows_waiting_for_a_call_again_say_when():
     """[recycle]: the rows waiting to be called again carry the time of the next call, the others none."""
     cl, replay = make_call_list(), replay_of(with_outcomes())
-    states = list(list_row_states(cl, replay))
-    waiting = recycle_waiting(states, RECYCLE)
-    t = pd.DataFrame(report_table(cl, states, waiting).columns).set_index("row")
+    rows = row_table(cl, replay)
+    t = pd.DataFrame(report_table(cl, rows, recycle_waiting(rows, RECYCLE)).columns).set_index("row")
     assert t.loc[8, "next_call"] == "2026-11-26T21:10:30.000000Z"
     assert t.loc[9, "next_call"] == "2026-11-26T21:10:40.000000Z"
     assert (t.drop([8, 9])["next_call"] == "").all()
@@ -144,6 +144,6 @@ def test_only_dialers_own_columns_are_marked_as_holding_no_outside_text():
     columns, so the CSV writer still defuses formulas in it."""
     cl = make_call_list()
     cl.original["outcome"] = '=HYPERLINK("http://evil")'
-    table = report_table(cl, list_row_states(cl, replay_of()))
+    table = report_table(cl, row_table(cl, replay_of()))
     assert "outcome" in table.columns and "outcome (dialer)" in table.own
     assert "outcome" not in table.own and "Name" not in table.own and "message" not in table.own
