@@ -15,7 +15,7 @@ from dialer.calllist.model import CallList
 from dialer.core import outcomes as o
 from dialer.reporting.call_stats import WAITING, RecycleWaiting
 from dialer.reporting.rows import RowTable
-from dialer.reporting.summary import RowLine, row_line
+from dialer.reporting.summary import RowLine
 from dialer.reporting.wording import code_words
 
 ROW_COLUMN = "row"
@@ -100,40 +100,86 @@ def _from_table_and_problems(call_list: CallList, rows: list[int]) -> pd.DataFra
     return frame
 
 
-def call_status_of(line: RowLine) -> str:
+def call_status_word(state: str, call_status: str | None) -> str:
     """What became of a row's call: its call_status, "waiting" for a placed row not learned yet, ""
     for a row not placed."""
-    if line.state != o.PLACED:
+    if state != o.PLACED:
         return ""
-    return line.call_status or WAITING
+    return call_status or WAITING
 
 
-def _reasons(lines: list[RowLine]) -> list[str]:
+def call_status_of(line: RowLine) -> str:
+    return call_status_word(line.state, line.call_status)
+
+
+def line_columns(table: RowTable) -> dict[str, list]:
+    """What ``summary.row_line`` says of every row (its fields as columns, RowLine's names), and each
+    row's callid, without an object per row: a million-row report reads each record once.
+    tests/reporting/test_table.py holds the two to the same answers."""
+    records, problems = table.replay.records, table.problems
+    out: dict[str, list] = {name: [] for name in ("code", "message", "attempts", "time")}
+    out |= {name: [] for name in ("call_status", "talk_s", "calls", "callid")}
+    code, message, attempts, time = out["code"], out["message"], out["attempts"], out["time"]
+    status, talk, calls, callid = out["call_status"], out["talk_s"], out["calls"], out["callid"]
+    for row, key in zip(table.rows.tolist(), table.keys.tolist(), strict=True):
+        rec = None if key is None else records.record_of(key)
+        if rec is not None:
+            code.append(rec.code)
+            message.append(rec.message or rec.reason)
+            attempts.append(rec.attempts)
+            time.append(rec.last_ts)
+            status.append(rec.call_status)
+            talk.append(rec.talk_s)
+            calls.append(rec.calls)
+            callid.append(rec.callid)
+            continue
+        problem = problems.get(row)
+        code.append(problem.code if problem else None)
+        message.append(problem.reason if problem else None)
+        attempts.append(0)
+        time.append(None)
+        status.append(None)
+        talk.append(None)
+        calls.append(0)
+        callid.append(None)
+    return out
+
+
+def _reasons(states: list[str], codes: list[str | None]) -> list[str]:
     words: dict[tuple[str, str | None], str] = {}  # a few distinct codes among many rows
     out = []
-    for r in lines:
-        key = (r.state, r.code)
+    for key in zip(states, codes, strict=True):
         if key not in words:
-            words[key] = code_words(r.state, r.code)
+            words[key] = code_words(*key)
         out.append(words[key])
     return out
 
 
-def _result_columns(lines: list[RowLine], callids: list[str], due: dict[int, str]) -> dict[str, list]:
+def _call_statuses(states: list[str], statuses: list[str | None]) -> list[str]:
+    """call_status_of, a column at a time."""
+    return [
+        (status or WAITING) if state == o.PLACED else ""
+        for state, status in zip(states, statuses, strict=True)
+    ]
+
+
+def _result_columns(table: RowTable, due: dict[int, str]) -> dict[str, list]:
+    lines = line_columns(table)
+    states = table.states.tolist()
     return {
-        "snumber": [r.snumber for r in lines],
-        "cnumber": [r.cnumber for r in lines],
-        "outcome": [r.state for r in lines],
-        "reason": _reasons(lines),
-        "code": [r.code or "" for r in lines],
-        "message": [r.message or "" for r in lines],
-        "callid": callids,
-        "attempts": [r.attempts for r in lines],
-        "time": [r.time or "" for r in lines],
-        "call_status": [call_status_of(r) for r in lines],
-        "talk_s": [r.talk_s for r in lines],
-        "calls": [r.calls for r in lines],
-        "next_call": [due.get(r.row, "") for r in lines],
+        "snumber": table.snumbers.tolist(),
+        "cnumber": table.cnumbers.tolist(),
+        "outcome": states,
+        "reason": _reasons(states, lines["code"]),
+        "code": [c or "" for c in lines["code"]],
+        "message": [m or "" for m in lines["message"]],
+        "callid": [c or "" for c in lines["callid"]],
+        "attempts": lines["attempts"],
+        "time": [t or "" for t in lines["time"]],
+        "call_status": list(map(call_status_word, states, lines["call_status"])),
+        "talk_s": lines["talk_s"],
+        "calls": lines["calls"],
+        "next_call": [due.get(row, "") for row in table.rows.tolist()],
     }
 
 
@@ -145,10 +191,7 @@ def report_table(call_list: CallList, table: RowTable, waiting: Iterable[Recycle
     rows = table.rows.tolist()
     cells = original_cells(call_list, rows)
     names = result_names(cells.columns)
-    states = [table.state_at(i) for i in range(len(rows))]
-    lines = [row_line(st) for st in states]
-    callids = [(st.record.callid if st.record is not None else None) or "" for st in states]
-    results = _result_columns(lines, callids, {w.row: w.due for w in waiting})
+    results = _result_columns(table, {w.row: w.due for w in waiting})
     columns: dict[str, list] = {names[ROW_COLUMN]: rows}
     columns.update((str(header), cells[header].tolist()) for header in cells.columns)
     columns.update((names[name], results[name]) for name in RESULT_COLUMNS)

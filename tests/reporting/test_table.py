@@ -14,7 +14,13 @@ from dialer.planning.planner import list_row_states
 from dialer.reporting.call_stats import recycle_waiting
 from dialer.reporting.rows import row_table
 from dialer.reporting.summary import row_line
-from dialer.reporting.table import RESULT_COLUMNS, report_table, result_names, row_details
+from dialer.reporting.table import (
+    RESULT_COLUMNS,
+    line_columns,
+    report_table,
+    result_names,
+    row_details,
+)
 from tests.helpers.report_campaign import (
     HEADERS,
     ORIGINAL,
@@ -91,6 +97,37 @@ def test_each_row_carries_its_persons_last_call_talk_time_and_calls():
         ["", None, 0],
         ["", None, 0],
     ]
+
+
+def test_line_columns_say_what_row_line_says_of_every_row():
+    """The columns the report is made of hold, row for row, what summary.row_line gives (the status and
+    the page's rows), placed, recycled, problem and undialed rows alike; callid too."""
+    cl, replay = make_call_list(), replay_of(with_outcomes())
+    rows = row_table(cl, replay)
+    columns = line_columns(rows)
+    states = [rows.state_at(i) for i in range(len(rows))]
+    for i, st in enumerate(states):
+        line = row_line(st)
+        got = {name: values[i] for name, values in columns.items()}
+        callid = st.record.callid if st.record is not None else None
+        assert got == {
+            "code": line.code,
+            "message": line.message,
+            "attempts": line.attempts,
+            "time": line.time,
+            "call_status": line.call_status,
+            "talk_s": line.talk_s,
+            "calls": line.calls,
+            "callid": callid,
+        }, st.row
+    assert {st.state for st in states} == {
+        o.PLACED,
+        o.REJECTED,
+        o.SUPPRESSED,
+        o.FAILED,
+        o.UNKNOWN,
+        o.NOT_DIALED,
+    }
 
 
 def test_without_original_falls_back_to_table_and_problem_values():
