@@ -37,7 +37,7 @@ def _write_reports(src: Source, paths: dict[str, Path]) -> None:
         if "xlsx" in paths:
             write_xlsx(table, paths["xlsx"])
     if "html" in paths:
-        summary = summary_of(src)
+        summary = summary_of(src, MAX_ATTENTION_ROWS)  # the page lists no more of each state
         c = src.campaign
         info = PageInfo(
             title=c.name,

@@ -6,6 +6,7 @@ because a callerid or a switch message can hold markup.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from dialer.core import exitcodes
@@ -406,9 +407,12 @@ def _attention_row(r: RowLine, details: dict[int, str]) -> str:
 
 
 def _attention(s: Summary, details: dict[int, str]) -> str:
-    title = f"Rows needing attention ({len(s.attention):,})"
-    if not s.attention:
+    counts = s.attention_counts or Counter(r.state for r in s.attention)  # the summary may list fewer
+    total = sum(counts.values())
+    title = f"Rows needing attention ({total:,})"
+    if not total:
         return f'<section id="attention"><h2>{e(title)}</h2><p class="ok">None.</p></section>'
+    by_state = ", ".join(f"{n:,} {STATE_LABELS.get(k, k).lower()}" for k, n in counts.items() if n)
     note = ""
     if s.unknown:
         text = e(UNKNOWN_NOTE[0].upper() + UNKNOWN_NOTE[1:]).replace(
@@ -423,9 +427,9 @@ def _attention(s: Summary, details: dict[int, str]) -> str:
     )
     body = "".join(_attention_row(r, details) for r in shown)
     return (
-        f'<section id="attention" class="long"><h2>{e(title)}</h2>{note}'
+        f'<section id="attention" class="long"><h2>{e(title)}</h2><p>{e(by_state)}.</p>{note}'
         f'<div class="scroll"><table><thead>{head}</thead><tbody>{body}</tbody></table></div>'
-        f"{_more(len(shown), len(s.attention))}</section>"
+        f"{_more(len(shown), total)}</section>"
     )
 
 

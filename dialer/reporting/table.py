@@ -6,9 +6,10 @@ a million-row report is written straight from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from dialer.calllist.model import CallList
@@ -54,9 +55,6 @@ class ReportTable:
     @property
     def headers(self) -> list[str]:
         return list(self.columns)
-
-    def rows(self) -> Iterator[tuple]:
-        return zip(*self.columns.values(), strict=True)
 
 
 def result_names(original_columns: Iterable[str]) -> dict[str, str]:
@@ -112,36 +110,40 @@ def call_status_of(line: RowLine) -> str:
     return call_status_word(line.state, line.call_status)
 
 
+_RECORD_FIELDS = (
+    "code",
+    "message",
+    "reason",
+    "attempts",
+    "last_ts",
+    "call_status",
+    "talk_s",
+    "calls",
+    "callid",
+)
+
+
 def line_columns(table: RowTable) -> dict[str, list]:
     """What ``summary.row_line`` says of every row (its fields as columns, RowLine's names), and each
-    row's callid, without an object per row: a million-row report reads each record once.
+    row's callid, read from the records' store without an object per row (a million-row report).
     tests/reporting/test_table.py holds the two to the same answers."""
-    records, problems = table.replay.records, table.problems
-    out: dict[str, list] = {name: [] for name in ("code", "message", "attempts", "time")}
-    out |= {name: [] for name in ("call_status", "talk_s", "calls", "callid")}
-    code, message, attempts, time = out["code"], out["message"], out["attempts"], out["time"]
-    status, talk, calls, callid = out["call_status"], out["talk_s"], out["calls"], out["callid"]
-    for row, key in zip(table.rows.tolist(), table.keys.tolist(), strict=True):
-        rec = None if key is None else records.record_of(key)
-        if rec is not None:
-            code.append(rec.code)
-            message.append(rec.message or rec.reason)
-            attempts.append(rec.attempts)
-            time.append(rec.last_ts)
-            status.append(rec.call_status)
-            talk.append(rec.talk_s)
-            calls.append(rec.calls)
-            callid.append(rec.callid)
-            continue
-        problem = problems.get(row)
-        code.append(problem.code if problem else None)
-        message.append(problem.reason if problem else None)
-        attempts.append(0)
-        time.append(None)
-        status.append(None)
-        talk.append(None)
-        calls.append(0)
-        callid.append(None)
+    present, v = table.replay.records.lookup(table.keys, _RECORD_FIELDS)
+    out = {
+        "code": v["code"].tolist(),
+        "message": [m or r for m, r in zip(v["message"].tolist(), v["reason"].tolist(), strict=True)],
+        "attempts": v["attempts"].tolist(),
+        "time": v["last_ts"].tolist(),
+        "call_status": v["call_status"].tolist(),
+        "talk_s": v["talk_s"].tolist(),
+        "calls": v["calls"].tolist(),
+        "callid": v["callid"].tolist(),
+    }
+    rows = table.rows
+    for i in np.flatnonzero(~present).tolist():  # rows no record speaks for: the list's problems
+        problem = table.problems.get(int(rows[i]))
+        out["code"][i] = problem.code if problem else None
+        out["message"][i] = problem.reason if problem else None
+        out["attempts"][i] = out["calls"][i] = 0
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -234,14 +235,27 @@ def test_page_is_print_friendly():
 
 
 def test_attention_rows_are_capped_with_a_pointer_to_the_full_report():
-    """A very long list of problem rows stops at the cap and says the CSV has the rest."""
+    """A very long list of problem rows stops at the cap, says how many there are of each state and
+    that the CSV has the rest."""
     s = summary_of()
     many = s.attention * (MAX_ATTENTION_ROWS // len(s.attention) + 2)
-    s = replace(s, attention=many)
-    page = render_html(s, INFO)
-    body = page.split('<section id="attention"')[1].split("</section>")[0]
+    counts = dict.fromkeys(s.attention_counts, 0) | Counter(r.state for r in many)
+    page = render_html(replace(s, attention=many, attention_counts=counts), INFO)
+    body = _section(page, "attention")
     assert body.count("<tr>") == MAX_ATTENTION_ROWS + 1  # plus the header row
-    assert "CSV and xlsx" in body
+    assert f"Rows needing attention ({len(many):,})" in body
+    assert f"{counts[o.UNKNOWN]:,} unknown, {counts[o.FAILED]:,} failed, " in body
+    assert "The first 1,000 are shown; the CSV and xlsx reports have them all." in body
+
+
+def test_the_count_of_rows_needing_attention_is_the_summarys_not_the_rows_it_lists():
+    """The summary lists a few rows of each state (as status does) and counts them all: the page says
+    the count."""
+    s = summary_of()
+    counts = {**s.attention_counts, o.NOT_DIALED: 5000}
+    body = _section(render_html(replace(s, attention_counts=counts), INFO), "attention")
+    assert f"Rows needing attention ({sum(counts.values()):,})" in body and "5,000 not yet dialed" in body
+    assert f"The first {len(s.attention):,} are shown" in body
 
 
 def test_before_any_run_the_page_says_nothing_was_placed():

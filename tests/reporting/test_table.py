@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 
 from dialer.calllist import load_call_list
 from dialer.calllist.model import ListOptions
@@ -28,6 +29,7 @@ from tests.helpers.report_campaign import (
     make_call_list,
     replay_of,
 )
+from tests.journal.test_store import stored_from
 from tests.reporting.test_call_stats import RECYCLE, with_outcomes
 
 
@@ -99,12 +101,19 @@ def test_each_row_carries_its_persons_last_call_talk_time_and_calls():
     ]
 
 
-def test_line_columns_say_what_row_line_says_of_every_row():
+@pytest.mark.parametrize("store", ["records", "checkpoint columns"])
+def test_line_columns_say_what_row_line_says_of_every_row(store):
     """The columns the report is made of hold, row for row, what summary.row_line gives (the status and
-    the page's rows), placed, recycled, problem and undialed rows alike; callid too."""
+    the page's rows), placed, recycled, problem and undialed rows alike; callid too; from a replay's
+    records as from a checkpoint's columns (read before any record is made of them)."""
     cl, replay = make_call_list(), replay_of(with_outcomes())
+    if store == "checkpoint columns":
+        replay.records = stored_from(replay.records.records())
     rows = row_table(cl, replay)
+    in_columns = replay.records.keys_in_columns
     columns = line_columns(rows)
+    assert replay.records.keys_in_columns == in_columns  # no record made to read them
+    assert (in_columns > 0) == (store == "checkpoint columns")
     states = [rows.state_at(i) for i in range(len(rows))]
     for i, st in enumerate(states):
         line = row_line(st)
