@@ -102,10 +102,31 @@ def _time_format(buckets: list[tuple[datetime, int]], size: int) -> str:
 
 def column_chart(buckets: list[tuple[datetime, int]], size: int, *, label: str, colour: str) -> str:
     """Vertical bars over time, one per bucket of ``size`` minutes, with a y axis and time labels (UTC)."""
+    fmt = _time_format(buckets, size) if buckets else "%H:%M"
+    every = label_every(size, len(buckets))
+    bars = []
+    for start, n in buckets:
+        end = start + timedelta(minutes=size)
+        tip = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC: {n:,} placed"
+        bars.append((n, tip, start.strftime(fmt) if _minutes(start) % every == 0 else None))
+    return _columns(bars, label=label, colour=colour, axis="time (UTC)")
+
+
+def hour_chart(counts: list[int], *, label: str, colour: str, zone: str, what: str) -> str:
+    """24 vertical bars, one per hour of the day in ``zone``, labelled every third hour."""
+    bars = [
+        (n, f"{hour:02d}:00–{hour:02d}:59 {zone}: {n:,} {what}", f"{hour:02d}" if hour % 3 == 0 else None)
+        for hour, n in enumerate(counts)
+    ]
+    return _columns(bars, label=label, colour=colour, axis=f"hour of the day ({zone})")
+
+
+def _columns(bars: list[tuple[int, str, str | None]], *, label: str, colour: str, axis: str) -> str:
+    """Vertical bars (value, tooltip, label under it or None) with a y axis and a title under the x axis."""
     width, height = 960, 280
     left, right, top, bottom = 56, 16, 14, 44
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max((n for _, n in buckets), default=0)
+    peak = max((n for n, _, _ in bars), default=0)
     step = nice_step(peak)
     y_max = step * max(1, math.ceil(peak / step))
     parts = [
@@ -119,28 +140,21 @@ def column_chart(buckets: list[tuple[datetime, int]], size: int, *, label: str, 
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde2e6"/>'
             f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" {_FONT}>{int(k * step):,}</text>'
         )
-    slot = plot_w / max(1, len(buckets))
+    slot = plot_w / max(1, len(bars))
     bar = min(slot * 0.8, 48)
-    fmt = _time_format(buckets, size) if buckets else "%H:%M"
-    every = label_every(size, len(buckets))
-    for i, (start, n) in enumerate(buckets):
+    for i, (n, tip, under) in enumerate(bars):
         x = left + i * slot + (slot - bar) / 2
         h = plot_h * n / y_max
-        end = start + timedelta(minutes=size)
-        tip = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC: {n:,} placed"
         parts.append(
             f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
             f'fill="{e(colour)}"><title>{e(tip)}</title></rect>'
         )
-        if _minutes(start) % every == 0:
-            cx = left + i * slot + slot / 2
-            parts.append(
-                f'<text x="{cx:.1f}" y="{height - bottom + 18}" text-anchor="middle" {_FONT}>'
-                f"{e(start.strftime(fmt))}</text>"
-            )
+        if under is not None:
+            cx, y = left + i * slot + slot / 2, height - bottom + 18
+            parts.append(f'<text x="{cx:.1f}" y="{y}" text-anchor="middle" {_FONT}>{e(under)}</text>')
     parts.append(
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#888"/>'
-        f'<text x="{left + plot_w / 2:.0f}" y="{height - 6}" text-anchor="middle" {_FONT}>time (UTC)</text>'
+        f'<text x="{left + plot_w / 2:.0f}" y="{height - 6}" text-anchor="middle" {_FONT}>{e(axis)}</text>'
         "</svg>"
     )
     return "".join(parts)

@@ -6,11 +6,26 @@ because a callerid or a switch message can hold markup.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
+from dialer.core import exitcodes
 from dialer.core import outcomes as o
-from dialer.reporting.charts import bar_chart, bucket_series, column_chart, e
-from dialer.reporting.summary import UNKNOWN_NOTE, CodeCount, RowLine, RunStats, Summary, parse_ts
+from dialer.core.call_outcome import ANSWERED, BUSY, FAILED, NO_ANSWER, NOT_KNOWN
+from dialer.journal.lines import Event
+from dialer.reporting.call_stats import WAITING, CallStats, RecycleWaiting
+from dialer.reporting.charts import bar_chart, bucket_series, column_chart, e, hour_chart
+from dialer.reporting.summary import (
+    UNKNOWN_NOTE,
+    CodeCount,
+    LastError,
+    RowLine,
+    RunStats,
+    Summary,
+    parse_ts,
+)
+from dialer.reporting.table import call_status_of
+from dialer.reporting.wording import code_words
 
 STATE_LABELS = {
     o.PLACED: "Placed",
@@ -30,6 +45,31 @@ STATE_COLOURS = {
     o.NOT_DIALED: "#b0bec5",
     o.RETRY: "#f9a825",
 }
+CALL_LABELS = {
+    ANSWERED: "Answered",
+    NO_ANSWER: "No answer",
+    BUSY: "Busy",
+    FAILED: "Failed",
+    NOT_KNOWN: "Not known",
+    WAITING: "Not learned yet",
+}
+CALL_COLOURS = {
+    ANSWERED: "#2e7d32",
+    NO_ANSWER: "#f9a825",
+    BUSY: "#ef6c00",
+    FAILED: "#c62828",
+    NOT_KNOWN: "#7b1fa2",
+    WAITING: "#b0bec5",
+}
+REACHED_COLOUR, NOT_REACHED_COLOUR = CALL_COLOURS[ANSWERED], "#ef6c00"
+# Runs that ended this way did what they were asked (finished, or stopped where they were told to, to
+# be run again): their exit is said plainly, not as an error.
+NOT_ERRORS = (
+    exitcodes.NEEDS_ATTENTION,
+    exitcodes.WINDOW_CLOSED,
+    exitcodes.TIME_LIMIT,
+    exitcodes.RECYCLE_LATER,
+)
 # Belt and braces on top of escaping: the page may run no script and fetch nothing.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 MAX_ATTENTION_ROWS = 1000  # beyond this the page says so and points at the CSV / xlsx
@@ -67,8 +107,9 @@ th { background: #f0f2f4; font-weight: 600; }
 td.num, th.num { text-align: right; }
 td.t { white-space: nowrap; }
 .scroll { overflow-x: auto; }
-td.msg { overflow-wrap: break-word; min-width: 120px; max-width: 360px; }
-td.cells { min-width: 200px; }
+td.msg { overflow-wrap: break-word; min-width: 150px; max-width: 360px; }
+td.cells { min-width: 160px; }
+td.why { min-width: 160px; }
 .pill { display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff; font-size: 12px;
   background: var(--c, #455a64); white-space: nowrap; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: nowrap; }
@@ -98,6 +139,7 @@ class PageInfo:
     results_path: str
     generated: str  # ISO-8601 UTC
     version: str = ""
+    zone: str = "UTC"  # the calling window's time zone: the hours of day of the answers chart
 
 
 def when(ts: str | None) -> str:
@@ -114,6 +156,24 @@ def clock(ts: str | None) -> str:
 
 def per_second(value: float | None) -> str:
     return f"{value:,.2f} requests/s" if value is not None else "—"
+
+
+def duration(seconds: float | None) -> str:
+    """Talk time for people: '45 s', '2 min 05 s', '1 h 02 min'; '—' when there is none."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{seconds:.1f} s" if seconds < 10 and seconds != whole else f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def percent(value: float | None) -> str:
+    return f"{value:.1%}" if value is not None else "—"
 
 
 def _pill(state: str) -> str:
@@ -171,8 +231,105 @@ def _timeline(s: Summary) -> str:
     if not buckets:
         body = '<p class="muted">No call has been placed yet.</p>'
     else:
-        body = column_chart(buckets, size, label=f"Calls placed per {per}", colour=STATE_COLOURS[o.PLACED])
+        placed = sum(n for _, n in s.placed_per_minute)
+        chart = column_chart(buckets, size, label=f"Calls placed per {per}", colour=STATE_COLOURS[o.PLACED])
+        body = f'<p class="muted">{placed:,} calls placed in all.</p>{chart}'
     return f'<section id="timeline"><h2>Calls placed per {e(per)}</h2>{body}</section>'
+
+
+def _reached(c: CallStats) -> str:
+    """Rows whose person answered against rows whose calls all ended unanswered."""
+    asked = c.reached + c.not_reached
+    if not asked:
+        return '<div><h3>Answer rate</h3><p class="muted">No call has ended yet.</p></div>'
+    items = [("Reached", c.reached, REACHED_COLOUR), ("Not reached", c.not_reached, NOT_REACHED_COLOUR)]
+    chart = bar_chart(items, asked, label="Rows reached and not reached")
+    return (
+        f'<div><h3>Answer rate: {e(percent(c.answer_rate))}</h3><p class="muted">{c.reached:,} of the '
+        f"{asked:,} rows whose calls have ended were answered.</p>{chart}</div>"
+    )
+
+
+def _calls_by_status(c: CallStats) -> str:
+    total = sum(c.calls.values())
+    if not total:
+        return '<div><h3>Calls by what became of them</h3><p class="muted">No call placed yet.</p></div>'
+    items = [(CALL_LABELS.get(k, k), n, CALL_COLOURS.get(k, "#455a64")) for k, n in c.calls.items()]
+    chart = bar_chart(items, total, label="Calls placed, by what became of them")
+    return f"<div><h3>Calls by what became of them ({total:,})</h3>{chart}</div>"
+
+
+def _talk(c: CallStats) -> str:
+    facts = [
+        ("Answered calls", f"{c.calls.get(ANSWERED, 0):,}"),
+        ("Median talk time", duration(c.talk_median_s)),
+        ("90th percentile", duration(c.talk_p90_s)),
+    ]
+    dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
+    return f'<div><h3>Talk time</h3><dl class="facts">{dl}</dl></div>'
+
+
+def _calls(s: Summary, info: PageInfo) -> str:
+    c = s.call_stats
+    if sum(c.answers_by_hour):
+        hours = hour_chart(
+            c.answers_by_hour,
+            label=f"Answered calls by the hour they were placed ({info.zone})",
+            colour=REACHED_COLOUR,
+            zone=info.zone,
+            what="answered",
+        )
+    else:
+        hours = '<p class="muted">No answered call yet.</p>'
+    return (
+        f'<section id="calls"><h2>Whom the calls reached</h2>{_reached(c)}{_calls_by_status(c)}'
+        f"{_talk(c)}<h3>Answers by hour of the day ({e(info.zone)})</h3>{hours}</section>"
+    )
+
+
+def _waiting_row(w: RecycleWaiting, generated: str) -> str:
+    due = clock(w.due) if w.due > generated else f"{clock(w.due)} (due now)"
+    return (
+        f"<tr><td class=num>{w.row}</td><td>{e(w.snumber)}</td><td>{e(w.cnumber)}</td>"
+        f"<td>{e(CALL_LABELS.get(w.last_status, w.last_status))}</td><td class=num>{w.calls:,}</td>"
+        f"<td class=t>{e(due)}</td></tr>"
+    )
+
+
+def _recycle(s: Summary, info: PageInfo) -> str:
+    waiting = s.call_stats.recycle_waiting
+    title = f"Waiting to be called again ({len(waiting):,})"
+    if not waiting:
+        return f'<section id="recycle"><h2>{e(title)}</h2><p class="muted">Nobody.</p></section>'
+    shown = waiting[:MAX_ATTENTION_ROWS]
+    head = (
+        '<tr><th class="num">Row</th><th>snumber</th><th>cnumber</th><th>Last call</th>'
+        '<th class="num">Calls so far</th><th>Next call from (UTC)</th></tr>'
+    )
+    generated = _journal_ts(info.generated)
+    due_now = sum(1 for w in waiting if w.due <= generated)
+    later = [w.due for w in waiting if w.due > generated]
+    gist = f"{due_now:,} due now" + (
+        f"; the next from {when(later[0])}, the last from {when(later[-1])}" if later else ""
+    )
+    body = "".join(_waiting_row(w, generated) for w in shown)
+    return (
+        f'<section id="recycle" class="long"><h2>{e(title)}</h2><p>{e(gist)}.</p>'
+        f'<div class="scroll"><table><thead>{head}</thead><tbody>{body}</tbody></table></div>'
+        f"{_more(len(shown), len(waiting))}</section>"
+    )
+
+
+def _journal_ts(ts: str) -> str:
+    """An ISO-8601 time in the results file's own form, whose string order is time order."""
+    value = parse_ts(ts)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else ts
+
+
+def _more(shown: int, total: int) -> str:
+    if shown >= total:
+        return ""
+    return f'<p class="muted">The first {shown:,} are shown; the CSV and xlsx reports have them all.</p>'
 
 
 def _run_row(r: RunStats) -> str:
@@ -201,45 +358,61 @@ def _code_table(title: str, what: str, counts: list[CodeCount]) -> str:
     if not counts:
         return f'<div><h3>{e(title)}</h3><p class="muted">None yet.</p></div>'
     rows = "".join(
-        f"<tr><td>{_pill(c.outcome)}</td>"
-        f"<td>{e(c.code if c.code is not None else 'no answer')}</td><td class=num>{c.count:,}</td></tr>"
+        f"<tr><td>{_pill(c.outcome)}</td><td>{e(code_words(c.outcome, c.code))}</td>"
+        f"<td class=num>{c.count:,}</td></tr>"
         for c in counts
     )
     return (
-        f"<div><h3>{e(title)}</h3><table><thead><tr><th>Outcome</th><th>Code</th>"
+        f"<div><h3>{e(title)}</h3><table><thead><tr><th>Outcome</th><th>Reason (code)</th>"
         f'<th class="num">{e(what)}</th></tr></thead><tbody>{rows}</tbody></table></div>'
     )
 
 
+def _last_error(le: LastError | None) -> str:
+    if le is None:
+        return '<p class="ok">No run error.</p>'
+    plain = le.event == Event.RUN_ENDED and le.error in {f"exit status {n}" for n in NOT_ERRORS}
+    what = "Last run" if plain else "Last error"
+    return (
+        f'<div class="{"note" if plain else "error"}"><strong>{what}</strong> ({e(when(le.ts))}, '
+        f"run {e(le.run or '?')}): {e(le.error)}{': ' + e(le.message) if le.message else ''}</div>"
+    )
+
+
 def _codes(s: Summary) -> str:
-    if s.last_error is None:
-        err = '<p class="ok">No run error.</p>'
-    else:
-        le = s.last_error
-        err = (
-            f'<div class="error"><strong>Last error</strong> ({e(when(le.ts))}, run {e(le.run or "?")}): '
-            f"{e(le.error)}{': ' + e(le.message) if le.message else ''}</div>"
-        )
-    tables = _code_table("Rows, by final outcome and code", "Rows", s.row_codes) + _code_table(
+    tables = _code_table("Rows, by final outcome and reason", "Rows", s.row_codes) + _code_table(
         "Switch answers, per attempt", "Attempts", s.attempt_codes
     )
-    return f'<section id="codes"><h2>Codes and errors</h2>{err}<div class="split">{tables}</div></section>'
+    return (
+        f'<section id="codes"><h2>Reasons and errors</h2>{_last_error(s.last_error)}'
+        f'<div class="split">{tables}</div></section>'
+    )
+
+
+def last_call(r: RowLine) -> str:
+    """What became of a row's person's latest call, with its talk time: 'Answered, 1 min 30 s'."""
+    status = call_status_of(r)
+    words = CALL_LABELS.get(status, status)
+    return f"{words}, {duration(r.talk_s)}" if r.talk_s is not None and status == ANSWERED else words
 
 
 def _attention_row(r: RowLine, details: dict[int, str]) -> str:
     return (
         f"<tr><td class=num>{r.row}</td><td>{_pill(r.state)}</td><td>{e(r.snumber)}</td>"
         f"<td>{e(r.cnumber)}</td><td class='msg cells'>{e(details.get(r.row, ''))}</td>"
-        f"<td>{e(r.code or '')}</td>"
+        f"<td class='msg why'>{e(code_words(r.state, r.code))}</td>"
         f"<td class=msg>{e(r.message or '')}</td><td class=num>{r.attempts}</td>"
-        f"<td class=t>{e(clock(r.time))}</td></tr>"
+        f"<td>{e(last_call(r))}</td><td class=t>{e(clock(r.time))}</td></tr>"
     )
 
 
 def _attention(s: Summary, details: dict[int, str]) -> str:
-    title = f"Rows needing attention ({len(s.attention):,})"
-    if not s.attention:
+    counts = s.attention_counts or Counter(r.state for r in s.attention)  # the summary may list fewer
+    total = sum(counts.values())
+    title = f"Rows needing attention ({total:,})"
+    if not total:
         return f'<section id="attention"><h2>{e(title)}</h2><p class="ok">None.</p></section>'
+    by_state = ", ".join(f"{n:,} {STATE_LABELS.get(k, k).lower()}" for k, n in counts.items() if n)
     note = ""
     if s.unknown:
         text = e(UNKNOWN_NOTE[0].upper() + UNKNOWN_NOTE[1:]).replace(
@@ -247,19 +420,16 @@ def _attention(s: Summary, details: dict[int, str]) -> str:
         )
         note = f'<p class="note">{text}.</p>'
     shown = s.attention[:MAX_ATTENTION_ROWS]
-    more = (
-        f'<p class="muted">The first {len(shown):,} are shown; the CSV and xlsx reports have them all.</p>'
-        if len(shown) < len(s.attention)
-        else ""
-    )
     head = (
         '<tr><th class="num">Row</th><th>Outcome</th><th>snumber</th><th>cnumber</th><th>List cells</th>'
-        '<th>Code</th><th>Message</th><th class="num">Attempts</th><th>Time (UTC)</th></tr>'
+        '<th>Reason (code)</th><th>Message</th><th class="num">Attempts</th><th>Last call</th>'
+        "<th>Time (UTC)</th></tr>"
     )
     body = "".join(_attention_row(r, details) for r in shown)
     return (
-        f'<section id="attention" class="long"><h2>{e(title)}</h2>{note}'
-        f'<div class="scroll"><table><thead>{head}</thead><tbody>{body}</tbody></table></div>{more}</section>'
+        f'<section id="attention" class="long"><h2>{e(title)}</h2><p>{e(by_state)}.</p>{note}'
+        f'<div class="scroll"><table><thead>{head}</thead><tbody>{body}</tbody></table></div>'
+        f"{_more(len(shown), total)}</section>"
     )
 
 
@@ -277,9 +447,11 @@ def render_html(summary: Summary, info: PageInfo, details: dict[int, str] | None
             header,
             _totals(summary),
             _outcomes(summary),
+            _calls(summary, info),
             _timeline(summary),
             _codes(summary),
             _attention(summary, details or {}),
+            _recycle(summary, info),
             _runs(summary),
         )
     )

@@ -1,17 +1,60 @@
-"""The per-row report: every list row's original cells followed by what became of it. Pure."""
+"""The per-row report: every list row's original cells followed by what became of it. Pure.
+
+The table is kept as columns (one list of values per header), not as a DataFrame of Python objects:
+a million-row report is written straight from them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from dialer.calllist.model import CallList
-from dialer.planning.planner import ListRowState
-from dialer.reporting.summary import RowLine, row_line
+from dialer.core import outcomes as o
+from dialer.reporting.call_stats import WAITING, RecycleWaiting
+from dialer.reporting.rows import RowTable
+from dialer.reporting.summary import RowLine
+from dialer.reporting.wording import code_words
 
 ROW_COLUMN = "row"
-RESULT_COLUMNS = ("outcome", "code", "message", "callid", "attempts", "time")
+RESULT_COLUMNS = (
+    "snumber",  # the numbers as dialed (or as the list has them, for a row never dialed)
+    "cnumber",
+    "outcome",  # the row's state
+    "reason",  # its code in an operator's words
+    "code",  # the raw code
+    "message",
+    "callid",
+    "attempts",
+    "time",
+    "call_status",  # what became of its person's latest call: answered, no-answer, ..., waiting
+    "talk_s",
+    "calls",  # calls placed to its person
+    "next_call",  # [recycle]: when its person may be called again, ISO-8601 UTC
+)
+TIME_COLUMNS = ("time", "next_call")  # "time": ts of the row's last results line, ISO-8601 UTC
+# Columns whose values dialer writes itself (numbers, states, its own words, times): none can hold
+# text from the list or the switch.
+OWN_COLUMNS = (ROW_COLUMN, "outcome", "reason", "attempts", *TIME_COLUMNS, "call_status", "talk_s", "calls")
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """The report's rows as columns: header -> one value per list row, in row order."""
+
+    columns: dict[str, list]
+    times: frozenset[str] = frozenset()  # the headers of TIME_COLUMNS (renamed if the list has them)
+    own: frozenset[str] = frozenset()  # the headers of OWN_COLUMNS
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()), []))
+
+    @property
+    def headers(self) -> list[str]:
+        return list(self.columns)
 
 
 def result_names(original_columns: Iterable[str]) -> dict[str, str]:
@@ -55,32 +98,108 @@ def _from_table_and_problems(call_list: CallList, rows: list[int]) -> pd.DataFra
     return frame
 
 
-def report_table(call_list: CallList, states: Iterable[ListRowState]) -> pd.DataFrame:
-    """One row per list row, in row order: row number, original cells, outcome, code, message,
-    callid, attempts and time (ts of the row's last results line, UTC)."""
-    states = sorted(states, key=lambda st: st.row)
-    rows = [st.row for st in states]
+def call_status_word(state: str, call_status: str | None) -> str:
+    """What became of a row's call: its call_status, "waiting" for a placed row not learned yet, ""
+    for a row not placed."""
+    if state != o.PLACED:
+        return ""
+    return call_status or WAITING
+
+
+def call_status_of(line: RowLine) -> str:
+    return call_status_word(line.state, line.call_status)
+
+
+_RECORD_FIELDS = (
+    "code",
+    "message",
+    "reason",
+    "attempts",
+    "last_ts",
+    "call_status",
+    "talk_s",
+    "calls",
+    "callid",
+)
+
+
+def line_columns(table: RowTable) -> dict[str, list]:
+    """What ``summary.row_line`` says of every row (its fields as columns, RowLine's names), and each
+    row's callid, read from the records' store without an object per row (a million-row report).
+    tests/reporting/test_table.py holds the two to the same answers."""
+    present, v = table.replay.records.lookup(table.keys, _RECORD_FIELDS)
+    out = {
+        "code": v["code"].tolist(),
+        "message": [m or r for m, r in zip(v["message"].tolist(), v["reason"].tolist(), strict=True)],
+        "attempts": v["attempts"].tolist(),
+        "time": v["last_ts"].tolist(),
+        "call_status": v["call_status"].tolist(),
+        "talk_s": v["talk_s"].tolist(),
+        "calls": v["calls"].tolist(),
+        "callid": v["callid"].tolist(),
+    }
+    rows = table.rows
+    for i in np.flatnonzero(~present).tolist():  # rows no record speaks for: the list's problems
+        problem = table.problems.get(int(rows[i]))
+        out["code"][i] = problem.code if problem else None
+        out["message"][i] = problem.reason if problem else None
+        out["attempts"][i] = out["calls"][i] = 0
+    return out
+
+
+def _reasons(states: list[str], codes: list[str | None]) -> list[str]:
+    words: dict[tuple[str, str | None], str] = {}  # a few distinct codes among many rows
+    out = []
+    for key in zip(states, codes, strict=True):
+        if key not in words:
+            words[key] = code_words(*key)
+        out.append(words[key])
+    return out
+
+
+def _call_statuses(states: list[str], statuses: list[str | None]) -> list[str]:
+    """call_status_of, a column at a time."""
+    return [
+        (status or WAITING) if state == o.PLACED else ""
+        for state, status in zip(states, statuses, strict=True)
+    ]
+
+
+def _result_columns(table: RowTable, due: dict[int, str]) -> dict[str, list]:
+    lines = line_columns(table)
+    states = table.states.tolist()
+    return {
+        "snumber": table.snumbers.tolist(),
+        "cnumber": table.cnumbers.tolist(),
+        "outcome": states,
+        "reason": _reasons(states, lines["code"]),
+        "code": [c or "" for c in lines["code"]],
+        "message": [m or "" for m in lines["message"]],
+        "callid": [c or "" for c in lines["callid"]],
+        "attempts": lines["attempts"],
+        "time": [t or "" for t in lines["time"]],
+        "call_status": list(map(call_status_word, states, lines["call_status"])),
+        "talk_s": lines["talk_s"],
+        "calls": lines["calls"],
+        "next_call": [due.get(row, "") for row in table.rows.tolist()],
+    }
+
+
+def report_table(call_list: CallList, table: RowTable, waiting: Iterable[RecycleWaiting] = ()) -> ReportTable:
+    """One row per list row, in row order: row number, original cells, then RESULT_COLUMNS: the numbers
+    dialed, what became of the row and of its person's latest call, and when ``waiting`` (rows whose
+    person [recycle] calls again, call_stats.recycle_waiting) says the next call may be made.
+    ``table``: the list rows' states (rows.row_table)."""
+    rows = table.rows.tolist()
     cells = original_cells(call_list, rows)
     names = result_names(cells.columns)
-    results = pd.DataFrame(
-        [
-            {
-                names["outcome"]: st.state,
-                names["code"]: line.code or "",
-                names["message"]: line.message or "",
-                names["callid"]: (st.record.callid if st.record is not None else None) or "",
-                names["attempts"]: line.attempts,
-                names["time"]: line.time or "",
-            }
-            for st, line in ((st, row_line(st)) for st in states)
-        ],
-        index=rows,
-        columns=[names[c] for c in RESULT_COLUMNS],
+    results = _result_columns(table, {w.row: w.due for w in waiting})
+    columns: dict[str, list] = {names[ROW_COLUMN]: rows}
+    columns.update((str(header), cells[header].tolist()) for header in cells.columns)
+    columns.update((names[name], results[name]) for name in RESULT_COLUMNS)
+    return ReportTable(
+        columns, frozenset(names[c] for c in TIME_COLUMNS), frozenset(names[c] for c in OWN_COLUMNS)
     )
-    out = pd.concat([cells, results], axis=1)
-    out.insert(0, names[ROW_COLUMN], rows)
-    out[names["attempts"]] = out[names["attempts"]].astype(int)
-    return out.reset_index(drop=True)
 
 
 def row_details(call_list: CallList, rows: Iterable[RowLine], *, width: int = 60) -> dict[int, str]:

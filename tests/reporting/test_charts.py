@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from dialer.reporting.charts import bar_chart, bucket_series, column_chart, label_every, nice_step
+from dialer.reporting.charts import (
+    bar_chart,
+    bucket_series,
+    column_chart,
+    hour_chart,
+    label_every,
+    nice_step,
+)
 
 
 def test_bucket_series_fills_gaps_and_coarsens_long_spans():
@@ -40,3 +47,14 @@ def test_charts_escape_their_labels_and_scale_bars():
     assert widths[1] == 3 * widths[0]
     cols = column_chart([(datetime(2026, 11, 26, 20, 0, tzinfo=UTC), 4)], 1, label="c", colour="#0f0")
     assert cols.count('fill="#0f0"') == 1 and ">20:00<" in cols
+
+
+def test_hour_chart_has_a_bar_per_hour_labelled_in_the_zone():
+    """24 bars, each with its count in the tooltip, labels every third hour, the zone named and escaped."""
+    counts = [0] * 24
+    counts[9], counts[17] = 3, 1
+    svg = hour_chart(counts, label="answers", colour="#0f0", zone="<Z>", what="answered")
+    tips = re.findall(r'fill="#0f0"><title>([^<]*)</title>', svg)
+    assert len(tips) == 24 and tips[9] == "09:00–09:59 &lt;Z&gt;: 3 answered"
+    assert re.findall(r">(\d\d)</text>", svg) == ["00", "03", "06", "09", "12", "15", "18", "21"]
+    assert "hour of the day (&lt;Z&gt;)" in svg and "<Z>" not in svg

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import replace
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
+from dialer.core import outcomes as o
+from dialer.journal.lines import Event
 from dialer.journal.replay import Replay
-from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
+from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, duration, render_html
 from dialer.reporting.rows import row_table
-from dialer.reporting.summary import summarise
+from dialer.reporting.summary import LastError, summarise
 from tests.helpers.report_campaign import (
     XSS,
     campaign_lines,
@@ -16,8 +21,10 @@ from tests.helpers.report_campaign import (
     replay_of,
     summary_of,
 )
+from tests.reporting.test_call_stats import RECYCLE, with_outcomes
 
 INFO = PageInfo("calls <b>spring</b>", "/data/calls.csv", "/data/calls.results.jsonl", "2026-11-26T21:00:00Z")
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 class _Tags(HTMLParser):
@@ -49,14 +56,146 @@ def _hostile_call_list():
     return cl
 
 
-def test_page_has_every_section_and_both_charts():
-    """Totals, outcomes chart, placements chart, codes, rows needing attention and runs are all there."""
-    page = render_html(summary_of(), INFO)
-    for section in ("totals", "outcomes", "timeline", "codes", "attention", "runs"):
-        assert f'<section id="{section}"' in page
+def _with_calls(lines: list[dict] | None = None):
+    """The summary of the campaign whose placed calls ended (rows 2 and 3 answered, 8 no answer, 9 busy,
+    10 not learned yet), with [recycle] and a calling window in New York."""
+    lines = with_outcomes() if lines is None else lines
+    replay = replay_of(lines)
+    return summarise(row_table(make_call_list(), replay), replay, recycle=RECYCLE, zone=NEW_YORK)
+
+
+def _section(page: str, name: str) -> str:
+    return page.split(f'<section id="{name}"')[1].split("</section>")[0]
+
+
+def _tips(svg_part: str) -> list[str]:
+    """The tooltips of a chart's bars (their <title>s), the chart's own title left out."""
+    return re.findall(r"<title>([^<]*)</title>", svg_part)[1:]
+
+
+def test_page_has_every_section_and_its_charts():
+    """Totals, outcomes, whom the calls reached, placements, codes, rows needing attention, rows waiting
+    for a call again and runs; five charts: outcomes, reached, calls by status, answers by hour,
+    placements."""
+    page = render_html(_with_calls(), INFO)
+    sections = re.findall(r'<section id="(\w+)"', page)
+    assert sections == ["totals", "outcomes", "calls", "timeline", "codes", "attention", "recycle", "runs"]
     tags = _parse(page).tags
-    assert tags.count("svg") == 2
+    assert tags.count("svg") == 5
     assert tags.count("rect") > 10
+
+
+def test_call_charts_show_the_summarys_figures():
+    """Answer rate, reached and not reached, calls by status, talk time and answers by hour are the
+    summary's CallStats, as numbers and as bars."""
+    s = _with_calls()
+    c = s.call_stats
+    page = render_html(s, replace(INFO, zone="America/New_York"))
+    calls = _section(page, "calls")
+    assert "Answer rate: 50.0%" in calls
+    bars = calls.split("<svg")
+    assert _tips(bars[1]) == [f"Reached: {c.reached} (50.0%)", f"Not reached: {c.not_reached} (50.0%)"]
+    assert _tips(bars[2]) == [
+        "Answered: 2 (40.0%)",
+        "No answer: 1 (20.0%)",
+        "Busy: 1 (20.0%)",
+        "Failed: 0 (0.0%)",
+        "Not known: 0 (0.0%)",
+        "Not learned yet: 1 (20.0%)",
+    ]
+    assert f"<dt>Median talk time</dt><dd>{duration(c.talk_median_s)}</dd>" in calls
+    assert "<dt>90th percentile</dt><dd>1 min 30 s</dd>" in calls
+    hours = _tips(bars[3])
+    assert len(hours) == 24 and hours[15] == "15:00–15:59 America/New_York: 2 answered"
+    assert [int(t.rsplit(": ", 1)[1].split()[0]) for t in hours] == c.answers_by_hour
+
+
+def test_placements_count_the_rows_reconciliation_settled():
+    """A row the switch's call lists showed placed (code `found`) is a placed call in the chart: the
+    chart's bars add up to the placed rows in the totals (they missed it: 56 against 58)."""
+    lines = campaign_lines()
+    dial = next(ln for ln in lines if ln["event"] == Event.DIAL and ln["row"] == 6)
+    found = {
+        **dial,
+        "ts": "2026-11-26T20:12:00.000000Z",
+        "event": Event.CHECKED,
+        "run": "r2",
+        "verdict": "found",
+        "outcome": o.PLACED,
+        "code": "found",
+        "callid": "c-6",
+        "reason": "the switch's call lists show the call",
+    }
+    lines.insert(-2, found)
+    s = summary_of(lines)
+    assert s.counts[o.PLACED] == 6
+    page = render_html(s, INFO)
+    timeline = _section(page, "timeline")
+    placed = [int(t.rsplit(": ", 1)[1].split()[0]) for t in _tips(timeline.split("<svg")[1])]
+    assert sum(placed) == s.counts[o.PLACED] == sum(s.call_stats.calls.values())
+    assert f"{s.counts[o.PLACED]:,} calls placed in all" in timeline
+    assert "found in the switch&#x27;s call lists (found)" in _section(page, "codes")
+
+
+def test_codes_are_in_an_operators_words_with_the_raw_code_beside():
+    """ClientOSError, 503, timeout: each shown as what it means, the code in brackets after."""
+    page = render_html(summary_of(), INFO)
+    codes, attention = _section(page, "codes"), _section(page, "attention")
+    assert "the switch was too busy to take the call (503)" in codes
+    assert "the switch closed the connection (ServerDisconnectedError)" in codes
+    assert "no answer came back in time (timeout)" in attention
+    assert "<td>503</td>" not in page and "<td>timeout</td>" not in page
+
+
+def test_rows_waiting_for_a_call_again_and_when():
+    """[recycle]: rows 8 and 9 are listed with their last call and the time of the next (UTC)."""
+    page = render_html(_with_calls(), INFO)
+    waiting = _section(page, "recycle")
+    assert "Waiting to be called again (2)" in waiting
+    rows = re.findall(r"<tr><td class=num>(\d+)</td>.*?</tr>", waiting)
+    assert rows == ["8", "9"]
+    assert "No answer" in waiting and "2026-11-26 21:10:30" in waiting and "Busy" in waiting
+    assert (
+        "0 due now; the next from 2026-11-26 21:10:30 UTC, the last from 2026-11-26 21:10:40 UTC." in waiting
+    )
+    later = _section(render_html(_with_calls(), replace(INFO, generated="2026-11-26T21:10:35Z")), "recycle")
+    assert (
+        "2026-11-26 21:10:30 (due now)" in later and "1 due now; the next from 2026-11-26 21:10:40" in later
+    )
+
+
+def test_attention_rows_show_the_last_call_and_attempts():
+    """The rows needing attention carry reason, attempts, what became of the last call and when."""
+    s = _with_calls()
+    row6 = next(r for r in s.attention if r.row == 6)
+    answered = replace(row6, state=o.PLACED, call_status="answered", talk_s=95.0, calls=2)
+    page = render_html(replace(s, attention=[answered, *s.attention]), INFO)
+    attention = _section(page, "attention")
+    assert "<th>Last call</th>" in attention and '<th class="num">Attempts</th>' in attention
+    assert "<td>Answered, 1 min 35 s</td>" in attention
+
+
+def test_an_exit_that_is_not_an_error_is_not_shown_as_one():
+    """An exit 4 (finished, some rows need attention), like the planned stops (window closed, time
+    limit, calls to make later), is said plainly, not in the red error box; a stop by a signal is."""
+    s = summary_of()
+    for status in (4, 7, 9, 10):
+        ended = LastError("2026-11-26T20:11:21.5Z", "r2", "run_ended", f"exit status {status}", "finished")
+        page = render_html(replace(s, last_error=ended), INFO)
+        assert 'class="error"' not in page and f"exit status {status}" in _section(page, "codes")
+    six = LastError("2026-11-26T20:11:21.5Z", "r2", "run_ended", "exit status 6", "stopped by SIGTERM")
+    assert 'class="error"' in render_html(replace(s, last_error=six), INFO)
+    assert 'class="error"' not in render_html(replace(s, last_error=None), INFO)
+
+
+def test_talk_times_for_people():
+    assert [duration(x) for x in (None, 4.25, 30.0, 90.0, 3725.0)] == [
+        "—",
+        "4.2 s",
+        "30 s",
+        "1 min 30 s",
+        "1 h 02 min",
+    ]
 
 
 def test_values_from_the_list_and_results_are_escaped():
@@ -96,14 +235,27 @@ def test_page_is_print_friendly():
 
 
 def test_attention_rows_are_capped_with_a_pointer_to_the_full_report():
-    """A very long list of problem rows stops at the cap and says the CSV has the rest."""
+    """A very long list of problem rows stops at the cap, says how many there are of each state and
+    that the CSV has the rest."""
     s = summary_of()
     many = s.attention * (MAX_ATTENTION_ROWS // len(s.attention) + 2)
-    s = s.__class__(**{**s.__dict__, "attention": many})
-    page = render_html(s, INFO)
-    body = page.split('<section id="attention"')[1].split("</section>")[0]
+    counts = dict.fromkeys(s.attention_counts, 0) | Counter(r.state for r in many)
+    page = render_html(replace(s, attention=many, attention_counts=counts), INFO)
+    body = _section(page, "attention")
     assert body.count("<tr>") == MAX_ATTENTION_ROWS + 1  # plus the header row
-    assert "CSV and xlsx" in body
+    assert f"Rows needing attention ({len(many):,})" in body
+    assert f"{counts[o.UNKNOWN]:,} unknown, {counts[o.FAILED]:,} failed, " in body
+    assert "The first 1,000 are shown; the CSV and xlsx reports have them all." in body
+
+
+def test_the_count_of_rows_needing_attention_is_the_summarys_not_the_rows_it_lists():
+    """The summary lists a few rows of each state (as status does) and counts them all: the page says
+    the count."""
+    s = summary_of()
+    counts = {**s.attention_counts, o.NOT_DIALED: 5000}
+    body = _section(render_html(replace(s, attention_counts=counts), INFO), "attention")
+    assert f"Rows needing attention ({sum(counts.values()):,})" in body and "5,000 not yet dialed" in body
+    assert f"The first {len(s.attention):,} are shown" in body
 
 
 def test_before_any_run_the_page_says_nothing_was_placed():
@@ -111,6 +263,7 @@ def test_before_any_run_the_page_says_nothing_was_placed():
     s = summarise(row_table(make_call_list(), Replay()), Replay())
     page = render_html(s, INFO)
     assert "No call has been placed yet." in page
+    assert "No call has ended yet." in page and "No answered call yet." in page
     assert "No run yet." in page
     assert _parse(page).tags.count("svg") == 1
 

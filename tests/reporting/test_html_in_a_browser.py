@@ -1,5 +1,5 @@
 """The HTML report page (dialer/reporting/html.py) in a real headless browser (Debian's chromium): charts
-rendered, nothing executed. The page is the `page` fixture (reporting/conftest.py)."""
+rendered, nothing executed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from dialer.commands.report import report
+from tests.helpers.report_campaign import results_bytes, write_campaign
+from tests.reporting.test_call_stats import with_outcomes
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI") != "true":
@@ -43,6 +48,19 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Path:
+    """The report page of the hand-made finished campaign, its calls' outcomes learned and [recycle] on,
+    as `dialer report` writes it."""
+    directory = tmp_path_factory.mktemp("browser")
+    files = write_campaign(directory)
+    files.results.write_bytes(results_bytes(with_outcomes()))
+    files.toml.write_text(files.toml.read_text(encoding="utf-8") + "[recycle]\n", encoding="utf-8")
+    result = CliRunner().invoke(report, [str(files.toml), "--format", "html"])
+    assert result.exit_code == 0, result.output
+    return Path(result.output.strip())
+
+
 def _png_size_and_colours(png: bytes) -> tuple[int, int, int]:
     """Width, height and the number of distinct byte values of the decoded pixels."""
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -58,13 +76,16 @@ def _png_size_and_colours(png: bytes) -> tuple[int, int, int]:
 
 
 def test_rendered_dom_has_the_charts_and_no_script(page: Path, tmp_path: Path):
-    """After rendering, both charts' SVG elements are in the DOM and the list's markup is only text."""
+    """After rendering, every chart's SVG elements are in the DOM (outcomes, reached, calls by status,
+    answers by hour, placements) and the list's markup is only text."""
     result = _chromium(tmp_path / "profile", "--dump-dom", page.as_uri())
     assert result.returncode == 0, result.stderr[-2000:]
     dom = result.stdout
-    assert len(re.findall(r"<svg\b", dom)) == 2
-    assert 'class="chart bars"' in dom and 'class="chart columns"' in dom
-    assert len(re.findall(r"<rect\b", dom)) >= 12 + 3  # two per outcome bar, one per placed-minute bucket
+    assert len(re.findall(r"<svg\b", dom)) == 5
+    assert dom.count('class="chart bars"') == 3 and dom.count('class="chart columns"') == 2
+    # two per bar of the outcomes (6), reached (2) and calls (6) charts, one per hour and per bucket
+    assert len(re.findall(r"<rect\b", dom)) >= 2 * (6 + 2 + 6) + 24 + 3
+    assert "Answer rate: 50.0%" in dom and "Waiting to be called again (2)" in dom
     assert "<script" not in dom
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in dom
 
