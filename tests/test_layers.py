@@ -86,3 +86,15 @@ def test_no_import_cycle():
         if name not in state:
             visit(name, [name])
     assert not cycles
+
+
+def test_no_test_imports_from_a_test_module():
+    """What tests share lives in tests/helpers or a conftest, not in a file named like a test."""
+    importing = {}
+    for path in Path(__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if any(name.split(".")[-1].startswith("test_") for name in names):
+                importing[str(path)] = names
+    assert importing == {}

@@ -40,6 +40,7 @@ class RowTable:
     cnumbers: np.ndarray  # object
     problems: dict[int, RowProblem]  # by row
     replay: Replay
+    call_list: CallList
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -100,7 +101,7 @@ def row_table(call_list: CallList, replay: Replay) -> RowTable:
         listed = [problem_row_state(problem, replay, v) for problem in call_list.problems]
         problems.update((st.row, st.problem) for st in listed if st.problem is not None)
         table = _with_rows(table, listed)
-    return RowTable(*table, problems=problems, replay=replay)
+    return RowTable(*table, problems=problems, replay=replay, call_list=call_list)
 
 
 def _with_rows(table: tuple, listed: list[ListRowState]) -> tuple:

@@ -21,9 +21,8 @@ from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.journal import tally as t
 from dialer.journal.lines import Event
-from dialer.journal.records import is_person
 from dialer.journal.replay import Replay
-from dialer.planning.planner import ListRowState
+from dialer.planning.planner import ListRowState, not_in_list
 from dialer.reporting.call_stats import CallStats, CallTally, call_stats
 from dialer.reporting.rows import RowTable
 
@@ -314,15 +313,15 @@ def _attention(table: RowTable, limit: int | None) -> tuple[list[RowLine], dict[
 
 
 def _not_in_list(table: RowTable, replay: Replay) -> dict[str, int]:
-    """Sent persons no row of the list speaks for, by state (a list edited since they were sent)."""
-    records = replay.records
-    sent = records.count("sent").get(True, 0)  # only persons' records are ever sent
-    spoken = pd.unique(table.keys[table.keys != None])  # noqa: E711 - elementwise
-    if len(spoken) >= sent:
+    """What earlier runs did for people no row of the list holds now (planner.not_in_list), by state.
+    At once when the rows placed or unknown speak for as many persons as requests were sent for: each
+    of those persons was sent for, so then every one sent for is in the list."""
+    sent = replay.records.count("sent").get(True, 0)
+    surely_sent = np.isin(table.state_numbers, [o.ROW_STATES.index(o.PLACED), o.ROW_STATES.index(o.UNKNOWN)])
+    if len(pd.unique(table.keys[surely_sent & (table.keys != None)])) >= sent:  # noqa: E711 - elementwise
         return {}
-    known = set(spoken.tolist())
-    gone = [key for key in records.select(sent=True) if is_person(key) and key not in known]
-    return dict(sorted(Counter(rec.state for rec in records.records_of(gone)).items()))
+    gone = not_in_list(table.call_list, replay)
+    return dict(sorted(Counter(rec.state for rec in gone).items()))
 
 
 def summarise(

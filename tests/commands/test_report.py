@@ -18,8 +18,14 @@ from dialer.core import outcomes as o
 from dialer.reporting import writers
 from dialer.reporting.source import load_source, summary_of
 from dialer.reporting.status_text import LABELS
-from tests.helpers.report_campaign import EXPECTED_COUNTS, ORIGINAL, XSS, results_bytes, write_campaign
-from tests.reporting.test_call_stats import with_outcomes
+from tests.helpers.report_campaign import (
+    EXPECTED_COUNTS,
+    ORIGINAL,
+    XSS,
+    results_bytes,
+    with_outcomes,
+    write_campaign,
+)
 
 
 def _run(*args: str):

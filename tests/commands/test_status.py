@@ -15,14 +15,13 @@ from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.reporting.summary import parse_ts
 from tests.helpers.files import numbered_list
-from tests.helpers.outcomes import ListingSwitch
+from tests.helpers.outcomes import NUMBERS, ListingSwitch, recycling_run
 from tests.helpers.processes import run_dialer
 from tests.helpers.report_campaign import (
     EXPECTED_COUNTS,
     results_bytes,
     write_campaign,
 )
-from tests.run.test_recycling import NUMBERS, recycling_run
 
 
 def test_command_counts_agree_with_the_results_file(tmp_path: Path):

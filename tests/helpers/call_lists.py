@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
+
 from dialer.calllist import ListOptions, load_call_list
-from dialer.calllist.model import CallList
+from dialer.calllist.model import CallList, RowProblem
 
 from .files import write_csv
 
@@ -49,3 +51,14 @@ def dnc_file(path: Path, numbers: list[str]) -> Path:
     """A do-not-call file: one number a line."""
     path.write_text("\n".join(numbers) + "\n")
     return path
+
+
+def make_list(rows: dict[int, tuple[str, str]], problems: list[RowProblem] | None = None) -> CallList:
+    """A checked list whose person is each row's snumber (as the loader says with stype empty)."""
+    table = pd.DataFrame(
+        {"snumber": [s for s, _ in rows.values()], "cnumber": [c for _, c in rows.values()]},
+        index=pd.Index(list(rows), name="row"),
+    )
+    persons = pd.Series([s for s, _ in rows.values()], index=table.index, dtype="str")
+    columns = ["snumber", "cnumber"]
+    return CallList(Path("x.csv"), table, columns, [], problems or [], columns, len(rows), persons=persons)

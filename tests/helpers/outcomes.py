@@ -4,18 +4,26 @@ the simulator's logs say of each call."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
 
+from dialer.campaign.file import load_campaign
+from dialer.commands.console import console
 from dialer.core.call_outcome import call_status
+from dialer.run.session import RunOptions, Session
 from dialer.switch.login import LOGIN_PATH
+from dialer.switch.mock import MockTransport
 from dialer.switch.transport import RawReply
 
-from .mock_switch import answer, listing
+from .files import read_lines, write_csv
+from .mock_switch import CREDS, answer, listing
 
 
 def outcomes_campaign(
@@ -130,3 +138,21 @@ def _entry(call: dict) -> dict:
         "cnumber": call["cnumber"],
         "start": int(call["t"]),
     }
+
+
+NUMBERS = ["2125550001", "2125550002", "2125550003"]
+
+
+def recycling_run(
+    tmp_path: Path, switch: ListingSwitch, recycle: dict, extra: str = "", **options
+) -> tuple[int, list[dict]]:
+    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], [[n, "100"] for n in NUMBERS])
+    camp = outcomes_campaign(tmp_path, source, "http://127.0.0.1:9/", recycle=recycle, extra=extra)
+    campaign = load_campaign(camp)
+    campaign = replace(campaign, retry=replace(campaign.retry, backoff=0.01))
+    transport = MockTransport(switch.make)
+    transport.api_handler = switch.api
+    session = Session(
+        campaign, CREDS, RunOptions(quiet=True, **options), console(io.StringIO()), transport=transport
+    )
+    return asyncio.run(session.run()), read_lines(campaign.results)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from dialer.journal.column_codec import encode_column, open_column
 from dialer.journal.records import PersonRecord
 from dialer.journal.replay import Replay
+from dialer.journal.store import RecordStore
 
 
 def assert_same_replay(got: Replay, full: Replay) -> None:
@@ -20,3 +22,15 @@ def assert_same_replay(got: Replay, full: Replay) -> None:
     for f in fields(Replay):
         if f.name != "records":
             assert getattr(got, f.name) == getattr(full, f.name), f.name
+
+
+NAMES = [f.name for f in fields(PersonRecord)]
+
+
+def stored_from(records: list[PersonRecord]) -> RecordStore:
+    """A store over the columns a checkpoint holds for ``records``."""
+    columns = []
+    for name in NAMES:
+        spec, payload = encode_column(f"record.{name}", [getattr(r, name) for r in records])
+        columns.append(open_column(spec, memoryview(payload)))
+    return RecordStore.from_columns(NAMES, columns)

@@ -11,6 +11,7 @@ import orjson
 import pandas as pd
 
 from dialer.calllist.model import CallList, RowProblem
+from dialer.campaign.settings import Recycle
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.replay import Replay, replay_lines
@@ -308,3 +309,33 @@ def summary_of(lines: list[dict] | None = None, call_list: CallList | None = Non
     call_list = make_call_list() if call_list is None else call_list
     replay = replay_of(lines)
     return summarise(row_table(call_list, replay), replay)
+
+
+RECYCLE = Recycle(enabled=True, after=3600.0, attempts=3, per_24h=3)
+
+
+def ended(row: int, status: str, talk: float | None = None, run: str = "r3") -> dict:
+    """The call_ended line of row's placed call (its last dial)."""
+    dial = [ln for ln in campaign_lines() if ln["event"] == Event.DIAL and ln["row"] == row][-1]
+    return {
+        **dial,
+        "ts": "2026-11-26T21:00:00.000000Z",
+        "event": Event.CALL_ENDED,
+        "run": run,
+        "placed_run": dial["run"],
+        "placed_at": dial["ts"],
+        "outcome": o.PLACED,
+        "call_status": status,
+        "talk_s": talk,
+    }
+
+
+def with_outcomes() -> list[dict]:
+    """Row 2 answered (30 s), 3 answered (90 s), 8 no answer, 9 busy; row 10's outcome not learned."""
+    return [
+        *campaign_lines(),
+        ended(2, "answered", 30),
+        ended(3, "answered", 90),
+        ended(8, "no-answer"),
+        ended(9, "busy"),
+    ]

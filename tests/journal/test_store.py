@@ -11,21 +11,12 @@ import numpy as np
 import pytest
 
 from dialer.core import outcomes as o
-from dialer.journal.column_codec import encode_column, open_column
 from dialer.journal.records import PersonRecord
 from dialer.journal.replay import Replay
 from dialer.journal.store import BULK_FRACTION, RecordStore
+from tests.helpers.replays import stored_from
 
 NAMES = [f.name for f in fields(PersonRecord)]
-
-
-def stored_from(records: list[PersonRecord]) -> RecordStore:
-    """A store over the columns a checkpoint holds for ``records``."""
-    columns = []
-    for name in NAMES:
-        spec, payload = encode_column(f"record.{name}", [getattr(r, name) for r in records])
-        columns.append(open_column(spec, memoryview(payload)))
-    return RecordStore.from_columns(NAMES, columns)
 
 
 def plain_from(records: list[PersonRecord]) -> RecordStore:

@@ -4,28 +4,14 @@ called is dialed again by accident; [recycle] calls the unanswered again on purp
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
-
 from dialer.calllist.model import CallList, RowProblem
 from dialer.campaign.settings import Recycle
 from dialer.core import outcomes as o
 from dialer.journal.replay import replay_lines
 from dialer.planning.planner import ALREADY_CALLED, list_row_states, not_in_list, plan
 from dialer.planning.times import unix_time
+from tests.helpers.call_lists import make_list
 from tests.helpers.events import call_ended, dial, lines, result
-
-
-def make_list(rows: dict[int, tuple[str, str]], problems: list[RowProblem] | None = None) -> CallList:
-    """A checked list whose person is each row's snumber (as the loader says with stype empty)."""
-    table = pd.DataFrame(
-        {"snumber": [s for s, _ in rows.values()], "cnumber": [c for _, c in rows.values()]},
-        index=pd.Index(list(rows), name="row"),
-    )
-    persons = pd.Series([s for s, _ in rows.values()], index=table.index, dtype="str")
-    columns = ["snumber", "cnumber"]
-    return CallList(Path("x.csv"), table, columns, [], problems or [], columns, len(rows), persons=persons)
 
 
 def states(call_list: CallList, replay) -> dict[int, str]:

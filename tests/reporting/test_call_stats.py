@@ -6,9 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from zoneinfo import ZoneInfo
 
-from dialer.campaign.settings import Recycle
-from dialer.core import outcomes as o
-from dialer.journal.lines import Event
 from dialer.planning.planner import list_row_states
 from dialer.reporting.call_stats import (
     CallTally,
@@ -19,36 +16,14 @@ from dialer.reporting.call_stats import (
 )
 from dialer.reporting.rows import row_table
 from dialer.reporting.summary import row_line
-from tests.helpers.report_campaign import campaign_lines, make_call_list, replay_of, summary_of
-
-RECYCLE = Recycle(enabled=True, after=3600.0, attempts=3, per_24h=3)
-
-
-def ended(row: int, status: str, talk: float | None = None, run: str = "r3") -> dict:
-    """The call_ended line of row's placed call (its last dial)."""
-    dial = [ln for ln in campaign_lines() if ln["event"] == Event.DIAL and ln["row"] == row][-1]
-    return {
-        **dial,
-        "ts": "2026-11-26T21:00:00.000000Z",
-        "event": Event.CALL_ENDED,
-        "run": run,
-        "placed_run": dial["run"],
-        "placed_at": dial["ts"],
-        "outcome": o.PLACED,
-        "call_status": status,
-        "talk_s": talk,
-    }
-
-
-def with_outcomes() -> list[dict]:
-    """Row 2 answered (30 s), 3 answered (90 s), 8 no answer, 9 busy; row 10's outcome not learned."""
-    return [
-        *campaign_lines(),
-        ended(2, "answered", 30),
-        ended(3, "answered", 90),
-        ended(8, "no-answer"),
-        ended(9, "busy"),
-    ]
+from tests.helpers.report_campaign import (
+    RECYCLE,
+    campaign_lines,
+    make_call_list,
+    replay_of,
+    summary_of,
+    with_outcomes,
+)
 
 
 def stats_of(lines: list[dict], **kwargs):

@@ -15,13 +15,14 @@ from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, duration, render
 from dialer.reporting.rows import row_table
 from dialer.reporting.summary import LastError, summarise
 from tests.helpers.report_campaign import (
+    RECYCLE,
     XSS,
     campaign_lines,
     make_call_list,
     replay_of,
     summary_of,
+    with_outcomes,
 )
-from tests.reporting.test_call_stats import RECYCLE, with_outcomes
 
 INFO = PageInfo("calls <b>spring</b>", "/data/calls.csv", "/data/calls.results.jsonl", "2026-11-26T21:00:00Z")
 NEW_YORK = ZoneInfo("America/New_York")

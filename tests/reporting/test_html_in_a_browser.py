@@ -15,8 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from dialer.commands.report import report
-from tests.helpers.report_campaign import results_bytes, write_campaign
-from tests.reporting.test_call_stats import with_outcomes
+from tests.helpers.report_campaign import results_bytes, with_outcomes, write_campaign
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI") != "true":

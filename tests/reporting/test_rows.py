@@ -12,9 +12,9 @@ from dialer.core import outcomes as o
 from dialer.journal.replay import Replay, replay_lines
 from dialer.planning.planner import list_row_states
 from dialer.reporting.rows import row_table
+from tests.helpers.call_lists import make_list
 from tests.helpers.events import dial, lines, result
 from tests.helpers.report_campaign import make_call_list, replay_of
-from tests.planning.test_planner import make_list
 
 COPY = RowProblem(
     7, o.SUPPRESSED, "duplicate", "row 2's person", snumber="100", cnumber="200", duplicate_of=2, person="100"

@@ -9,8 +9,13 @@ from dialer.journal.replay import Replay
 from dialer.reporting.rows import row_table
 from dialer.reporting.status_text import StatusInfo, status_json, status_text
 from dialer.reporting.summary import summarise
-from tests.helpers.report_campaign import EXPECTED_COUNTS, make_call_list, replay_of, summary_of
-from tests.reporting.test_call_stats import with_outcomes
+from tests.helpers.report_campaign import (
+    EXPECTED_COUNTS,
+    make_call_list,
+    replay_of,
+    summary_of,
+    with_outcomes,
+)
 
 INFO = StatusInfo("calls", "calls.csv", "calls.csv", "calls.results.jsonl", True)
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from dialer.calllist.model import RowProblem
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
-from dialer.journal.replay import Replay
+from dialer.journal.replay import Replay, replay_lines
+from dialer.planning.planner import not_in_list
 from dialer.reporting.rows import row_table
 from dialer.reporting.summary import CodeCount, parse_ts, rate, summarise
+from tests.helpers.call_lists import make_list
+from tests.helpers.events import dial, lines, result
 from tests.helpers.report_campaign import (
     EXPECTED_COUNTS,
     R1_REQUESTS,
@@ -235,3 +239,26 @@ def test_parse_ts_accepts_z_and_rejects_garbage():
     assert parse_ts("2026-11-26T20:01:02.345678Z").utcoffset().total_seconds() == 0
     assert parse_ts("yesterday") is None
     assert parse_ts(None) is None
+
+
+def test_people_no_longer_in_the_list_are_those_the_planner_names():
+    """A person the list now holds with other numbers (already called: the row is suppressed and
+    speaks for no record) or sets aside (do-not-call) is still in the list; one no row holds is not."""
+    r = replay_lines(
+        lines(
+            dial(2, s="100"),
+            result(2, "placed", s="100"),
+            dial(3, s="104"),
+            result(3, "placed", s="104"),
+            dial(4, s="105"),
+            result(4, "placed", s="105"),
+        )
+    )
+    dnc = RowProblem(
+        3, o.SUPPRESSED, "do-not-call", "on the list", snumber="104", cnumber="200", person="104"
+    )
+    edited = make_list({2: ("100", "300")}, [dnc])  # 100 bridged elsewhere now; 105 gone
+    assert [rec.key for rec in not_in_list(edited, r)] == ["105"]
+    assert summarise(row_table(edited, r), r).not_in_list == {o.PLACED: 1}
+    kept = make_list({2: ("100", "200"), 4: ("105", "200")}, [dnc])
+    assert summarise(row_table(kept, r), r).not_in_list == {}

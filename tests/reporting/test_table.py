@@ -22,15 +22,16 @@ from dialer.reporting.table import (
     result_names,
     row_details,
 )
+from tests.helpers.replays import stored_from
 from tests.helpers.report_campaign import (
     HEADERS,
     ORIGINAL,
+    RECYCLE,
     XSS,
     make_call_list,
     replay_of,
+    with_outcomes,
 )
-from tests.journal.test_store import stored_from
-from tests.reporting.test_call_stats import RECYCLE, with_outcomes
 
 
 def _table(call_list=None, replay=None) -> pd.DataFrame:

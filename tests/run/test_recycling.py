@@ -5,24 +5,19 @@ before it must stop, and otherwise exits 10 saying when."""
 
 from __future__ import annotations
 
-import asyncio
-import io
-from dataclasses import replace
-from pathlib import Path
-
 import pytest
 
-from dialer.campaign.file import load_campaign
 from dialer.campaign.settings import Recycle
-from dialer.commands.console import console
 from dialer.core import exitcodes
 from dialer.core.call_outcome import ANSWERED, BUSY, NO_ANSWER, NOT_KNOWN, Outcome
 from dialer.run.recycling import RecycleQueue
-from dialer.run.session import RunOptions, Session
-from dialer.switch.mock import MockTransport
-from tests.helpers.files import read_lines, write_csv
-from tests.helpers.mock_switch import CREDS
-from tests.helpers.outcomes import ListingSwitch, call_ended_lines, outcomes_campaign, placed_attempts
+from tests.helpers.outcomes import (
+    NUMBERS,
+    ListingSwitch,
+    call_ended_lines,
+    placed_attempts,
+    recycling_run,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -93,23 +88,6 @@ def test_per_24h_holds_a_person_back_beyond_after():
 
 
 # -- a run that recycles (in this process) ------------------------------------------------------------
-
-NUMBERS = ["2125550001", "2125550002", "2125550003"]
-
-
-def recycling_run(
-    tmp_path: Path, switch: ListingSwitch, recycle: dict, extra: str = "", **options
-) -> tuple[int, list[dict]]:
-    source = write_csv(tmp_path / "list.csv", ["snumber", "cnumber"], [[n, "100"] for n in NUMBERS])
-    camp = outcomes_campaign(tmp_path, source, "http://127.0.0.1:9/", recycle=recycle, extra=extra)
-    campaign = load_campaign(camp)
-    campaign = replace(campaign, retry=replace(campaign.retry, backoff=0.01))
-    transport = MockTransport(switch.make)
-    transport.api_handler = switch.api
-    session = Session(
-        campaign, CREDS, RunOptions(quiet=True, **options), console(io.StringIO()), transport=transport
-    )
-    return asyncio.run(session.run()), read_lines(campaign.results)
 
 
 def test_a_run_with_time_left_calls_the_unanswered_again_and_never_the_answered(tmp_path):

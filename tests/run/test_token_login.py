@@ -101,7 +101,7 @@ def test_no_token_and_no_password_is_written_to_any_file_or_shown_on_the_termina
     written = {path: contents for path, contents in files_under(tmp_path)}
     names = {path.name for path in written}
     assert {"camp.results.jsonl", "camp.results.jsonl.checkpoint", "camp.results.jsonl.list-cache"} <= names
-    assert {"camp.results.report.csv", "camp.results.report.html", "camp.results.report.xlsx"} <= names
+    assert {"camp.report.csv", "camp.report.html", "camp.report.xlsx"} <= names
     assert any(line["event"] == "recycled" for line in read_lines(tmp_path / "camp.results.jsonl"))
     for secret in (PREFIX.encode(), PASSWORD.encode()):
         leaked = [str(path) for path, contents in written.items() if secret in contents]
