@@ -128,7 +128,9 @@ def caches(results: Path) -> tuple[Path, Path]:
 
 
 def remove_caches(results: Path) -> None:
-    for path in caches(results):
+    """The caches, and the mark a run leaves (which remembers the file's size: a results file
+    generated afresh under the same name would be refused as gone backwards)."""
+    for path in (*caches(results), results.with_name(results.name + ".mark")):
         path.unlink(missing_ok=True)
 
 
