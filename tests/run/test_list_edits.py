@@ -133,7 +133,17 @@ def test_an_edited_list_calls_nobody_twice_and_keeps_each_persons_outcome(tmp_pa
     again = campaign.run()
     assert again.returncode == exitcodes.OK, again.stderr
     assert len(sim.arrivals()) == arrivals, "a run after everything was settled sent a request"
-    assert campaign.report() == report
+    assert without_call_outcomes(campaign.report()) == without_call_outcomes(report)
+
+
+# What became of a placed call may be learned by any later run: the rows' outcomes and callids may not change.
+CALL_OUTCOME_COLUMNS = ("call_status", "talk_s", "calls", "next_call")
+
+
+def without_call_outcomes(report: dict[int, dict[str, str]]) -> dict[int, dict[str, str]]:
+    return {
+        row: {k: v for k, v in line.items() if k not in CALL_OUTCOME_COLUMNS} for row, line in report.items()
+    }
 
 
 def test_a_second_list_on_the_same_results_file_calls_nobody_the_first_called(tmp_path, simulator):
