@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +21,10 @@ def _status_info(src: Source) -> StatusInfo:
     c = src.campaign
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     zone = str(window_zone(c))
-    return StatusInfo(c.name, str(c.source), str(c.list_path), str(c.results), src.results_exists, zone, now)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None  # piped: a line a row
+    return StatusInfo(
+        c.name, str(c.source), str(c.list_path), str(c.results), src.results_exists, zone, now, width
+    )
 
 
 @click.command("status")

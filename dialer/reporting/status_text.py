@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import asdict, dataclass
 
 from dialer.core import outcomes as o
@@ -40,6 +41,7 @@ class StatusInfo:
     results_exists: bool
     zone: str = "UTC"  # the time zone of the answers by hour (the calling window's)
     now: str | None = None  # when status looked (ISO-8601 UTC): a recycle due before is due now
+    width: int | None = None  # a terminal's columns, which long lines wrap within (None: no terminal)
 
 
 def _when(ts: str | None) -> str:
@@ -61,13 +63,19 @@ def _duration(seconds: float | None) -> str:
     return " ".join(p for p in parts if p) or "0 s"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    """Columns padded to their widest cell, two spaces in, two apart."""
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], width: int | None = None) -> list[str]:
+    """Columns padded to their widest cell, two spaces in, two apart; the last column (a reason, as
+    long as it needs to be) wrapped under itself within ``width`` (None: a line each, for grep)."""
     table = [header, *rows]
-    widths = [max(len(cells[i]) for cells in table) for i in range(len(header))]
-    return [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() for cells in table
-    ]
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(header) - 1)]
+    indent = 2 + sum(w + 2 for w in widths)
+    out = []
+    for cells in table:
+        lead = "  " + "".join(c.ljust(w + 2) for c, w in zip(cells, widths, strict=False))
+        last = (textwrap.wrap(cells[-1], max(width - indent, 30)) if width else [cells[-1]]) or [""]
+        out.append((lead + last[0]).rstrip())
+        out += [" " * indent + more for more in last[1:]]
+    return out
 
 
 def reason_words(r: RowLine) -> str:
@@ -82,15 +90,15 @@ def reason_words(r: RowLine) -> str:
     return f"{words}: {message}" if message and message not in words else words
 
 
-def _requests(s: Summary) -> str:
+def _requests(s: Summary) -> list[str]:
     if not s.requests:
-        return f"Requests: none sent yet ({len(s.runs):,} run(s))"
+        return [f"Requests: none sent yet ({len(s.runs):,} run(s))"]
     reached = s.requests - s.never_connected
     never = f", {s.never_connected:,} never connected (nothing sent)" if s.never_connected else ""
-    return (
-        f"Requests: {reached:,} reached the switch{never}, in {len(s.runs):,} run(s), "
-        f"first {_when(s.first_request)}, last {_when(s.last_request)}"
-    )
+    return [
+        f"Requests: {reached:,} reached the switch{never}, in {len(s.runs):,} run(s)",
+        f"  first {_when(s.first_request)}, last {_when(s.last_request)}",
+    ]
 
 
 def _calls(c: CallStats, info: StatusInfo) -> list[str]:
@@ -139,7 +147,7 @@ def _recycle(c: CallStats, info: StatusInfo) -> list[str]:
     ]
 
 
-def _attention(s: Summary) -> list[str]:
+def _attention(s: Summary, width: int | None) -> list[str]:
     counts = s.attention_counts
     if not any(counts.values()):
         return []
@@ -152,9 +160,10 @@ def _attention(s: Summary) -> list[str]:
         more = counts[state] - len(rows)
         cut = cut or more > 0
         title = f"{LABELS[state].capitalize()} ({counts[state]:,})"
-        out += ["", f"{title}: {UNKNOWN_NOTE}." if state == o.UNKNOWN else f"{title}:"]
+        heading = f"{title}: {UNKNOWN_NOTE}." if state == o.UNKNOWN else f"{title}:"
+        out += ["", *(textwrap.wrap(heading, width, subsequent_indent="  ") if width else [heading])]
         cells = [(str(r.row), r.snumber, r.cnumber, _when(r.time), reason_words(r)) for r in rows]
-        out += _table(("row", "snumber", "cnumber", "time", "why"), cells)
+        out += _table(("row", "snumber", "cnumber", "time", "why"), cells, width)
         if more:
             out.append(f"  … and {more:,} more")
     if cut:
@@ -168,19 +177,20 @@ def status_text(s: Summary, info: StatusInfo) -> str:
     out = [f"Campaign {info.campaign}", f"  list:    {info.list_path}", f"  results: {results}", ""]
     width = max(len(v) for v in LABELS.values())
     out += [f"  {LABELS[k]:<{width}}  {s.counts.get(k, 0):>9,}" for k in o.ROW_STATES]
-    out += [f"  {'total':<{width}}  {s.total:>9,}", "", _requests(s)]
+    out += [f"  {'total':<{width}}  {s.total:>9,}", "", *_requests(s)]
     if s.requests:
         out.append(f"Rate: {_rate(s.rate_last_run)} in the last run, {_rate(s.rate_overall)} overall")
     if s.last_error is not None:
         le = s.last_error
         detail = f": {le.message}" if le.message else ""
-        out.append(f"Last error: {_when(le.ts)}, run {le.run or '?'}: {le.error}{detail}")
+        line = f"Last error: {_when(le.ts)}, run {le.run or '?'}: {le.error}{detail}"
+        out += textwrap.wrap(line, max(info.width, 40), subsequent_indent="  ") if info.width else [line]
     if s.torn_tail:
         out.append("Note: the results file's last line was cut short by a crash and is not counted.")
     if s.not_in_list:
         what = ", ".join(f"{n:,} {LABELS.get(k, k)}" for k, n in s.not_in_list.items())
         out.append(f"Note: the results file also has rows no longer in the list as they were: {what}.")
-    out += _calls(s.call_stats, info) + _recycle(s.call_stats, info) + _attention(s)
+    out += _calls(s.call_stats, info) + _recycle(s.call_stats, info) + _attention(s, info.width)
     return "\n".join(out) + "\n"
 
 

@@ -120,3 +120,17 @@ def test_text_without_requests_says_so():
     assert "(none yet)" in text
     assert "Requests: none sent yet" in text
     assert "Unknown (" not in text and "Calls placed" not in text
+
+
+def test_on_a_terminal_long_reasons_wrap_under_their_column_and_piped_they_stay_one_line():
+    """On a 90-column terminal no line of the rows needing attention passes 90 columns, a reason's
+    continuation starts under the "why" column; piped (no width), each row is one line, for grep."""
+    info = StatusInfo("calls", "calls.csv", "calls.csv", "c.jsonl", True, width=90)
+    attention = status_text(summary_of(), info).split("Rows needing attention")[1]
+    assert all(len(line) <= 90 for line in attention.splitlines())
+    table = attention.split("--redial-unknown.\n")[1].splitlines()
+    why = table[0].index("why")
+    assert table[1].split()[0] == "6" and table[2].startswith(" " * why) and table[2][why] != " "
+    assert "no answer within 40 s" in " ".join(attention.split())
+    piped = status_text(summary_of(), INFO).splitlines()
+    assert any(line.lstrip().startswith("6 ") and line.endswith("no answer within 40 s") for line in piped)
