@@ -339,3 +339,20 @@ def with_outcomes() -> list[dict]:
         ended(8, "no-answer"),
         ended(9, "busy"),
     ]
+
+
+def found_placed(row: int) -> dict:
+    """The ``checked`` line of an unknown row the switch's call lists then showed placed (at 20:12, run
+    r2): a call placed by reconciliation, code ``found``."""
+    dial = next(ln for ln in campaign_lines() if ln["event"] == Event.DIAL and ln["row"] == row)
+    return {
+        **dial,
+        "ts": "2026-11-26T20:12:00.000000Z",
+        "event": Event.CHECKED,
+        "run": "r2",
+        "verdict": "found",
+        "outcome": o.PLACED,
+        "code": "found",
+        "callid": f"c-{row}",
+        "reason": "the switch's call lists show the call",
+    }

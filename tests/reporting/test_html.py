@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 from dialer.core import outcomes as o
-from dialer.journal.lines import Event
 from dialer.journal.replay import Replay
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, duration, render_html
 from dialer.reporting.rows import row_table
@@ -18,6 +17,7 @@ from tests.helpers.report_campaign import (
     RECYCLE,
     XSS,
     campaign_lines,
+    found_placed,
     make_call_list,
     replay_of,
     summary_of,
@@ -115,18 +115,7 @@ def test_placements_count_the_rows_reconciliation_settled():
     """A row the switch's call lists showed placed (code `found`) is a placed call in the chart: the
     chart's bars add up to the placed rows in the totals (they missed it: 56 against 58)."""
     lines = campaign_lines()
-    dial = next(ln for ln in lines if ln["event"] == Event.DIAL and ln["row"] == 6)
-    found = {
-        **dial,
-        "ts": "2026-11-26T20:12:00.000000Z",
-        "event": Event.CHECKED,
-        "run": "r2",
-        "verdict": "found",
-        "outcome": o.PLACED,
-        "code": "found",
-        "callid": "c-6",
-        "reason": "the switch's call lists show the call",
-    }
+    found = found_placed(6)
     lines.insert(-2, found)
     s = summary_of(lines)
     assert s.counts[o.PLACED] == 6

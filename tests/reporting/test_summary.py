@@ -21,6 +21,7 @@ from tests.helpers.report_campaign import (
     R2_REQUESTS,
     R2_SECONDS,
     campaign_lines,
+    found_placed,
     make_call_list,
     replay_of,
     summary_of,
@@ -175,16 +176,7 @@ def test_placed_per_minute_counts_rows_settled_by_the_switchs_call_lists():
     """Row 6 timed out (unknown); the switch's lists then showed its call: placed at 20:12, in the
     minutes as in the counts."""
     lines = campaign_lines()
-    unknown = next(ln for ln in lines if ln["event"] == Event.RESULT and ln["row"] == 6)
-    found = {
-        **unknown,
-        "ts": "2026-11-26T20:12:00.000000Z",
-        "event": Event.CHECKED,
-        "run": "r2",
-        "verdict": "found",
-        "outcome": o.PLACED,
-        "code": "found",
-    }
+    found = found_placed(6)
     s = summary_of([*lines, found])
     assert s.counts[o.PLACED] == EXPECTED_COUNTS[o.PLACED] + 1
     assert ("2026-11-26T20:12Z", 1) in s.placed_per_minute
