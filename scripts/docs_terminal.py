@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 COLUMNS, ROWS = 100, 40
 MOMENTS = (
     ("While it dials", lambda text: "Dialing," in text and " rows |" in text),
-    ("While it waits to call the unanswered again ([recycle])", lambda text: "Waiting to call people" in text),
+    (
+        "While it waits to call the unanswered again ([recycle])",
+        lambda text: "Waiting to call people" in text,
+    ),
 )
 
 

@@ -36,6 +36,7 @@ from scripts.bench.common import (
     write_list,
     yes,
 )
+from scripts.bench.resume import remove_caches
 from scripts.bench.switches import Switch, arrival_times, start_simulator
 
 GOAL_THROUGHPUT = 0.90  # of the bare loop's
@@ -103,6 +104,7 @@ def _one_round(
     switch = start_switch(d / f"switch-{name.replace(' ', '-')}{i}")
     results = d / f"{name.replace(' ', '-')}{i}.results.jsonl"  # a runner's; a bare loop writes none
     results.unlink(missing_ok=True)
+    remove_caches(results)  # a kept earlier run's: they would refuse the new file as gone backwards
     checkout = old if name == OLD_RUNNER and old is not None else THIS
     try:
         run = run_child(contender_command(name, switch.url, list_path, results), d, checkout=checkout)
