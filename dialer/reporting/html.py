@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from dialer.core import exitcodes
 from dialer.core import outcomes as o
 from dialer.core.call_outcome import ANSWERED, BUSY, FAILED, NO_ANSWER, NOT_KNOWN
-from dialer.journal.lines import Event
 from dialer.reporting.call_stats import WAITING, CallStats, RecycleWaiting
 from dialer.reporting.charts import bar_chart, bucket_series, column_chart, e, hour_chart
 from dialer.reporting.summary import (
@@ -62,14 +60,6 @@ CALL_COLOURS = {
     WAITING: "#b0bec5",
 }
 REACHED_COLOUR, NOT_REACHED_COLOUR = CALL_COLOURS[ANSWERED], "#ef6c00"
-# Runs that ended this way did what they were asked (finished, or stopped where they were told to, to
-# be run again): their exit is said plainly, not as an error.
-NOT_ERRORS = (
-    exitcodes.NEEDS_ATTENTION,
-    exitcodes.WINDOW_CLOSED,
-    exitcodes.TIME_LIMIT,
-    exitcodes.RECYCLE_LATER,
-)
 # Belt and braces on top of escaping: the page may run no script and fetch nothing.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 MAX_ATTENTION_ROWS = 1000  # beyond this the page says so and points at the CSV / xlsx
@@ -371,10 +361,9 @@ def _code_table(title: str, what: str, counts: list[CodeCount]) -> str:
 def _last_error(le: LastError | None) -> str:
     if le is None:
         return '<p class="ok">No run error.</p>'
-    plain = le.event == Event.RUN_ENDED and le.error in {f"exit status {n}" for n in NOT_ERRORS}
-    what = "Last run" if plain else "Last error"
+    # The summary gives no run that ended as planned (summary.ORDERLY_ENDS): what is left is an error.
     return (
-        f'<div class="{"note" if plain else "error"}"><strong>{what}</strong> ({e(when(le.ts))}, '
+        f'<div class="error"><strong>Last error</strong> ({e(when(le.ts))}, '
         f"run {e(le.run or '?')}): {e(le.error)}{': ' + e(le.message) if le.message else ''}</div>"
     )
 

@@ -9,10 +9,11 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 from dialer.core import outcomes as o
+from dialer.journal.lines import Event
 from dialer.journal.replay import Replay
 from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, duration, render_html
 from dialer.reporting.rows import row_table
-from dialer.reporting.summary import LastError, summarise
+from dialer.reporting.summary import summarise
 from tests.helpers.report_campaign import (
     RECYCLE,
     XSS,
@@ -166,16 +167,20 @@ def test_attention_rows_show_the_last_call_and_attempts():
 
 
 def test_an_exit_that_is_not_an_error_is_not_shown_as_one():
-    """An exit 4 (finished, some rows need attention), like the planned stops (window closed, time
-    limit, calls to make later), is said plainly, not in the red error box; a stop by a signal is."""
-    s = summary_of()
-    for status in (4, 7, 9, 10):
-        ended = LastError("2026-11-26T20:11:21.5Z", "r2", "run_ended", f"exit status {status}", "finished")
-        page = render_html(replace(s, last_error=ended), INFO)
-        assert 'class="error"' not in page and f"exit status {status}" in _section(page, "codes")
-    six = LastError("2026-11-26T20:11:21.5Z", "r2", "run_ended", "exit status 6", "stopped by SIGTERM")
-    assert 'class="error"' in render_html(replace(s, last_error=six), INFO)
-    assert 'class="error"' not in render_html(replace(s, last_error=None), INFO)
+    """A last run that ended 4 (finished, some rows need attention), like the planned stops (window
+    closed, time limit, calls to make later), puts nothing in the red error box; a stop by a signal
+    does."""
+
+    def ended(status: int) -> list[dict]:
+        lines = [line for line in campaign_lines() if line["event"] != Event.RUN_ERROR]
+        last = max(i for i, line in enumerate(lines) if line["event"] == Event.RUN_ENDED)
+        lines[last] = {**lines[last], "status": status}
+        return lines
+
+    for status in (0, 4, 7, 9, 10):
+        assert 'class="error"' not in render_html(summary_of(ended(status)), INFO), status
+    stopped = render_html(summary_of(ended(6)), INFO)
+    assert 'class="error"' in stopped and "exit status 6" in _section(stopped, "codes")
 
 
 def test_talk_times_for_people():
