@@ -29,15 +29,18 @@ from dialer.run import collector_policy
 
 
 def _write_reports(src: Source, paths: dict[str, Path]) -> None:
+    summary = summary_of(src, MAX_ATTENTION_ROWS) if "html" in paths else None  # the page lists no more
     if "csv" in paths or "xlsx" in paths:
-        waiting = recycle_waiting(src.rows, src.campaign.recycle)
+        if summary is not None:
+            waiting = summary.call_stats.recycle_waiting
+        else:
+            waiting = recycle_waiting(src.rows, src.campaign.recycle)
         table = report_table(src.call_list, src.rows, waiting)
         if "csv" in paths:
             write_csv(table, paths["csv"])
         if "xlsx" in paths:
             write_xlsx(table, paths["xlsx"])
-    if "html" in paths:
-        summary = summary_of(src, MAX_ATTENTION_ROWS)  # the page lists no more of each state
+    if summary is not None:
         c = src.campaign
         info = PageInfo(
             title=c.name,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, tzinfo
 from functools import cached_property
@@ -14,9 +13,7 @@ from dialer.campaign.file import load_campaign
 from dialer.campaign.settings import Campaign
 from dialer.journal.checkpoint import replay_with_checkpoint
 from dialer.journal.replay import Replay
-from dialer.journal.results_file import iter_results
 from dialer.journal.results_marks import refuse_if_went_backwards
-from dialer.planning.planner import ListRowState, list_row_states
 from dialer.reporting.rows import RowTable, row_table
 from dialer.reporting.summary import Summary, summarise
 
@@ -45,15 +42,6 @@ class Source:
     def rows(self) -> RowTable:
         """Every list row's state, as columns (what status needs)."""
         return row_table(self.call_list, self.replay)
-
-    @cached_property
-    def states(self) -> list[ListRowState]:
-        """Every list row's state, one object a row, in row order (what a per-row report needs)."""
-        return sorted(list_row_states(self.call_list, self.replay), key=lambda st: st.row)
-
-    def lines(self) -> Iterator[dict]:
-        """The results file's lines, parsed, read afresh (raises ResultsFileError)."""
-        return iter_results(self.campaign.results)
 
 
 def load_source(

@@ -286,9 +286,9 @@ def _row_codes(table: RowTable) -> Counter[tuple[str, str | None]]:
     codes = np.full(len(table), None, dtype=object)
     _, had = table.replay.records.lookup(table.keys[speaks], ("code",))
     codes[speaks] = had["code"]
-    at = {row: i for i, row in enumerate(table.rows.tolist())} if table.problems else {}
-    for row, problem in table.problems.items():
-        codes[at[row]] = problem.code
+    if table.problems:  # the rows are in ascending order: each problem row found by bisection
+        at = np.searchsorted(table.rows, np.fromiter(table.problems, dtype=np.int64))
+        codes[at] = [problem.code for problem in table.problems.values()]
     dialed = table.state_numbers != o.ROW_STATES.index(o.NOT_DIALED)
     pairs = pd.DataFrame({"state": table.states[dialed], "code": codes[dialed]}, dtype=object)
     counts = pairs.value_counts(dropna=False)

@@ -157,14 +157,6 @@ def _reasons(states: list[str], codes: list[str | None]) -> list[str]:
     return out
 
 
-def _call_statuses(states: list[str], statuses: list[str | None]) -> list[str]:
-    """call_status_of, a column at a time."""
-    return [
-        (status or WAITING) if state == o.PLACED else ""
-        for state, status in zip(states, statuses, strict=True)
-    ]
-
-
 def _result_columns(table: RowTable, due: dict[int, str]) -> dict[str, list]:
     lines = line_columns(table)
     states = table.states.tolist()
