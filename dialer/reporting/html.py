@@ -23,7 +23,7 @@ from dialer.reporting.summary import (
     parse_ts,
 )
 from dialer.reporting.table import call_status_of
-from dialer.reporting.wording import code_words
+from dialer.reporting.wording import code_words, duration, when
 
 STATE_LABELS = {
     o.PLACED: "Placed",
@@ -132,12 +132,6 @@ class PageInfo:
     zone: str = "UTC"  # the calling window's time zone: the hours of day of the answers chart
 
 
-def when(ts: str | None) -> str:
-    """A results timestamp for people: '2026-11-26 20:01:02 UTC'; '—' when there is none."""
-    value = parse_ts(ts)
-    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if value else "—"
-
-
 def clock(ts: str | None) -> str:
     """A results timestamp for a table column headed "(UTC)": '2026-11-26 20:01:02'."""
     value = parse_ts(ts)
@@ -146,20 +140,6 @@ def clock(ts: str | None) -> str:
 
 def per_second(value: float | None) -> str:
     return f"{value:,.2f} requests/s" if value is not None else "—"
-
-
-def duration(seconds: float | None) -> str:
-    """Talk time for people: '45 s', '2 min 05 s', '1 h 02 min'; '—' when there is none."""
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{seconds:.1f} s" if seconds < 10 and seconds != whole else f"{whole} s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def percent(value: float | None) -> str:

@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 from dialer.core import outcomes as o
 from dialer.core.call_outcome import CALL_STATUSES
 from dialer.reporting.call_stats import WAITING, CallStats
-from dialer.reporting.summary import ATTENTION_STATES, UNKNOWN_NOTE, RowLine, Summary, parse_ts
-from dialer.reporting.wording import code_words
+from dialer.reporting.summary import ATTENTION_STATES, UNKNOWN_NOTE, RowLine, Summary
+from dialer.reporting.wording import code_words, duration, when
 
 LABELS = {
     o.PLACED: "placed",
@@ -44,23 +44,8 @@ class StatusInfo:
     width: int | None = None  # a terminal's columns, which long lines wrap within (None: no terminal)
 
 
-def _when(ts: str | None) -> str:
-    value = parse_ts(ts)
-    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if value else "—"
-
-
 def _rate(value: float | None) -> str:
     return f"{value:,.2f} requests/s" if value is not None else "—"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else "", f"{secs} s" if secs else ""]
-    return " ".join(p for p in parts if p) or "0 s"
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], width: int | None = None) -> list[str]:
@@ -97,7 +82,7 @@ def _requests(s: Summary) -> list[str]:
     never = f", {s.never_connected:,} never connected (nothing sent)" if s.never_connected else ""
     return [
         f"Requests: {reached:,} reached the switch{never}, in {len(s.runs):,} run(s)",
-        f"  first {_when(s.first_request)}, last {_when(s.last_request)}",
+        f"  first {when(s.first_request)}, last {when(s.last_request)}",
     ]
 
 
@@ -113,9 +98,7 @@ def _calls(c: CallStats, info: StatusInfo) -> list[str]:
         f"Answer rate: {rate} ({c.reached:,} rows reached, {c.not_reached:,} not reached)",
     ]
     if c.talk_median_s is not None:
-        out.append(
-            f"Talk time: median {_duration(c.talk_median_s)}, 90th percentile {_duration(c.talk_p90_s)}"
-        )
+        out.append(f"Talk time: median {duration(c.talk_median_s)}, 90th percentile {duration(c.talk_p90_s)}")
     hours = [f"{h:02d}h {n:,}" for h, n in enumerate(c.answers_by_hour) if n]
     if hours:
         out.append(f"Answers by hour ({info.zone}): " + ", ".join(hours))
@@ -134,7 +117,7 @@ def _recycle(c: CallStats, info: StatusInfo) -> list[str]:
             str(w.row),
             w.snumber,
             w.cnumber,
-            "now" if w.due <= now else _when(w.due),
+            "now" if w.due <= now else when(w.due),
             CALL_LABELS.get(w.last_status, w.last_status),
             str(w.calls),
         )
@@ -162,7 +145,7 @@ def _attention(s: Summary, width: int | None) -> list[str]:
         title = f"{LABELS[state].capitalize()} ({counts[state]:,})"
         heading = f"{title}: {UNKNOWN_NOTE}." if state == o.UNKNOWN else f"{title}:"
         out += ["", *(textwrap.wrap(heading, width, subsequent_indent="  ") if width else [heading])]
-        cells = [(str(r.row), r.snumber, r.cnumber, _when(r.time), reason_words(r)) for r in rows]
+        cells = [(str(r.row), r.snumber, r.cnumber, when(r.time), reason_words(r)) for r in rows]
         out += _table(("row", "snumber", "cnumber", "time", "why"), cells, width)
         if more:
             out.append(f"  … and {more:,} more")
@@ -183,7 +166,7 @@ def status_text(s: Summary, info: StatusInfo) -> str:
     if s.last_error is not None:
         le = s.last_error
         detail = f": {le.message}" if le.message else ""
-        line = f"Last error: {_when(le.ts)}, run {le.run or '?'}: {le.error}{detail}"
+        line = f"Last error: {when(le.ts)}, run {le.run or '?'}: {le.error}{detail}"
         out += textwrap.wrap(line, max(info.width, 40), subsequent_indent="  ") if info.width else [line]
     if s.torn_tail:
         out.append("Note: the results file's last line was cut short by a crash and is not counted.")

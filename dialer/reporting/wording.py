@@ -1,6 +1,7 @@
-"""The codes of the results file in an operator's words, the raw code kept beside them. Pure.
+"""The results file's codes, times and durations in an operator's words (a code's raw value kept
+beside its words). Pure.
 
-One table for status and the report alike: a code means the same wherever it is shown. A code is
+One wording for status and the report alike: a code means the same wherever it is shown. A code is
 the switch's (``"400"``), dialer's own (``"found"``, ``"duplicate"``) or the name of what went wrong
 on the connection (``"ClientConnectorError"``); which of these it is depends on the attempt's outcome
 too: a timeout before the request was written placed nothing (retry, failed), one after it may have
@@ -10,6 +11,7 @@ too: a timeout before the request was written placed nothing (retry, failed), on
 from __future__ import annotations
 
 from dialer.core import outcomes as o
+from dialer.reporting.summary import parse_ts
 
 # (outcome, code) first, then code alone: what the code means whatever the outcome.
 _BY_OUTCOME: dict[tuple[str, str | None], str] = {
@@ -81,3 +83,23 @@ def _error_words(outcome: str, code: str) -> str | None:
     if not code.endswith(("Error", "Exception")):
         return None
     return _MAY_HAVE_BEEN_SENT if outcome == o.UNKNOWN else _NOT_SENT
+
+
+def when(ts: str | None) -> str:
+    """A results timestamp for people: '2026-11-26 20:01:02 UTC'; '—' when there is none."""
+    value = parse_ts(ts)
+    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if value else "—"
+
+
+def duration(seconds: float | None) -> str:
+    """Talk time for people: '45 s', '2 min 05 s', '1 h 02 min'; '—' when there is none."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{seconds:.1f} s" if seconds < 10 and seconds != whole else f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from dialer.core import outcomes as o
 from dialer.journal.lines import Event
 from dialer.journal.replay import Replay
-from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, duration, render_html
+from dialer.reporting.html import MAX_ATTENTION_ROWS, PageInfo, render_html
 from dialer.reporting.rows import row_table
 from dialer.reporting.summary import summarise
+from dialer.reporting.wording import duration
 from tests.helpers.report_campaign import (
     RECYCLE,
     XSS,
@@ -181,16 +182,6 @@ def test_an_exit_that_is_not_an_error_is_not_shown_as_one():
         assert 'class="error"' not in render_html(summary_of(ended(status)), INFO), status
     stopped = render_html(summary_of(ended(6)), INFO)
     assert 'class="error"' in stopped and "exit status 6" in _section(stopped, "codes")
-
-
-def test_talk_times_for_people():
-    assert [duration(x) for x in (None, 4.25, 30.0, 90.0, 3725.0)] == [
-        "—",
-        "4.2 s",
-        "30 s",
-        "1 min 30 s",
-        "1 h 02 min",
-    ]
 
 
 def test_values_from_the_list_and_results_are_escaped():

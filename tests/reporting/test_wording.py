@@ -1,11 +1,12 @@
-"""Codes in an operator's words (dialer/reporting/wording.py): the raw code always kept beside them."""
+"""Codes, times and durations in an operator's words (dialer/reporting/wording.py): the raw code always kept
+beside a code's words."""
 
 from __future__ import annotations
 
 import pytest
 
 from dialer.core import outcomes as o
-from dialer.reporting.wording import code_words
+from dialer.reporting.wording import code_words, duration
 
 
 @pytest.mark.parametrize(
@@ -27,3 +28,13 @@ from dialer.reporting.wording import code_words
 )
 def test_code_in_words_with_the_raw_code(outcome, code, words):
     assert code_words(outcome, code) == words
+
+
+def test_talk_times_for_people():
+    assert [duration(x) for x in (None, 4.25, 30.0, 90.0, 3725.0)] == [
+        "—",
+        "4.2 s",
+        "30 s",
+        "1 min 30 s",
+        "1 h 02 min",
+    ]
