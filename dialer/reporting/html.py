@@ -23,7 +23,7 @@ from dialer.reporting.summary import (
     parse_ts,
 )
 from dialer.reporting.table import call_status_of
-from dialer.reporting.wording import code_words, duration, when
+from dialer.reporting.wording import code_words, duration, per_second, when
 
 STATE_LABELS = {
     o.PLACED: "Placed",
@@ -136,10 +136,6 @@ def clock(ts: str | None) -> str:
     """A results timestamp for a table column headed "(UTC)": '2026-11-26 20:01:02'."""
     value = parse_ts(ts)
     return f"{value:%Y-%m-%d %H:%M:%S}" if value else ""
-
-
-def per_second(value: float | None) -> str:
-    return f"{value:,.2f} requests/s" if value is not None else "—"
 
 
 def percent(value: float | None) -> str:

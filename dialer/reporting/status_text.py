@@ -9,7 +9,7 @@ from dialer.core import outcomes as o
 from dialer.core.call_outcome import CALL_STATUSES
 from dialer.reporting.call_stats import WAITING, CallStats
 from dialer.reporting.summary import ATTENTION_STATES, UNKNOWN_NOTE, RowLine, Summary
-from dialer.reporting.wording import code_words, duration, when
+from dialer.reporting.wording import code_words, duration, per_second, when
 
 LABELS = {
     o.PLACED: "placed",
@@ -42,10 +42,6 @@ class StatusInfo:
     zone: str = "UTC"  # the time zone of the answers by hour (the calling window's)
     now: str | None = None  # when status looked (ISO-8601 UTC): a recycle due before is due now
     width: int | None = None  # a terminal's columns, which long lines wrap within (None: no terminal)
-
-
-def _rate(value: float | None) -> str:
-    return f"{value:,.2f} requests/s" if value is not None else "—"
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], width: int | None = None) -> list[str]:
@@ -162,7 +158,9 @@ def status_text(s: Summary, info: StatusInfo) -> str:
     out += [f"  {LABELS[k]:<{width}}  {s.counts.get(k, 0):>9,}" for k in o.ROW_STATES]
     out += [f"  {'total':<{width}}  {s.total:>9,}", "", *_requests(s)]
     if s.requests:
-        out.append(f"Rate: {_rate(s.rate_last_run)} in the last run, {_rate(s.rate_overall)} overall")
+        out.append(
+            f"Rate: {per_second(s.rate_last_run)} in the last run, {per_second(s.rate_overall)} overall"
+        )
     if s.last_error is not None:
         le = s.last_error
         detail = f": {le.message}" if le.message else ""

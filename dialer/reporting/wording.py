@@ -1,4 +1,4 @@
-"""The results file's codes, times and durations in an operator's words (a code's raw value kept
+"""The results file's codes, times, durations and rates in an operator's words (a code's raw value kept
 beside its words). Pure.
 
 One wording for status and the report alike: a code means the same wherever it is shown. A code is
@@ -103,3 +103,7 @@ def duration(seconds: float | None) -> str:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def per_second(value: float | None) -> str:
+    return f"{value:,.2f} requests/s" if value is not None else "—"
